@@ -1,0 +1,178 @@
+"""Delivers outbox rows through the adapters: in order per channel, retried, exactly once.
+
+A row is sent with its own key as the adapter's idempotency key, so the retry that follows
+a crash between "sent" and "marked done" returns the first send's ref instead of posting
+again. Within one channel or room rows go out in the order they were queued (a summary
+before its threads, an acknowledgement before the answer); a failing row holds back the
+rows behind it in the same channel and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from bot.adapters.base import AdapterError, ChatAdapter, TemporaryFailure
+from bot.core.models import ArticleId, ChatRef, Platform, UserRef
+from bot.storage.articles import ArticleRepository
+from bot.storage.db import Database, from_iso
+from bot.storage.outbox import OutboxRepository, OutboxRow
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class Delivery:
+    """The outbox worker. ``deliver_due`` does one pass; ``run`` keeps passing until stopped."""
+
+    def __init__(
+        self,
+        db: Database,
+        adapters: Mapping[Platform, ChatAdapter],
+        clock: Clock,
+        *,
+        base_backoff: float = 2.0,
+        max_backoff: float = 600.0,
+    ) -> None:
+        self.db = db
+        self.outbox = OutboxRepository(db)
+        self.articles = ArticleRepository(db)
+        self.adapters = adapters
+        self.clock = clock
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self._wake = asyncio.Event()
+        self._pass_lock = asyncio.Lock()
+
+    def kick(self) -> None:
+        """Ask the running worker for a pass now (new rows were queued)."""
+        self._wake.set()
+
+    async def deliver_due(self) -> int:
+        """Try every due row once; returns how many were delivered."""
+        async with self._pass_lock:
+            delivered = 0
+            blocked: set[tuple[str, str]] = set()
+            now = self.clock()
+            for row in await self.outbox.pending(limit=500):
+                lane = (row.item.where.platform, row.item.where.channel)
+                if lane in blocked:
+                    continue
+                if row.next_attempt_at > now:
+                    blocked.add(lane)  # waiting out a backoff: keep the lane's order
+                    continue
+                if await self._deliver(row):
+                    delivered += 1
+                else:
+                    blocked.add(lane)
+            return delivered
+
+    async def drain(self, max_passes: int = 50) -> None:
+        """Deliver until nothing due is left that can be delivered now (tests, scripts)."""
+        for _ in range(max_passes):
+            if await self.deliver_due() == 0:
+                return
+
+    async def run(self) -> None:
+        """Deliver forever: on every kick, and when the earliest retry falls due."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug here must not stop delivery for good
+                log.exception("outbox pass failed; trying again shortly")
+            timeout = await self._seconds_until_next()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _seconds_until_next(self) -> float:
+        nxt = await self.outbox.next_due_at()
+        if nxt is None:
+            return 60.0
+        return min(60.0, max(0.05, (from_iso(nxt) - self.clock()).total_seconds()))
+
+    async def _deliver(self, row: OutboxRow) -> bool:
+        item = row.item
+        adapter = self.adapters.get(item.where.platform)
+        if adapter is None:
+            # The platform is not running in this process; the row waits for it.
+            return False
+        try:
+            ref = await self._send(adapter, row)
+        except asyncio.CancelledError:
+            raise
+        except AdapterError as exc:
+            return await self._failed(row, exc, retryable=exc.retryable)
+        except Exception as exc:  # an adapter bug: keep the row, retry with backoff
+            log.exception("adapter %s raised on outbox row %d", item.where.platform, row.id)
+            return await self._failed(row, exc, retryable=True)
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            await self.outbox.mark_done(conn, row.id, ref, now)
+            if item.purpose in ("summary", "thread") and ref is not None:
+                assert item.article_id is not None
+                await self.articles.record_post(
+                    conn,
+                    article_id=ArticleId(item.article_id),
+                    target_id=item.target_id,
+                    kind=item.purpose,
+                    point=item.point or 0,
+                    ref=ref,
+                    now=now,
+                )
+        log.debug("delivered outbox row %d (%s %s) to %s", row.id, item.op, item.purpose, ref)
+        return True
+
+    async def _send(self, adapter: ChatAdapter, row: OutboxRow) -> ChatRef | None:
+        item = row.item
+        if item.op == "post":
+            return await adapter.post(item.where, item.message, key=item.key)
+        if item.op == "open_thread":
+            return await adapter.open_thread(
+                item.where, item.title or "", item.message, key=item.key
+            )
+        if item.op == "reply":
+            return await adapter.reply(item.where, item.message, mention=item.mention, key=item.key)
+        if item.op == "react":
+            await adapter.react(item.where, item.message.text, key=item.key)
+            return item.where
+        if item.op == "dm":
+            user = UserRef(item.where.platform, item.where.channel)
+            return await adapter.direct_message(user, item.message, key=item.key)
+        raise ValueError(f"unknown outbox op {item.op!r}")
+
+    async def _failed(self, row: OutboxRow, exc: BaseException, *, retryable: bool) -> bool:
+        item = row.item
+        if not retryable:
+            log.error(
+                "outbox row %d (%s to %s %s) failed for good: %s",
+                row.id,
+                item.op,
+                item.where.platform,
+                item.where.channel,
+                exc,
+            )
+            await self.outbox.mark_failed(row.id, str(exc))
+            # A dead target must not hold back the rows behind it.
+            return True
+        delay = min(self.max_backoff, self.base_backoff * 2 ** min(row.attempts, 20))
+        if isinstance(exc, TemporaryFailure) and exc.retry_after is not None:
+            delay = exc.retry_after  # the platform said when; waiting longer only delays
+        log.warning(
+            "outbox row %d (%s to %s %s) failed, attempt %d, retrying in %.1fs: %s",
+            row.id,
+            item.op,
+            item.where.platform,
+            item.where.channel,
+            row.attempts + 1,
+            delay,
+            exc,
+        )
+        await self.outbox.mark_retry(row.id, str(exc), self.clock() + timedelta(seconds=delay))
+        return False

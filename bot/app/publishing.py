@@ -1,0 +1,146 @@
+"""Publishing an article: store it once, then plan its summary and threads for every target.
+
+The plan is written to the outbox in the same transaction that stores the article, with
+keys derived from (article, platform, channel, part), so publishing the same article to the
+same place twice is a no-op, and a crash halfway through posting resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from bot.app.delivery import Delivery
+from bot.core.models import Article, ArticleId, ChatRef, FeedId, Rendered
+from bot.core.summary import render_point_opening, render_summary, thread_title
+from bot.storage.articles import ArticleRepository, Target
+from bot.storage.db import Database
+from bot.storage.outbox import OutboxItem, OutboxRepository
+
+log = logging.getLogger(__name__)
+
+
+def content_hash(article: Article) -> str:
+    """A digest of what readers see, to tell an updated entry from an unchanged one."""
+    h = hashlib.sha256()
+    for part in (article.title, article.subtitle, article.intro, article.conclusion):
+        h.update(part.encode())
+        h.update(b"\0")
+    for p in article.points:
+        h.update(f"{p.number}\0{p.title}\0{p.body}\0".encode())
+    return h.hexdigest()
+
+
+def plan(article_id: ArticleId, article: Article, target: Target) -> list[OutboxItem]:
+    """The outbox rows that put ``article`` into ``target``: summary first, then threads."""
+    where = ChatRef(target.platform, target.channel)
+    base = f"article:{article_id}:{target.platform}:{target.channel}"
+    items = [
+        OutboxItem(
+            key=f"{base}:summary",
+            op="post",
+            where=where,
+            message=render_summary(article),
+            purpose="summary",
+            article_id=article_id,
+            point=0,
+            target_id=target.id,
+        )
+    ]
+    if article.points:
+        for p in article.points:
+            items.append(
+                OutboxItem(
+                    key=f"{base}:thread:{p.number}",
+                    op="open_thread",
+                    where=where,
+                    title=thread_title(p, article),
+                    message=render_point_opening(article, p),
+                    purpose="thread",
+                    article_id=article_id,
+                    point=p.number,
+                    target_id=target.id,
+                )
+            )
+    else:
+        items.append(
+            OutboxItem(
+                key=f"{base}:thread:0",
+                op="open_thread",
+                where=where,
+                title=thread_title(None, article),
+                message=Rendered(
+                    f"Discussion of “{article.title}”. This article has no numbered points, "
+                    "so all its questions and talk gather here."
+                ),
+                purpose="thread",
+                article_id=article_id,
+                point=0,
+                target_id=target.id,
+            )
+        )
+    return items
+
+
+class Publisher:
+    def __init__(self, db: Database, delivery: Delivery, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.delivery = delivery
+        self.clock = clock
+        self.articles = ArticleRepository(db)
+        self.outbox = OutboxRepository(db)
+
+    async def publish(
+        self,
+        feed_id: FeedId | None,
+        entry_key: str,
+        article: Article,
+        targets: Sequence[Target],
+        *,
+        published_at: datetime | None = None,
+    ) -> tuple[ArticleId, int]:
+        """Store ``article`` (once per entry) and queue it for ``targets``.
+
+        Returns the article id and how many outbox rows were newly queued (0 when it had
+        been published to all these targets before).
+        """
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            article_id, created = await self.articles.store(
+                conn,
+                feed_id,
+                entry_key,
+                article,
+                content_hash=content_hash(article),
+                published_at=published_at,
+                now=now,
+            )
+            queued = await self._queue_plan(conn, article_id, article, targets, now)
+        log.info(
+            "article %d (%s) %s; %d outbox rows queued for %d targets",
+            article_id,
+            entry_key,
+            "stored" if created else "known",
+            queued,
+            len(targets),
+        )
+        self.delivery.kick()
+        return article_id, queued
+
+    async def _queue_plan(
+        self,
+        conn: aiosqlite.Connection,
+        article_id: ArticleId,
+        article: Article,
+        targets: Sequence[Target],
+        now: datetime,
+    ) -> int:
+        queued = 0
+        for target in targets:
+            for item in plan(article_id, article, target):
+                queued += await self.outbox.enqueue(conn, item, now)
+        return queued

@@ -1,0 +1,153 @@
+"""Everything the bot says to people, in one place, so wording stays consistent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.core.models import Article, Question, QuestionStatus
+
+MAX_QUOTE = 160
+
+
+def quote(text: str, limit: int = MAX_QUOTE) -> str:
+    """A one-line excerpt of user text, cut at a word boundary."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def point_label(article: Article, point: int | None) -> str:
+    if point is None or point == 0:
+        return "the whole article"
+    p = article.point(point)
+    return f"point {point} ({p.title})" if p else f"point {point}"
+
+
+def points_list(article: Article) -> str:
+    return "\n".join(f"{p.number}. {p.title}" for p in article.points)
+
+
+def point_range(article: Article) -> str:
+    nums = article.point_numbers
+    if not nums:
+        return "no numbered points"
+    if len(nums) == 1:
+        return f"only point {nums[0]}"
+    return f"points {nums[0]}–{nums[-1]}"
+
+
+def acknowledged(q_id: int, article: Article, point: int | None, prefix: str) -> str:
+    return (
+        f"Thanks — your question #{q_id} on {point_label(article, point)} is queued for the "
+        f"author. You will be mentioned here when it is answered. "
+        f"({prefix}questions lists yours.)"
+    )
+
+
+def missing_point(article: Article, number: int) -> str:
+    if not article.points:
+        return (
+            f"“{article.title}” has no numbered points, so there is no point {number}. "
+            "Ask again without a point number and it goes to the author as a question on the "
+            "whole article."
+        )
+    return (
+        f"“{article.title}” has no point {number}; it has {point_range(article)}:\n"
+        f"{points_list(article)}\n"
+        "Ask again naming one of these, or without a number for the whole article. "
+        "Nothing was queued."
+    )
+
+
+def no_article_here(prefix: str) -> str:
+    return (
+        "No article has been posted here yet, so there is nothing to ask the author about. "
+        f"Ask in a channel or thread where an article was posted ({prefix}help for commands)."
+    )
+
+
+def answered_notice(q: Question, article: Article, answer: str) -> str:
+    return (
+        f"The author answered your question #{q.id} on {point_label(article, q.point)}:\n"
+        f"> {quote(q.text)}\n{answer}"
+    )
+
+
+def dismissed_notice(q: Question, article: Article, reason: str | None) -> str:
+    why = f" Reason: {reason}" if reason else " No reason was given."
+    return (
+        f"The author closed your question #{q.id} on {point_label(article, q.point)} "
+        f"without answering it.{why}\n> {quote(q.text)}"
+    )
+
+
+def reopened_notice(q: Question, article: Article) -> str:
+    return (
+        f"Your question #{q.id} on {point_label(article, q.point)} is open again and back "
+        "in the author's queue."
+    )
+
+
+STATUS_WORD = {
+    QuestionStatus.QUEUED: "waiting for the author",
+    QuestionStatus.ANSWERED: "answered",
+    QuestionStatus.DISMISSED: "closed without an answer",
+    QuestionStatus.WITHDRAWN: "withdrawn",
+}
+
+
+def own_questions(questions: Iterable[Question], titles: dict[int, Article]) -> str:
+    lines = []
+    for q in questions:
+        art = titles.get(q.article_id)
+        where = point_label(art, q.point) if art else "an article"
+        line = f"#{q.id} — {STATUS_WORD[q.status]} — {where}: {quote(q.text, 100)}"
+        if q.status is QuestionStatus.ANSWERED and q.answer:
+            line += f"\n    answer: {quote(q.answer, 200)}"
+        if q.status is QuestionStatus.DISMISSED and q.reason:
+            line += f"\n    reason: {quote(q.reason, 200)}"
+        lines.append(line)
+    if not lines:
+        return "You have not asked any questions yet."
+    return "Your questions:\n" + "\n".join(lines)
+
+
+def queue(questions: list[Question], articles: dict[int, Article], prefix: str) -> str:
+    if not questions:
+        return "No open questions. Nothing waits for you."
+    out = [f"Open questions ({len(questions)}), most votes first, then oldest:"]
+    current: tuple[int, int] | None = None
+    for q in questions:
+        art = articles[q.article_id]
+        if current is None or current[0] != q.article_id:
+            out.append(f"“{art.title}”")
+        if current != (q.article_id, q.point or 0):
+            out.append(f"  {point_label(art, q.point)}")
+        current = (q.article_id, q.point or 0)
+        votes = f"{q.votes} vote{'s' if q.votes != 1 else ''}"
+        out.append(f"    #{q.id} ({votes}) {q.asker.name}: {quote(q.text, 140)}")
+    out.append(
+        f"Answer with {prefix}answer <number> <text>; close with {prefix}dismiss <number> [reason]."
+    )
+    return "\n".join(out)
+
+
+def not_allowed(command: str, needed: str) -> str:
+    return f"{command} is for {needed}s only, and you are not one here, so nothing was done."
+
+
+def unknown_command(name: str, suggestion: str | None, prefix: str) -> str:
+    hint = f" Did you mean {prefix}{suggestion}?" if suggestion else ""
+    return f"I don't know the command {prefix}{name}.{hint} {prefix}help lists what I understand."
+
+
+def no_such_question(q_id: int) -> str:
+    return f"There is no question #{q_id}."
+
+
+def state_unchanged(q_id: int, status: QuestionStatus) -> str:
+    if status is QuestionStatus.QUEUED:
+        return f"Question #{q_id} is already open and waiting for the author; nothing changed."
+    return f"Question #{q_id} was already {STATUS_WORD[status]}; nothing changed."

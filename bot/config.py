@@ -1,0 +1,259 @@
+"""Settings: loaded once at start-up from a TOML file and the environment, then passed in.
+
+Every problem is collected and reported in one :class:`ConfigError` naming each bad key and
+where it came from, so an admin fixes them all in one go. Secrets come only from the
+environment (or a ``.env`` file that ``__main__`` loads into it) and never show in ``repr``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BUNDLED_FEED = "bundled:example-feed.xml"
+DEFAULT_CONFIG = Path("config/bot.toml")
+
+
+class ConfigError(Exception):
+    """Start-up settings are missing or malformed; the message names every bad key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("configuration problems:\n  - " + "\n  - ".join(problems))
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    url: str
+    targets: tuple[str, ...]  # "platform:channel"
+    authors: tuple[str, ...] = ()  # "platform:user id"
+    title: str = ""
+    interval_s: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixSettings:
+    homeserver: str
+    user_id: str
+    password: Secret | None
+    access_token: Secret | None
+    device_name: str = "pointbot"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    token: Secret
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database: Path = Path("data/pointbot.sqlite3")
+    command_prefix: str = "!"
+    admins: frozenset[str] = frozenset()
+    log_level: str = "INFO"
+    feeds: tuple[FeedSettings, ...] = ()
+    matrix: MatrixSettings | None = None
+    discord: DiscordSettings | None = None
+    source: str = "built-in defaults"
+    extra_problems: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        found = []
+        if self.matrix:
+            found.append("matrix")
+        if self.discord:
+            found.append("discord")
+        return tuple(found)
+
+
+def example_feed() -> FeedSettings:
+    """The bundled example: the seed article as a local feed, posted to the console."""
+    return FeedSettings(
+        url=BUNDLED_FEED,
+        targets=("console:#general",),
+        authors=("console:author",),
+        title="Example feed (bundled)",
+    )
+
+
+_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
+
+
+class _Reader:
+    """Typed access to a TOML table that records problems instead of raising at once."""
+
+    def __init__(self, data: Mapping[str, Any], source: str, problems: list[str]) -> None:
+        self.data = data
+        self.source = source
+        self.problems = problems
+
+    def _bad(self, key: str, why: str) -> None:
+        self.problems.append(f"{key}: {why} (in {self.source})")
+
+    def get_str(self, key: str, default: str, table: Mapping[str, Any] | None = None) -> str:
+        value = (table if table is not None else self.data).get(key.rsplit(".", 1)[-1], default)
+        if not isinstance(value, str) or not value.strip():
+            self._bad(key, "must be a non-empty string")
+            return default
+        return value
+
+    def get_list(self, key: str, table: Mapping[str, Any]) -> tuple[str, ...]:
+        value = table.get(key.rsplit(".", 1)[-1], [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self._bad(key, "must be a list of strings")
+            return ()
+        return tuple(value)
+
+    def identities(self, key: str, table: Mapping[str, Any]) -> tuple[str, ...]:
+        values = self.get_list(key, table)
+        for v in values:
+            platform, _, ident = v.partition(":")
+            if platform not in ("console", "matrix", "discord") or not ident:
+                self._bad(key, f"{v!r} is not 'console:…', 'matrix:…' or 'discord:…'")
+        return values
+
+
+def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
+    """Read ``path`` (if given, else ``config/bot.toml`` when it exists) and ``env``.
+
+    With no file at all, the defaults run the console adapter on the bundled example feed.
+    """
+    problems: list[str] = []
+    data: dict[str, Any] = {}
+    source = "built-in defaults"
+    chosen = path if path is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    if chosen is not None:
+        source = str(chosen)
+        try:
+            data = tomllib.loads(chosen.read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError([f"config file {chosen} does not exist"]) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError([f"{chosen} is not valid TOML: {exc}"]) from None
+    r = _Reader(data, source, problems)
+
+    bot_t = data.get("bot", {})
+    if not isinstance(bot_t, dict):
+        problems.append(f"bot: must be a table (in {source})")
+        bot_t = {}
+    database = env.get("BOT_DATABASE") or r.get_str("bot.database", "data/pointbot.sqlite3", bot_t)
+    prefix = r.get_str("bot.command_prefix", "!", bot_t)
+    if len(prefix) > 3 or any(c.isspace() or c.isalnum() for c in prefix):
+        problems.append(f"bot.command_prefix: {prefix!r} must be 1–3 symbols (in {source})")
+    level = env.get("BOT_LOG_LEVEL") or r.get_str("bot.log_level", "INFO", bot_t)
+    if level.upper() not in _LEVELS:
+        problems.append(f"bot.log_level: {level!r} is not one of {sorted(_LEVELS)} (in {source})")
+    admins = r.identities("bot.admins", bot_t) if "admins" in bot_t else ()
+    for unknown in sorted(set(bot_t) - {"database", "command_prefix", "log_level", "admins"}):
+        problems.append(f"bot.{unknown}: unknown setting (in {source})")
+
+    feeds = _feeds(data.get("feeds", []), r)
+    matrix = _matrix(data.get("matrix"), env, r)
+    discord = _discord(data.get("discord"), env, r)
+    for unknown in sorted(set(data) - {"bot", "feeds", "matrix", "discord"}):
+        problems.append(f"{unknown}: unknown section (in {source})")
+    if problems:
+        raise ConfigError(problems)
+    if chosen is None:
+        feeds = (example_feed(),)
+        admins = ("console:admin",)
+    return Settings(
+        database=Path(database),
+        command_prefix=prefix,
+        admins=frozenset(admins),
+        log_level=level.upper(),
+        feeds=feeds,
+        matrix=matrix,
+        discord=discord,
+        source=source,
+    )
+
+
+def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
+    if not isinstance(raw, list):
+        r._bad("feeds", "must be an array of tables ([[feeds]])")
+        return ()
+    out = []
+    for i, table in enumerate(raw):
+        key = f"feeds[{i}]"
+        if not isinstance(table, dict):
+            r._bad(key, "must be a table")
+            continue
+        url = r.get_str(f"{key}.url", "", table)
+        targets = r.identities(f"{key}.targets", table)
+        if not targets:
+            r._bad(f"{key}.targets", "needs at least one 'platform:channel' to post to")
+        interval = table.get("interval", None)
+        if interval is not None and (not isinstance(interval, int) or interval < 60):
+            r._bad(f"{key}.interval", "must be a whole number of seconds, at least 60")
+            interval = None
+        out.append(
+            FeedSettings(
+                url=url,
+                targets=targets,
+                authors=r.identities(f"{key}.authors", table),
+                title=str(table.get("title", "")),
+                interval_s=interval,
+            )
+        )
+    return tuple(out)
+
+
+def _matrix(raw: Any, env: Mapping[str, str], r: _Reader) -> MatrixSettings | None:
+    table = raw if isinstance(raw, dict) else {}
+    homeserver = env.get("MATRIX_HOMESERVER") or table.get("homeserver", "")
+    user_id = env.get("MATRIX_USER_ID") or table.get("user_id", "")
+    password = env.get("MATRIX_PASSWORD")
+    token = env.get("MATRIX_ACCESS_TOKEN")
+    if not (homeserver or user_id or password or token):
+        return None
+    if "password" in table or "access_token" in table:
+        r._bad("matrix.password", "secrets belong in the environment (.env), not the file")
+    if not homeserver:
+        r.problems.append("MATRIX_HOMESERVER: not set (environment or [matrix] homeserver)")
+    if not user_id:
+        r.problems.append("MATRIX_USER_ID: not set (environment or [matrix] user_id)")
+    if not (password or token):
+        r.problems.append("MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN: one must be set (environment)")
+    return MatrixSettings(
+        homeserver=str(homeserver),
+        user_id=str(user_id),
+        password=Secret(password) if password else None,
+        access_token=Secret(token) if token else None,
+        device_name=str(table.get("device_name", "pointbot")),
+    )
+
+
+def _discord(raw: Any, env: Mapping[str, str], r: _Reader) -> DiscordSettings | None:
+    table = raw if isinstance(raw, dict) else {}
+    if "token" in table:
+        r._bad("discord.token", "secrets belong in the environment (DISCORD_TOKEN), not the file")
+    token = env.get("DISCORD_TOKEN")
+    return DiscordSettings(Secret(token)) if token else None

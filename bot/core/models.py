@@ -1,0 +1,148 @@
+"""Frozen value types the core speaks in. Platform ids stay opaque strings.
+
+Nothing here imports a platform library: adapters translate their events into these
+types on the way in, and these types into platform calls on the way out.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NewType
+
+Platform = NewType("Platform", str)
+"""'console', 'matrix', 'discord': the adapter that owns an id."""
+
+ArticleId = NewType("ArticleId", int)
+QuestionId = NewType("QuestionId", int)
+FeedId = NewType("FeedId", int)
+
+
+class Role(enum.IntEnum):
+    """What a person may do; higher includes lower."""
+
+    MEMBER = 0
+    AUTHOR = 1
+    ADMIN = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """Where something is or was said.
+
+    ``channel`` is a Discord channel id or a Matrix room id; ``thread`` is a Discord thread
+    (channel) id or a Matrix thread root event id; ``message`` is one message in there.
+    """
+
+    platform: Platform
+    channel: str
+    thread: str | None = None
+    message: str | None = None
+
+    def container(self) -> ChatRef:
+        """The channel or thread this ref lives in, without the message."""
+        return ChatRef(self.platform, self.channel, self.thread)
+
+    def in_thread(self, thread: str) -> ChatRef:
+        return ChatRef(self.platform, self.channel, thread)
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A person; identity is ``(platform, id)``, ``display`` is only for showing."""
+
+    platform: Platform
+    id: str
+    display: str = ""
+
+    @property
+    def key(self) -> str:
+        """``platform:id``, the form used in config files and storage."""
+        return f"{self.platform}:{self.id}"
+
+    @property
+    def name(self) -> str:
+        return self.display or self.id
+
+    def same_person(self, other: UserRef) -> bool:
+        return self.platform == other.platform and self.id == other.id
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A chat message as the core sees it, whatever platform it came from."""
+
+    author: UserRef
+    where: ChatRef  # with ``message`` set to this message's own id
+    text: str
+    reply_to: ChatRef | None = None
+    mentions_bot: bool = False
+    is_direct: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One outgoing message, in the forms adapters can use.
+
+    ``text`` is always present and readable as it is; ``html`` is a sanitised rendering
+    for platforms with rich text (Matrix ``formatted_body``); ``title``/``url`` let a
+    platform show a card (a Discord embed) instead of the first line.
+    """
+
+    text: str
+    html: str | None = None
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    number: int
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article split into its parts. ``points`` is empty for an unnumbered article."""
+
+    title: str
+    link: str = ""
+    author: str = ""
+    subtitle: str = ""
+    intro: str = ""
+    points: tuple[Point, ...] = ()
+    conclusion: str = ""
+
+    def point(self, number: int) -> Point | None:
+        for p in self.points:
+            if p.number == number:
+                return p
+        return None
+
+    @property
+    def point_numbers(self) -> tuple[int, ...]:
+        return tuple(p.number for p in self.points)
+
+
+class QuestionStatus(enum.StrEnum):
+    QUEUED = "queued"
+    ANSWERED = "answered"
+    DISMISSED = "dismissed"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: QuestionId
+    article_id: ArticleId
+    point: int | None
+    asker: UserRef
+    where: ChatRef
+    text: str
+    status: QuestionStatus
+    asked_at: datetime
+    votes: int = 0
+    answer: str | None = None
+    reason: str | None = None

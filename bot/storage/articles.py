@@ -1,0 +1,241 @@
+"""Feeds, targets, articles, points and posts: what was published, and where."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.models import Article, ArticleId, ChatRef, FeedId, Platform, Point
+from bot.storage.db import Database, iso
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    id: int
+    feed_id: FeedId
+    platform: Platform
+    channel: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Target:
+        return cls(row["id"], FeedId(row["feed_id"]), Platform(row["platform"]), row["channel"])
+
+    @property
+    def ref(self) -> ChatRef:
+        return ChatRef(self.platform, self.channel)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    id: ArticleId
+    feed_id: FeedId | None
+    article: Article
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPost:
+    """A point's (or a whole article's, point 0) discussion thread on one platform."""
+
+    article_id: ArticleId
+    point: int
+    ref: ChatRef
+
+
+class ArticleRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # feeds and targets -------------------------------------------------------------
+
+    async def ensure_feed(
+        self, conn: aiosqlite.Connection, url: str, *, title: str, source: str, now: datetime
+    ) -> FeedId:
+        """The feed with this URL, created if new (inside the caller's transaction)."""
+        await conn.execute(
+            "INSERT INTO feeds (url, title, source, added_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (url) DO NOTHING",
+            (url, title, source, iso(now)),
+        )
+        async with conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return FeedId(row[0])
+
+    async def set_feed_authors(
+        self, conn: aiosqlite.Connection, feed_id: FeedId, user_keys: list[str]
+    ) -> None:
+        await conn.execute("DELETE FROM feed_authors WHERE feed_id = ?", (feed_id,))
+        await conn.executemany(
+            "INSERT INTO feed_authors (feed_id, user_key) VALUES (?, ?)",
+            [(feed_id, key) for key in dict.fromkeys(user_keys)],
+        )
+
+    async def ensure_target(
+        self, conn: aiosqlite.Connection, feed_id: FeedId, where: ChatRef
+    ) -> Target:
+        await conn.execute(
+            "INSERT INTO targets (feed_id, platform, channel) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (feed_id, where.platform, where.channel),
+        )
+        async with conn.execute(
+            "SELECT * FROM targets WHERE feed_id = ? AND platform = ? AND channel = ?",
+            (feed_id, where.platform, where.channel),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return Target.from_row(row)
+
+    async def targets_of(self, feed_id: FeedId) -> list[Target]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM targets WHERE feed_id = ? ORDER BY id", (feed_id,)
+        )
+        return [Target.from_row(r) for r in rows]
+
+    async def authors_of_article(self, article_id: ArticleId) -> set[str]:
+        rows = await self.db.fetchall(
+            "SELECT fa.user_key FROM feed_authors fa JOIN articles a ON a.feed_id = fa.feed_id "
+            "WHERE a.id = ?",
+            (article_id,),
+        )
+        return {r[0] for r in rows}
+
+    async def feeds_authored_by(self, user_key: str) -> list[FeedId]:
+        rows = await self.db.fetchall(
+            "SELECT feed_id FROM feed_authors WHERE user_key = ? ORDER BY feed_id", (user_key,)
+        )
+        return [FeedId(r[0]) for r in rows]
+
+    async def is_any_author(self, user_key: str) -> bool:
+        return bool(await self.feeds_authored_by(user_key))
+
+    # articles ----------------------------------------------------------------------
+
+    async def store(
+        self,
+        conn: aiosqlite.Connection,
+        feed_id: FeedId | None,
+        entry_key: str,
+        article: Article,
+        *,
+        content_hash: str,
+        published_at: datetime | None,
+        now: datetime,
+    ) -> tuple[ArticleId, bool]:
+        """Store an article and its points; ``(id, created)``. An entry is stored once."""
+        async with conn.execute(
+            "INSERT INTO articles (feed_id, entry_key, title, link, author, subtitle, intro, "
+            "conclusion, content_hash, published_at, stored_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            (
+                feed_id,
+                entry_key,
+                article.title,
+                article.link,
+                article.author,
+                article.subtitle,
+                article.intro,
+                article.conclusion,
+                content_hash,
+                iso(published_at) if published_at else None,
+                iso(now),
+            ),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            async with conn.execute(
+                "SELECT id FROM articles WHERE feed_id IS ? AND entry_key = ?",
+                (feed_id, entry_key),
+            ) as cur:
+                existing = await cur.fetchone()
+            assert existing is not None
+            return ArticleId(existing[0]), False
+        article_id = ArticleId(row[0])
+        await conn.executemany(
+            "INSERT INTO points (article_id, number, title, body) VALUES (?, ?, ?, ?)",
+            [(article_id, p.number, p.title, p.body) for p in article.points],
+        )
+        return article_id, True
+
+    async def get(self, article_id: ArticleId) -> StoredArticle | None:
+        row = await self.db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
+        if row is None:
+            return None
+        points = await self.db.fetchall(
+            "SELECT number, title, body FROM points WHERE article_id = ? ORDER BY number",
+            (article_id,),
+        )
+        article = Article(
+            title=row["title"],
+            link=row["link"],
+            author=row["author"],
+            subtitle=row["subtitle"],
+            intro=row["intro"],
+            points=tuple(Point(p[0], p[1], p[2]) for p in points),
+            conclusion=row["conclusion"],
+        )
+        feed = row["feed_id"]
+        return StoredArticle(article_id, FeedId(feed) if feed is not None else None, article)
+
+    # posts -------------------------------------------------------------------------
+
+    async def record_post(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        article_id: ArticleId,
+        target_id: int | None,
+        kind: str,
+        point: int,
+        ref: ChatRef,
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO posts (article_id, target_id, platform, channel, kind, point, thread, "
+            "message, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                article_id,
+                target_id,
+                ref.platform,
+                ref.channel,
+                kind,
+                point,
+                ref.thread,
+                ref.message,
+                iso(now),
+            ),
+        )
+
+    async def thread_at(self, where: ChatRef) -> ThreadPost | None:
+        """The point thread ``where`` is in, if it is one of ours."""
+        if where.thread is None:
+            return None
+        row = await self.db.fetchone(
+            "SELECT article_id, point FROM posts WHERE platform = ? AND thread = ? "
+            "AND kind = 'thread'",
+            (where.platform, where.thread),
+        )
+        if row is None:
+            return None
+        return ThreadPost(ArticleId(row[0]), row[1], where.container())
+
+    async def latest_article_in(self, where: ChatRef) -> ArticleId | None:
+        """The article most recently posted in this channel or room."""
+        row = await self.db.fetchone(
+            "SELECT article_id FROM posts WHERE platform = ? AND channel = ? AND kind = 'summary' "
+            "ORDER BY posted_at DESC, id DESC LIMIT 1",
+            (where.platform, where.channel),
+        )
+        return ArticleId(row[0]) if row else None
+
+    async def threads_of(self, article_id: ArticleId, where: ChatRef) -> dict[int, ChatRef]:
+        """Point number -> thread ref, for the article's threads in this channel."""
+        rows = await self.db.fetchall(
+            "SELECT point, thread, message FROM posts WHERE article_id = ? AND platform = ? "
+            "AND channel = ? AND kind = 'thread'",
+            (article_id, where.platform, where.channel),
+        )
+        return {r[0]: ChatRef(where.platform, where.channel, r[1], r[2]) for r in rows if r[1]}

@@ -1,0 +1,193 @@
+"""The outbox table, inbound de-duplication and per-adapter resumable state."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.models import ChatRef, Platform, Rendered, UserRef
+from bot.storage.db import Database, from_iso, iso
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One outgoing message, as planned before the first attempt.
+
+    ``op``: post | open_thread | reply | react | dm. ``where`` is the channel or thread
+    to post in, the message to reply or react to, or (for dm) ``channel`` holds the user id.
+    ``purpose`` says what the platform's ref is recorded as once delivered.
+    """
+
+    key: str
+    op: str
+    where: ChatRef
+    message: Rendered
+    purpose: str
+    title: str | None = None
+    mention: UserRef | None = None
+    article_id: int | None = None
+    point: int | None = None
+    question_id: int | None = None
+    target_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    item: OutboxItem
+    attempts: int
+    next_attempt_at: datetime
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> OutboxRow:
+        platform = Platform(row["platform"])
+        mention = (
+            UserRef(platform, row["mention_id"], row["mention_display"] or "")
+            if row["mention_id"]
+            else None
+        )
+        item = OutboxItem(
+            key=row["key"],
+            op=row["op"],
+            where=ChatRef(platform, row["channel"], row["thread"], row["message"]),
+            message=Rendered(row["text"], row["html"], row["card_title"], row["card_url"]),
+            purpose=row["purpose"],
+            title=row["title"],
+            mention=mention,
+            article_id=row["article_id"],
+            point=row["point"],
+            question_id=row["question_id"],
+            target_id=row["target_id"],
+        )
+        return cls(row["id"], item, row["attempts"], from_iso(row["next_attempt_at"]))
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def enqueue(self, conn: aiosqlite.Connection, item: OutboxItem, now: datetime) -> bool:
+        """Add ``item`` inside the caller's transaction; False if its key was queued before."""
+        w, m = item.where, item.message
+        async with conn.execute(
+            "INSERT INTO outbox (key, op, platform, channel, thread, message, mention_id, "
+            "mention_display, title, text, html, card_title, card_url, purpose, article_id, "
+            "point, question_id, target_id, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO NOTHING",
+            (
+                item.key,
+                item.op,
+                w.platform,
+                w.channel,
+                w.thread,
+                w.message,
+                item.mention.id if item.mention else None,
+                item.mention.display if item.mention else None,
+                item.title,
+                m.text,
+                m.html,
+                m.title,
+                m.url,
+                item.purpose,
+                item.article_id,
+                item.point,
+                item.question_id,
+                item.target_id,
+                iso(now),
+                iso(now),
+            ),
+        ) as cur:
+            return cur.rowcount == 1
+
+    async def pending(self, limit: int = 500) -> list[OutboxRow]:
+        """Undelivered rows in the order they were queued, due or not."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?", (limit,)
+        )
+        return [OutboxRow.from_row(r) for r in rows]
+
+    async def next_due_at(self) -> str | None:
+        row = await self.db.fetchone(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
+        )
+        return row[0] if row else None
+
+    async def mark_done(
+        self, conn: aiosqlite.Connection, row_id: int, ref: ChatRef | None, now: datetime
+    ) -> None:
+        await conn.execute(
+            "UPDATE outbox SET status = 'done', done_at = ?, attempts = attempts + 1, "
+            "last_error = NULL, result_channel = ?, result_thread = ?, result_message = ? "
+            "WHERE id = ?",
+            (
+                iso(now),
+                ref.channel if ref else None,
+                ref.thread if ref else None,
+                ref.message if ref else None,
+                row_id,
+            ),
+        )
+
+    async def mark_retry(self, row_id: int, error: str, next_at: datetime) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+            "WHERE id = ?",
+            (error, iso(next_at), row_id),
+        )
+
+    async def mark_failed(self, row_id: int, error: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
+            "WHERE id = ?",
+            (error, row_id),
+        )
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        return {r[0]: r[1] for r in rows}
+
+    async def result_of(self, key: str) -> ChatRef | None:
+        """Where the message with this key landed, once delivered."""
+        row = await self.db.fetchone(
+            "SELECT platform, result_channel, result_thread, result_message FROM outbox "
+            "WHERE key = ? AND status = 'done'",
+            (key,),
+        )
+        if row is None or row[1] is None:
+            return None
+        return ChatRef(Platform(row[0]), row[1], row[2], row[3])
+
+
+class InboundRepository:
+    """Which inbound messages were already acted on, and adapters' resumable state."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, conn: aiosqlite.Connection, where: ChatRef, now: datetime) -> bool:
+        """Record ``where.message`` as handled; False if it had been handled before."""
+        if where.message is None:
+            return True
+        async with conn.execute(
+            "INSERT INTO inbound (platform, channel, message, handled_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (where.platform, where.channel, where.message, iso(now)),
+        ) as cur:
+            return cur.rowcount == 1
+
+    async def get_state(self, platform: str, name: str) -> str | None:
+        row = await self.db.fetchone(
+            "SELECT value FROM adapter_state WHERE platform = ? AND name = ?", (platform, name)
+        )
+        return row[0] if row else None
+
+    async def set_state(self, platform: str, name: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT INTO adapter_state (platform, name, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (platform, name) DO UPDATE SET value = excluded.value",
+            (platform, name, value),
+        )

@@ -1,0 +1,214 @@
+"""Questions, answers, votes and the audit trail of every state change."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.models import (
+    ArticleId,
+    ChatRef,
+    FeedId,
+    Platform,
+    Question,
+    QuestionId,
+    QuestionStatus,
+    UserRef,
+)
+from bot.storage.db import Database, from_iso, iso
+
+_SELECT = (
+    "SELECT q.*, a.text AS answer_text, "
+    "(SELECT COUNT(*) FROM votes v WHERE v.question_id = q.id) AS vote_count "
+    "FROM questions q LEFT JOIN answers a ON a.question_id = q.id "
+)
+
+
+def question_from_row(row: sqlite3.Row) -> Question:
+    return Question(
+        id=QuestionId(row["id"]),
+        article_id=ArticleId(row["article_id"]),
+        point=row["point"],
+        asker=UserRef(Platform(row["asker_platform"]), row["asker_id"], row["asker_display"]),
+        where=ChatRef(Platform(row["platform"]), row["channel"], row["thread"], row["message"]),
+        text=row["text"],
+        status=QuestionStatus(row["status"]),
+        asked_at=from_iso(row["asked_at"]),
+        votes=row["vote_count"],
+        answer=row["answer_text"],
+        reason=row["reason"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewQuestion:
+    article_id: ArticleId
+    point: int | None
+    asker: UserRef
+    where: ChatRef
+    text: str
+
+
+class QuestionRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert(
+        self, conn: aiosqlite.Connection, q: NewQuestion, now: datetime
+    ) -> QuestionId | None:
+        """Store a question; None if this platform message was already stored as one."""
+        async with conn.execute(
+            "INSERT INTO questions (article_id, point, asker_platform, asker_id, asker_display, "
+            "platform, channel, thread, message, text, asked_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            (
+                q.article_id,
+                q.point,
+                q.asker.platform,
+                q.asker.id,
+                q.asker.display,
+                q.where.platform,
+                q.where.channel,
+                q.where.thread,
+                q.where.message,
+                q.text,
+                iso(now),
+                iso(now),
+            ),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        qid = QuestionId(row[0])
+        await self.log_event(
+            conn, qid, actor=q.asker.key, old=None, new=QuestionStatus.QUEUED, note=None, now=now
+        )
+        return qid
+
+    async def get(self, qid: int) -> Question | None:
+        row = await self.db.fetchone(_SELECT + "WHERE q.id = ?", (qid,))
+        return question_from_row(row) if row else None
+
+    async def at_message(self, ref: ChatRef) -> Question | None:
+        """The question asked by this very message, if any (for reply chains and edits)."""
+        if ref.message is None:
+            return None
+        row = await self.db.fetchone(
+            _SELECT + "WHERE q.platform = ? AND q.channel = ? AND q.message = ?",
+            (ref.platform, ref.channel, ref.message),
+        )
+        return question_from_row(row) if row else None
+
+    async def of_asker(self, asker: UserRef, limit: int = 20) -> list[Question]:
+        rows = await self.db.fetchall(
+            _SELECT + "WHERE q.asker_platform = ? AND q.asker_id = ? ORDER BY q.id DESC LIMIT ?",
+            (asker.platform, asker.id, limit),
+        )
+        return [question_from_row(r) for r in rows]
+
+    async def open_for_feeds(
+        self, feed_ids: list[FeedId] | None, limit: int = 50
+    ) -> list[Question]:
+        """Queued questions (for these feeds' articles; all when None), most votes then oldest."""
+        where = "WHERE q.status = 'queued' "
+        params: tuple[object, ...] = ()
+        if feed_ids is not None:
+            marks = ",".join("?" * len(feed_ids)) or "NULL"
+            where += f"AND q.article_id IN (SELECT id FROM articles WHERE feed_id IN ({marks})) "
+            params = tuple(feed_ids)
+        rows = await self.db.fetchall(
+            _SELECT + where + "ORDER BY q.article_id DESC, COALESCE(q.point, 0), "
+            "vote_count DESC, q.asked_at, q.id LIMIT ?",
+            (*params, limit),
+        )
+        return [question_from_row(r) for r in rows]
+
+    async def change_status(
+        self,
+        conn: aiosqlite.Connection,
+        qid: int,
+        *,
+        expected: tuple[QuestionStatus, ...],
+        new: QuestionStatus,
+        actor: str,
+        now: datetime,
+        reason: str | None = None,
+    ) -> QuestionStatus | None:
+        """Compare-and-set: move ``qid`` to ``new`` only if it is in ``expected``.
+
+        Returns the status it had (the change happened), or None if it was not in
+        ``expected`` or does not exist. Two authors racing: exactly one wins.
+        """
+        marks = ",".join("?" * len(expected))
+        async with conn.execute(
+            f"SELECT status FROM questions WHERE id = ? AND status IN ({marks})",
+            (qid, *expected),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        old = QuestionStatus(row[0])
+        async with conn.execute(
+            f"UPDATE questions SET status = ?, reason = ?, updated_at = ? "
+            f"WHERE id = ? AND status IN ({marks})",
+            (new, reason, iso(now), qid, *expected),
+        ) as cur:
+            if cur.rowcount != 1:
+                return None
+        await self.log_event(conn, qid, actor=actor, old=old, new=new, note=reason, now=now)
+        return old
+
+    async def status_in(self, conn: aiosqlite.Connection, qid: int) -> QuestionStatus | None:
+        """The status as the caller's transaction sees it."""
+        async with conn.execute("SELECT status FROM questions WHERE id = ?", (qid,)) as cur:
+            row = await cur.fetchone()
+        return QuestionStatus(row[0]) if row else None
+
+    async def save_answer(
+        self, conn: aiosqlite.Connection, qid: int, author_key: str, text: str, now: datetime
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO answers (question_id, author_key, text, answered_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (question_id) DO UPDATE SET author_key = excluded.author_key, "
+            "text = excluded.text, answered_at = excluded.answered_at",
+            (qid, author_key, text, iso(now)),
+        )
+
+    async def add_vote(
+        self, conn: aiosqlite.Connection, qid: int, voter_key: str, now: datetime
+    ) -> bool:
+        async with conn.execute(
+            "INSERT INTO votes (question_id, voter_key, voted_at) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (qid, voter_key, iso(now)),
+        ) as cur:
+            return cur.rowcount == 1
+
+    async def log_event(
+        self,
+        conn: aiosqlite.Connection,
+        qid: int,
+        *,
+        actor: str,
+        old: QuestionStatus | None,
+        new: QuestionStatus,
+        note: str | None,
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO question_events (question_id, at, actor_key, from_status, to_status, "
+            "note) VALUES (?, ?, ?, ?, ?, ?)",
+            (qid, iso(now), actor, old, new, note),
+        )
+
+    async def history(self, qid: int) -> list[sqlite3.Row]:
+        return await self.db.fetchall(
+            "SELECT * FROM question_events WHERE question_id = ? ORDER BY id", (qid,)
+        )
+
+    async def count(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM questions")
+        return int(row[0]) if row else 0

@@ -1,0 +1,108 @@
+"""The outbox under failure: outages, crashes mid-post, dead channels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app.delivery import Delivery
+from bot.core.models import ChatRef, Platform, Rendered
+from bot.runtime import Bot
+from bot.storage.db import Database
+from bot.storage.outbox import OutboxItem, OutboxRepository
+from tests.conftest import Clock, seed_settings
+from tests.fakes import FakeChatAdapter
+
+
+async def _publish(db: Database, fake: FakeChatAdapter, clock: Clock) -> Bot:
+    app = Bot(db, {Platform("fake"): fake}, seed_settings(), clock)
+    await fake.start(app.conversation.handle)
+    for _feed, fid, targets in await app.sync_config_feeds():
+        await app.publish_bundled(fid, targets)
+    return app
+
+
+async def test_outage_is_retried_with_backoff_and_each_post_lands_once(
+    db: Database, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    fake.fail_next = 3
+    app = await _publish(db, fake, clock)
+    await app.delivery.drain()
+    assert fake.sent == []  # the summary failed; the threads wait behind it
+    counts = await OutboxRepository(db).counts()
+    assert counts == {"pending": 6}
+    for _ in range(3):
+        clock.advance(3600)
+        await app.delivery.drain()
+    assert [s.op for s in fake.sent] == ["post"] + ["open_thread"] * 5
+    assert await OutboxRepository(db).counts() == {"done": 6}
+
+
+async def test_nothing_is_sent_before_its_retry_time(
+    db: Database, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    fake.fail_next = 1
+    app = await _publish(db, fake, clock)
+    await app.delivery.drain()
+    calls = fake.calls
+    clock.advance(1)  # first backoff is 2 s
+    await app.delivery.drain()
+    assert fake.calls == calls and fake.sent == []
+    clock.advance(2)
+    await app.delivery.drain()
+    assert len(fake.sent) == 6
+
+
+async def test_crash_between_send_and_record_does_not_post_twice(
+    tmp_path: Path, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    path = tmp_path / "crash.sqlite3"
+    db = await Database.open(path)
+    await _publish(db, fake, clock)
+    row = (await OutboxRepository(db).pending())[0]
+    # The platform accepted the summary, then the process died before marking it done.
+    await fake.post(row.item.where, row.item.message, key=row.item.key)
+    await db.close()
+
+    db2 = await Database.open(path)  # restart
+    await Delivery(db2, {Platform("fake"): fake}, clock).drain()
+    assert len([s for s in fake.sent if s.op == "post"]) == 1
+    assert len(fake.threads()) == 5
+    assert await OutboxRepository(db2).counts() == {"done": 6}
+    await db2.close()
+
+
+async def test_a_deleted_channel_fails_its_rows_without_blocking_others(
+    db: Database, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    outbox = OutboxRepository(db)
+    delivery = Delivery(db, {Platform("fake"): fake}, clock)
+    async with db.transaction() as conn:
+        for i, channel in enumerate(["#gone", "#gone", "#ok"]):
+            item = OutboxItem(
+                key=f"k{i}",
+                op="post",
+                where=ChatRef(Platform("fake"), channel),
+                message=Rendered(f"hello {i}"),
+                purpose="response",
+            )
+            await outbox.enqueue(conn, item, clock())
+    await delivery.drain()
+    assert fake.texts() == ["hello 2"]
+    assert await outbox.counts() == {"failed": 2, "done": 1}
+
+
+async def test_rows_for_a_platform_that_is_not_running_wait_for_it(
+    db: Database, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    outbox = OutboxRepository(db)
+    async with db.transaction() as conn:
+        item = OutboxItem(
+            key="m1",
+            op="post",
+            where=ChatRef(Platform("matrix"), "!room"),
+            message=Rendered("later"),
+            purpose="response",
+        )
+        await outbox.enqueue(conn, item, clock())
+    await Delivery(db, {Platform("fake"): fake}, clock).drain()
+    assert await outbox.counts() == {"pending": 1}

@@ -17,9 +17,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from bot.core.models import ChatRef, IncomingMessage, Platform, Rendered, Role, UserRef
+from bot.core.models import ChatRef, InboundEvent, Platform, Rendered, Role, UserRef
 
-MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
+MessageHandler = Callable[[InboundEvent], Awaitable[None]]
+"""The core's entry point: every message, edit, deletion and reaction goes through it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +83,12 @@ class ChatAdapter(Protocol):
     capabilities: Capabilities
 
     async def start(self, on_message: MessageHandler) -> None:
-        """Connect and begin delivering incoming messages to ``on_message``.
+        """Connect and begin delivering inbound events to ``on_message``.
 
-        Returns once connected; messages keep arriving until :meth:`close`.
-        Messages the bot itself sent are never delivered.
+        Returns once connected; events keep arriving until :meth:`close`. The bot's own
+        messages are never delivered. Events that happened while the bot was offline are
+        delivered once after it reconnects (the adapter keeps its own resume point), and
+        never replayed again; ``on_message`` also de-duplicates by message id.
         """
 
     async def close(self) -> None:

@@ -28,6 +28,7 @@ class ConsoleMessage:
     text: str
     reactions: list[str] = field(default_factory=list)
     reply_to: str | None = None
+    mentions: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,8 @@ class ConsoleAdapter:
         msg = self._new_message(
             BOT, to.container(), self._text(message), parent.id if parent else None
         )
+        if mention is not None:
+            msg.mentions.add(mention.id)
         self._show(msg, mention=mention)
         self._sent[key] = msg.where
         return msg.where

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import aiosqlite
 
@@ -22,10 +23,14 @@ from bot.core import commands as cmd
 from bot.core.models import (
     Article,
     ArticleId,
+    InboundEvent,
     IncomingMessage,
+    MessageDeleted,
+    MessageEdited,
     Platform,
     Question,
     QuestionStatus,
+    ReactionAdded,
     Rendered,
     Role,
     UserRef,
@@ -37,6 +42,12 @@ from bot.storage.outbox import InboundRepository, OutboxItem, OutboxRepository
 from bot.storage.questions import NewQuestion, QuestionRepository
 
 log = logging.getLogger(__name__)
+
+
+class FeedCommands(Protocol):
+    """The admin's feed commands (``!feed add|list|...``), answered in plain words."""
+
+    async def handle(self, msg: IncomingMessage, command: cmd.Feed) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +103,7 @@ class Conversation:
         *,
         prefix: str = "!",
         admins: frozenset[str] = frozenset(),
+        feed_commands: FeedCommands | None = None,
     ) -> None:
         self.db = db
         self.delivery = delivery
@@ -99,6 +111,7 @@ class Conversation:
         self.clock = clock
         self.prefix = prefix
         self.admins = admins
+        self.feed_commands = feed_commands
         self.articles = ArticleRepository(db)
         self.questions = QuestionRepository(db)
         self.outbox = OutboxRepository(db)
@@ -106,8 +119,20 @@ class Conversation:
 
     # entry point ---------------------------------------------------------------------
 
-    async def handle(self, msg: IncomingMessage) -> None:
-        """Act on one chat message (never raises for bad user input)."""
+    async def handle(self, event: InboundEvent) -> None:
+        """Act on one inbound event (never raises for bad user input)."""
+        match event:
+            case IncomingMessage():
+                await self.handle_message(event)
+            case MessageEdited():
+                await self._edited(event)
+            case MessageDeleted():
+                await self._deleted(event)
+            case ReactionAdded():
+                pass  # votes by reaction arrive with issue 6
+
+    async def handle_message(self, msg: IncomingMessage) -> None:
+        """Act on one chat message: a command, a question, or chatter left alone."""
         try:
             command = cmd.parse_command(msg.text, self.prefix)
         except cmd.CommandUsageError as exc:
@@ -117,6 +142,30 @@ class Conversation:
             await self._command(msg, command)
         else:
             await self._maybe_question(msg)
+
+    # edits and deletions -------------------------------------------------------------
+
+    async def _edited(self, event: MessageEdited) -> None:
+        """The stored text of an open question follows its asker's edits."""
+        q = await self.questions.at_message(event.where)
+        if q is None or not q.asker.same_person(event.author):
+            return
+        async with self.db.transaction() as conn:
+            changed = await self.questions.edit_text(conn, q.id, event.text, self.clock())
+        if changed:
+            log.info("question #%d edited by %s", q.id, event.author.key)
+
+    async def _deleted(self, event: MessageDeleted) -> None:
+        """A deleted question is withdrawn (no notice: the asker removed it themselves)."""
+        q = await self.questions.at_message(event.where)
+        if q is None:
+            return
+        actor = event.by.key if event.by else q.asker.key
+        async with self.db.transaction() as conn:
+            await self.questions.change_status(
+                conn, q.id, expected=(QuestionStatus.QUEUED,), new=QuestionStatus.WITHDRAWN,
+                actor=actor, now=self.clock(), reason="message deleted",
+            )
 
     # questions -----------------------------------------------------------------------
 
@@ -230,11 +279,14 @@ class Conversation:
             case cmd.Vote():
                 await self._vote(msg, command.question_id)
             case cmd.Feed():
-                await self._reply_only(
-                    msg,
-                    "Managing feeds from chat is not built yet; feeds come from the config "
-                    "file for now (config/bot.example.toml).",
-                )
+                if self.feed_commands is None:
+                    await self._reply_only(
+                        msg,
+                        "Managing feeds from chat is not built yet; feeds come from the config "
+                        "file for now (config/bot.example.toml).",
+                    )
+                else:
+                    await self._reply_only(msg, await self.feed_commands.handle(msg, command))
             case cmd.Unknown():
                 await self._reply_only(
                     msg, texts.unknown_command(command.name, command.suggestion, self.prefix)

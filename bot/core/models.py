@@ -82,6 +82,37 @@ class IncomingMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageEdited:
+    """A person edited an earlier message; ``where.message`` is the original's id."""
+
+    author: UserRef
+    where: ChatRef
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDeleted:
+    """A message was deleted (Discord) or redacted (Matrix); ``by`` may be a moderator."""
+
+    where: ChatRef
+    by: UserRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionAdded:
+    """A person reacted to a message (Discord reaction, Matrix m.annotation)."""
+
+    author: UserRef
+    where: ChatRef  # the message reacted to
+    emoji: str
+    removed: bool = False
+
+
+InboundEvent = IncomingMessage | MessageEdited | MessageDeleted | ReactionAdded
+"""Everything an adapter hands the core."""
+
+
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """One outgoing message, in the forms adapters can use.
 

@@ -161,6 +161,25 @@ class QuestionRepository:
         await self.log_event(conn, qid, actor=actor, old=old, new=new, note=reason, now=now)
         return old
 
+    async def edit_text(
+        self, conn: aiosqlite.Connection, qid: int, text: str, now: datetime
+    ) -> bool:
+        """Replace an open question's text (the asker edited it); False if not open."""
+        async with conn.execute(
+            "UPDATE questions SET text = ?, updated_at = ? WHERE id = ? AND status = 'queued' "
+            "AND text != ?",
+            (text, iso(now), qid, text),
+        ) as cur:
+            changed = cur.rowcount == 1
+        if changed:
+            await conn.execute(
+                "INSERT INTO question_events (question_id, at, actor_key, from_status, "
+                "to_status, note) SELECT id, ?, asker_platform || ':' || asker_id, status, "
+                "status, 'edited by the asker' FROM questions WHERE id = ?",
+                (iso(now), qid),
+            )
+        return changed
+
     async def status_in(self, conn: aiosqlite.Connection, qid: int) -> QuestionStatus | None:
         """The status as the caller's transaction sees it."""
         async with conn.execute("SELECT status FROM questions WHERE id = ?", (qid,)) as cur:

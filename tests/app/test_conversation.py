@@ -188,3 +188,23 @@ async def test_explicit_ask_command_stores_even_without_a_question_mark(
     await bot.delivery.drain()
     q = await QuestionRepository(bot.db).get(1)
     assert q is not None and q.point == 2 and q.text == "the S-400 timeline"
+
+
+async def test_an_edit_updates_the_question_and_a_deletion_withdraws_it(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    from bot.core.models import MessageDeleted, MessageEdited
+
+    dana = fake.user("dana")
+    asked = await fake.say(dana, SEED_Q3)
+    repo = QuestionRepository(bot.db)
+    await bot.conversation.handle(MessageEdited(fake.user("lee"), asked, "hijacked?"))
+    q = await repo.at_message(asked)
+    assert q is not None and q.text == SEED_Q3  # only the asker's edits count
+    await bot.conversation.handle(MessageEdited(dana, asked, "What are clandestine transfers?"))
+    q = await repo.at_message(asked)
+    assert q is not None and q.text == "What are clandestine transfers?"
+    await bot.conversation.handle(MessageDeleted(asked))
+    q = await repo.at_message(asked)
+    assert q is not None and q.status is QuestionStatus.WITHDRAWN
+    assert [e["note"] for e in await repo.history(q.id)][-1] == "message deleted"

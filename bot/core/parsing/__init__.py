@@ -1,0 +1,117 @@
+"""Turn an article (HTML, Markdown or plain text) into an :class:`~bot.core.models.Article`.
+
+Pure: no I/O. Each format is first turned into neutral blocks (``from_html``,
+``from_markdown``, ``from_text``), then one detector (``points``) finds the numbered
+points, intro and conclusion over blocks, so every format follows the same rules.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+from typing import Literal
+
+from lxml import etree
+
+from ..models import Article
+from .blocks import Doc, tidy
+from .from_html import html_blocks
+from .from_markdown import markdown_blocks
+from .points import split_article
+from .from_text import text_blocks
+
+__all__ = ["ArticleError", "detect_format", "parse_article"]
+
+Format = Literal["html", "markdown", "text"]
+UNTITLED = "Untitled article"
+
+_TAG = re.compile(
+    r"<(?:!doctype|html|head|body|article|section|main|div|p|h[1-6]|ul|ol|li|br|hr|blockquote"
+    r"|table|pre|figure|span|strong|b|em|i|a|img|script|style|iframe|nav|form)\b[^<>]*>",
+    re.IGNORECASE,
+)
+_MARKDOWN = re.compile(
+    r"^ {0,3}#{1,6}[ \t]+\S|\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\([^)\s]+\)|^ {0,3}```",
+    re.MULTILINE,
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Control characters other than tab/newline/CR, and the decoder's replacement character.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+class ArticleError(ValueError):
+    """One-line plain-words reason the text is not a usable article."""
+
+
+def detect_format(text: str) -> Format:
+    """Guess the format: HTML if it opens with a tag or has several, else Markdown if it
+    has Markdown-only syntax (# headings, **bold**, [links](...), fences), else text.
+
+    Numbered lines and dash lines alone do not make Markdown: plain text uses them too,
+    and in Markdown a dash line under a paragraph would turn it into a heading.
+    """
+    sample = text[:20000]
+    if sample.lstrip().startswith("<") and _TAG.search(sample):
+        return "html"
+    if len(list(islice(_TAG.finditer(sample), 3))) >= 3:
+        return "html"
+    if _MARKDOWN.search(sample):
+        return "markdown"
+    return "text"
+
+
+def _check_readable(text: str) -> None:
+    if not text.strip():
+        raise ArticleError("the article is empty")
+    # Binary data is unreadable throughout, so a sample decides (and stays cheap).
+    sample = text[:4096]
+    if "\x00" in text or len(_UNPRINTABLE.findall(sample)) * 10 > len(sample):
+        raise ArticleError("the article is not readable text (it looks like binary data)")
+    if _WORD.search(text) is None:
+        raise ArticleError("the article has no readable words")
+
+
+def _blocks(text: str, fmt: str) -> Doc:
+    if fmt == "html":
+        try:
+            return html_blocks(_XML_DECL.sub("", text, count=1))
+        except (etree.ParserError, ValueError) as exc:
+            raise ArticleError("the article's HTML could not be read") from exc
+    if fmt == "markdown":
+        return markdown_blocks(text)
+    if fmt == "text":
+        return text_blocks(text)
+    raise ValueError(f"unknown article format {fmt!r}: use 'html', 'markdown' or 'text'")
+
+
+def parse_article(
+    text: str,
+    *,
+    title: str = "",
+    link: str = "",
+    author: str = "",
+    subtitle: str = "",
+    fmt: str | None = None,
+) -> Article:
+    """Parse ``text`` into an Article; ``fmt`` overrides :func:`detect_format`.
+
+    A ``title`` or ``subtitle`` passed in (from the feed entry) wins over one found in the
+    document. Raises :class:`ArticleError` for empty, binary or wordless text.
+    """
+    _check_readable(text)
+    fmt = fmt or detect_format(text)
+    doc = _blocks(text, fmt)
+    doc.blocks = tidy(doc.blocks)
+    parts = split_article(doc, fmt)
+    if not (parts.intro or parts.points or parts.conclusion):
+        raise ArticleError("the article has no readable text")
+    return Article(
+        title=" ".join(title.split()) or parts.title or UNTITLED,
+        link=link.strip(),
+        author=" ".join(author.split()),
+        subtitle=" ".join(subtitle.split()) or parts.subtitle,
+        intro=parts.intro,
+        points=parts.points,
+        conclusion=parts.conclusion,
+    )

@@ -1,0 +1,263 @@
+"""The format-neutral part: find the numbered points in a list of blocks.
+
+Rules, in order:
+
+* A candidate is a block opening with a number marker ("3.", "3)", "Point 3:", "III."),
+  or a top-level ordered-list item (its number is its list ordinal). Its *class* is its
+  structural level: headings of one level, bold lead-in paragraphs, top-level list items,
+  or plain paragraphs. Quotes and nested list items are never candidates.
+* Within a class, candidates chain into sequences 1, 2, 3, ... in document order; a 1
+  opens a new sequence and n joins the most recent open sequence ending at n-1, so a
+  numbered sub-list inside point 3 does not break the outer 1-5.
+* A sequence counts if it has >= 2 points and is not mostly links or citations.
+  Sequences lying inside one point of another sequence are sub-structure and dropped;
+  of the rest the best is picked: headings > bold lead-ins > list items > paragraphs,
+  then the longest, then the higher heading level.
+* A point's body runs to the next point. The last point's body ends at a separator, a
+  "Conclusion"-like label, an unnumbered heading at its own level or above (or any
+  heading for non-heading points), or -- for a list item that has text of its own -- at
+  the end of that item. What follows is the conclusion; in plain text only the first
+  paragraph of it, because plain-text sources append other material (such as reader
+  comments) after the article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..models import Point
+from .blocks import Block, Doc, is_conclusion_label, looks_like_reference
+from .textutil import cut_words, first_sentence, flat, paragraphs, sentence_ends, split_marker
+
+TITLE_MAX = 120
+_RANK = {"heading": 3, "lead": 2, "item": 1, "para": 0}
+_MAX_OPEN = 8  # open sequences kept per class: nesting deeper than this does not happen
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """An article's pieces as found in its blocks."""
+
+    title: str
+    subtitle: str
+    intro: str
+    points: tuple[Point, ...]
+    conclusion: str
+
+
+@dataclass(slots=True)
+class _Cand:
+    index: int
+    number: int
+    cls: tuple[str, int]
+    title: str
+    body: str  # the block's own text after the title
+
+
+def _strip_title(title: str) -> str:
+    return flat(title).strip().rstrip(".:;,–—-").strip()
+
+
+def split_title(rest: str) -> tuple[str, str]:
+    """Split a numbered block's text (marker removed) into (title, rest of the block).
+
+    A line break ends the title when the next line does not continue a sentence (starts
+    with a non-lowercase character); otherwise the title is the first sentence, cut at a
+    word boundary to TITLE_MAX characters, in which case the whole text stays the body.
+    """
+    rest = rest.strip()
+    nl = rest.find("\n")
+    if 0 < nl <= TITLE_MAX + 40:
+        after = rest[nl:].lstrip()
+        if not after[:1].islower():
+            return _strip_title(rest[:nl]), "\n\n".join(paragraphs(after))
+    paras = paragraphs(rest)
+    if not paras:
+        return "", ""
+    first = first_sentence(paras[0])
+    if len(first) > TITLE_MAX:
+        return _strip_title(cut_words(first, TITLE_MAX)), "\n\n".join(paras)
+    remainder = [paras[0][len(first) :].strip(), *paras[1:]]
+    return _strip_title(first), "\n\n".join(p for p in remainder if p)
+
+
+def _candidate(index: int, block: Block) -> _Cand | None:
+    if block.quoted:
+        return None
+    kind = block.kind
+    if kind == "heading":
+        found = split_marker(block.text)
+        if found:
+            return _Cand(index, found[0], ("heading", block.level), _strip_title(found[1]), "")
+        return None
+    if kind == "item" and block.level == 1:
+        found = split_marker(block.text)
+        if block.ordinal:
+            # "<ol><li>Point 2: ..." repeats the list's own number; drop it from the title.
+            same = found is not None and found[0] == block.ordinal
+            number, rest = block.ordinal, found[1] if found and same else block.text
+        elif found:
+            number, rest = found
+        else:
+            return None
+        lead = block.lead
+        if lead and rest.startswith(lead):
+            return _Cand(index, number, ("item", 0), _strip_title(lead), rest[len(lead) :].strip())
+        return _Cand(index, number, ("item", 0), *split_title(rest))
+    if kind == "para":
+        found = split_marker(block.text)
+        if found is None:
+            return None
+        number, rest = found
+        if block.lead:
+            in_bold = split_marker(block.lead)
+            if in_bold is None:
+                return _Cand(index, number, ("para", 0), *split_title(rest))
+            bold_rest = in_bold[1].strip()
+            lead_title = _strip_title(bold_rest)
+            # "<b>4. Title</b> body": the bold part is the title. "<b>Point 4:</b> Title.
+            # Body": only the number is bold, so the title is the first sentence after it.
+            if lead_title and rest.startswith(bold_rest):
+                body = rest[len(bold_rest) :].strip()
+                return _Cand(index, number, ("lead", 0), lead_title, body)
+            return _Cand(index, number, ("lead", 0), *split_title(rest))
+        return _Cand(index, number, ("para", 0), *split_title(rest))
+    return None
+
+
+def _sequences(cands: list[_Cand]) -> list[list[_Cand]]:
+    open_by_class: dict[tuple[str, int], list[list[_Cand]]] = {}
+    done: list[list[_Cand]] = []
+    for cand in cands:
+        opened = open_by_class.setdefault(cand.cls, [])
+        for seq in reversed(opened):
+            if seq[-1].number == cand.number - 1:
+                seq.append(cand)
+                break
+        else:
+            if cand.number == 1:
+                opened.append([cand])
+                if len(opened) > _MAX_OPEN:
+                    done.append(opened.pop(0))
+    for opened in open_by_class.values():
+        done.extend(opened)
+    return [s for s in done if len(s) >= 2]
+
+
+def _is_reference_list(blocks: list[Block], seq: list[_Cand]) -> bool:
+    bad = sum(blocks[c.index].linky or looks_like_reference(c.title) for c in seq)
+    return bad * 2 > len(seq)
+
+
+def _end_of_last(blocks: list[Block], last: _Cand) -> int:
+    """Index of the first block after the last point's body."""
+    p = last.index
+    if last.cls[0] == "item" and last.body:
+        j = p + 1
+        while j < len(blocks) and blocks[j].owner == p:
+            j += 1
+        return j
+    for j in range(p + 1, len(blocks)):
+        block = blocks[j]
+        if block.kind == "sep" or is_conclusion_label(block):
+            return j
+        if (
+            block.kind == "heading"
+            and split_marker(block.text) is None
+            and (last.cls[0] != "heading" or block.level <= last.cls[1])
+        ):
+            return j
+    return len(blocks)
+
+
+def _contained(inner: list[_Cand], outer: list[_Cand], outer_end: int) -> bool:
+    """True if all of ``inner`` lies within the body of one point of ``outer``."""
+    first, last = inner[0].index, inner[-1].index
+    if first < outer[0].index:
+        return False
+    if any(first <= c.index <= last for c in outer):
+        return False
+    return last < outer_end or any(c.index > last for c in outer)
+
+
+def _choose(blocks: list[Block]) -> tuple[list[_Cand], int]:
+    """The article's point sequence and the end of its last body (empty if none)."""
+    cands = [c for i, b in enumerate(blocks) if (c := _candidate(i, b)) is not None]
+    seqs = [s for s in _sequences(cands) if not _is_reference_list(blocks, s)]
+    if not seqs:
+        return [], len(blocks)
+    ends = [_end_of_last(blocks, s[-1]) for s in seqs]
+    top = [
+        (s, end)
+        for s, end in zip(seqs, ends, strict=True)
+        if not any(o is not s and _contained(s, o, e) for o, e in zip(seqs, ends, strict=True))
+    ]
+    return max(top, key=lambda se: (_RANK[se[0][0].cls[0]], len(se[0]), -se[0][0].cls[1]))
+
+
+def _render(block: Block) -> str:
+    # Block text is already clean; only text with line breaks needs re-joining.
+    text = block.text if "\n" not in block.text else "\n\n".join(paragraphs(block.text))
+    if block.kind == "item" and text:
+        return f"{block.ordinal}. {text}" if block.ordinal else f"- {text}"
+    return text
+
+
+def _join(blocks: list[Block]) -> str:
+    return "\n\n".join(t for t in (_render(b) for b in blocks if b.kind != "sep") if t)
+
+
+def _is_dek(text: str) -> bool:
+    """A standalone one-sentence line: ends like a sentence, has no sentence end inside."""
+    return (
+        len(text) <= 320
+        and len(text.split()) >= 5
+        and text.rstrip("\"'”’)").endswith((".", "!", "?", "…"))
+        and next(sentence_ends(text), None) is None
+        and split_marker(text) is None
+    )
+
+
+def split_article(doc: Doc, fmt: str) -> Parts:
+    """Title, subtitle, intro, points and conclusion of tidied blocks."""
+    blocks = list(doc.blocks)
+    title, subtitle = doc.title, doc.subtitle
+    for i, block in enumerate(blocks[:3]):
+        if block.kind == "heading" and block.level == 1 and split_marker(block.text) is None:
+            title = flat(block.text) or title
+            del blocks[i]
+            _shift_owners(blocks, i)
+            if fmt == "html" and i < len(blocks) and not subtitle:
+                nxt = blocks[i]
+                if nxt.kind == "heading" and nxt.level == 2 and split_marker(nxt.text) is None:
+                    subtitle = flat(nxt.text)
+                    del blocks[i]
+                    _shift_owners(blocks, i)
+            break
+    seq, end = _choose(blocks)
+    first_point = seq[0].index if seq else len(blocks)
+    intro_blocks = blocks[:first_point]
+    if fmt == "text" and not subtitle and len(intro_blocks) >= 2:
+        head, nxt = intro_blocks[0], intro_blocks[1]
+        if head.kind == "para" and nxt.kind == "para" and _is_dek(flat(head.text)):
+            subtitle = flat(head.text)
+            intro_blocks = intro_blocks[1:]
+    points: list[Point] = []
+    for k, cand in enumerate(seq):
+        stop = seq[k + 1].index if k + 1 < len(seq) else end
+        body = "\n\n".join(t for t in (cand.body, _join(blocks[cand.index + 1 : stop])) if t)
+        points.append(Point(k + 1, cand.title, body or cand.title))
+    tail = blocks[end:] if seq else []
+    while tail and (tail[0].kind == "sep" or is_conclusion_label(tail[0])):
+        tail = tail[1:]
+    if fmt == "text":
+        tail = [b for b in tail if b.kind == "para"][:1]
+    return Parts(title, subtitle, _join(intro_blocks), tuple(points), _join(tail))
+
+
+def _shift_owners(blocks: list[Block], removed: int) -> None:
+    for block in blocks:
+        if block.owner > removed:
+            block.owner -= 1
+        elif block.owner == removed:
+            block.owner = -1

@@ -1,0 +1,203 @@
+"""Small pure string helpers shared by the parsers and the summary renderer.
+
+Conventions: a block's text has its whitespace collapsed to single spaces, except "\\n"
+(a hard line break the author made) and "\\n\\n" (a paragraph break inside one block, such
+as a list item holding two paragraphs). ``flat`` and ``paragraphs`` turn that into output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+ELLIPSIS = "…"
+
+_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+
+# A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by whitespace.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+# Words whose trailing period does not end a sentence ("Mr. Putin", "U.S. President").
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "sr",
+        "jr",
+        "vs",
+        "no",
+        "nos",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "rep",
+        "sen",
+        "gov",
+        "pres",
+        "e.g",
+        "i.e",
+        "u.s",
+        "u.k",
+        "u.n",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "fig",
+        "approx",
+    ]
+)
+
+# A number marker at the start of a block: "3.", "3)", "(3)", "Point 3:", "III.", "Part II -".
+_MARKER = re.compile(
+    r"""\s*(?:
+        (?:point|part|step|reason|lesson|number|no\.|\#)\s*
+            (?P<word>\d{1,3}|[ivxlc]{1,7})\b\s*[.):\-–—]?
+      | \(?(?P<digits>\d{1,3})[.)](?=\s|$)\s*(?:[\-–—:]\s*)?
+      | (?-i:(?P<roman>[IVXLC]{1,7}))[.)](?=\s|$)\s*(?:[\-–—:]\s*)?
+    )\s*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_ROMAN_VALID = re.compile(r"^(?:C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _visible(text: str) -> str:
+    # Plain substring tests first: much cheaper than a regex pass on the common clean text.
+    for ch in _INVISIBLE_CHARS:
+        if ch in text:
+            return _INVISIBLE.sub("", text)
+    return text
+
+
+def squash(text: str) -> str:
+    """All whitespace runs as one space, invisible characters dropped, ends trimmed."""
+    return " ".join(_visible(text).split())
+
+
+def clean(text: str) -> str:
+    """Collapse spaces, keep single/double line breaks, drop invisible characters."""
+    text = _visible(text)
+    if "\n" not in text:
+        return " ".join(text.split())
+    out: list[str] = []
+    blank = False
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        if not line:
+            blank = True
+            continue
+        if out:
+            out.append("\n\n" if blank else "\n")
+        out.append(line)
+        blank = False
+    return "".join(out)
+
+
+def flat(text: str) -> str:
+    """All whitespace, line breaks included, as single spaces."""
+    return " ".join(text.split())
+
+
+def paragraphs(text: str) -> list[str]:
+    """The block's paragraphs (split at blank lines), each flattened; empty ones dropped."""
+    return [p for p in (flat(part) for part in text.split("\n\n")) if p]
+
+
+def roman_value(numeral: str) -> int | None:
+    """The value of a well-formed Roman numeral up to 399, else None."""
+    numeral = numeral.upper()
+    if not numeral or not _ROMAN_VALID.match(numeral):
+        return None
+    total = 0
+    for i, ch in enumerate(numeral):
+        value = _ROMAN_VALUES[ch]
+        nxt = _ROMAN_VALUES[numeral[i + 1]] if i + 1 < len(numeral) else 0
+        total += -value if value < nxt else value
+    return total
+
+
+def split_marker(text: str) -> tuple[int, str] | None:
+    """``(number, rest)`` if ``text`` opens with a point number marker, else None."""
+    m = _MARKER.match(text)
+    if m is None:
+        return None
+    raw = m.group("word") or m.group("digits") or m.group("roman") or ""
+    number = int(raw) if raw.isdigit() else roman_value(raw)
+    if not number:
+        return None
+    return number, text[m.end() :]
+
+
+def sentence_ends(text: str) -> Iterator[int]:
+    """Offsets just after each sentence end in ``text`` (not counting the end of text)."""
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end()
+        nxt = _NEXT_CHAR.match(text, end)
+        if nxt is None or nxt.group(1).islower():
+            continue  # "e.g. this" or trailing punctuation: the sentence goes on
+        start = m.start()
+        if text[start] == ".":
+            # Look only at the word before the dot, so this stays linear in len(text).
+            lo = max(0, start - 40)
+            word_start = max(text.rfind(" ", lo, start), text.rfind("\n", lo, start), lo - 1) + 1
+            w = text[word_start:start].lstrip("\"'“‘(").lower()
+            # "J. Smith": a lone initial is not a sentence end.
+            if w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()):
+                continue
+        yield end
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (the whole text when it has only one)."""
+    end = next(sentence_ends(text), len(text))
+    return text[:end].strip()
+
+
+def cut_words(text: str, limit: int) -> str:
+    """``text`` if it fits ``limit`` chars, else cut at a word boundary and ending "…"."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    # Cut mid-word only when the one word is too long to keep anything else.
+    if space > limit // 3:
+        head = head[:space]
+    return head.rstrip(" ,;:–—-") + ELLIPSIS
+
+
+def cut_sentences(text: str, limit: int) -> tuple[str, bool]:
+    """The longest run of whole sentences (or paragraphs) fitting ``limit`` chars.
+
+    Returns ``(text, was_cut)``. When even the first sentence is too long, the text is cut
+    at a word boundary with "…" instead.
+    """
+    if len(text) <= limit:
+        return text, False
+    bounds = [i for i in sentence_ends(text[: limit + 40]) if i <= limit]
+    para = text.rfind("\n\n", 0, limit + 1)
+    best = max([*bounds, para])
+    if best > 0:
+        return text[:best].rstrip(), True
+    return cut_words(text, limit), True

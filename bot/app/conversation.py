@@ -9,8 +9,9 @@ once, a question is committed before its acknowledgement exists, and a crash los
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -57,6 +58,11 @@ class Context:
     article: StoredArticle | None
     thread_point: int | None = None
     reply_to: Question | None = None
+
+
+def _response(key: str, msg: IncomingMessage, text: str, purpose: str = "response") -> OutboxItem:
+    """A reply to ``msg`` where it was said."""
+    return OutboxItem(key=key, op="reply", where=msg.where, message=Rendered(text), purpose=purpose)
 
 
 class _Act:
@@ -163,8 +169,13 @@ class Conversation:
         actor = event.by.key if event.by else q.asker.key
         async with self.db.transaction() as conn:
             await self.questions.change_status(
-                conn, q.id, expected=(QuestionStatus.QUEUED,), new=QuestionStatus.WITHDRAWN,
-                actor=actor, now=self.clock(), reason="message deleted",
+                conn,
+                q.id,
+                expected=(QuestionStatus.QUEUED,),
+                new=QuestionStatus.WITHDRAWN,
+                actor=actor,
+                now=self.clock(),
+                reason="message deleted",
             )
 
     # questions -----------------------------------------------------------------------
@@ -203,36 +214,37 @@ class Conversation:
         text: str | None = None,
     ) -> None:
         article = stored.article
-        async with self.db.transaction() as conn:
-            act = _Act(self, conn, msg)
-            if not await self.inbound.claim(conn, msg.where, act.now):
-                return
+        now = self.clock()
+        w = msg.where
+        base_key = f"in:{w.platform}:{w.channel}:{w.message}"
+
+        # The hot path: claim, store and queue the acknowledgement in one database trip.
+        def store(raw: sqlite3.Connection) -> int | None:
+            if not InboundRepository.take(raw, w, now):
+                return None
             if missing is not None:
-                await act.respond(texts.missing_point(article, missing))
-            else:
-                new = NewQuestion(stored.id, point, msg.author, msg.where, text or msg.text)
-                qid = await self.questions.insert(conn, new, act.now)
-                if qid is not None:
-                    log.info(
-                        "question #%d stored: article %d point %s from %s in %s/%s",
-                        qid,
-                        stored.id,
-                        point,
-                        msg.author.key,
-                        msg.where.platform,
-                        msg.where.channel,
-                    )
-                    await act.queue(
-                        OutboxItem(
-                            key=act.key("ack"),
-                            op="reply",
-                            where=msg.where,
-                            message=Rendered(texts.acknowledged(qid, article, point, self.prefix)),
-                            purpose="ack",
-                            question_id=qid,
-                            article_id=stored.id,
-                        )
-                    )
+                reply = texts.missing_point(article, missing)
+                OutboxRepository.add(raw, _response(f"{base_key}:response:1", msg, reply), now)
+                return None
+            new = NewQuestion(stored.id, point, msg.author, w, text or msg.text)
+            qid = QuestionRepository.add(raw, new, now)
+            if qid is not None:
+                ack = texts.acknowledged(qid, article, point, self.prefix)
+                item = _response(f"{base_key}:ack:1", msg, ack, purpose="ack")
+                OutboxRepository.add(raw, replace(item, question_id=qid, article_id=stored.id), now)
+            return qid
+
+        qid = await self.db.run(store)
+        if qid is not None:
+            log.info(
+                "question #%d stored: article %d point %s from %s in %s/%s",
+                qid,
+                stored.id,
+                point,
+                msg.author.key,
+                w.platform,
+                w.channel,
+            )
         self.delivery.kick()
 
     # commands ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -113,12 +114,13 @@ class Delivery:
             log.exception("adapter %s raised on outbox row %d", item.where.platform, row.id)
             return await self._failed(row, exc, retryable=True)
         now = self.clock()
-        async with self.db.transaction() as conn:
-            await self.outbox.mark_done(conn, row.id, ref, now)
+
+        def record(raw: sqlite3.Connection) -> None:
+            OutboxRepository.mark_done(raw, row.id, ref, now)
             if item.purpose in ("summary", "thread") and ref is not None:
                 assert item.article_id is not None
-                await self.articles.record_post(
-                    conn,
+                ArticleRepository.record_post(
+                    raw,
                     article_id=ArticleId(item.article_id),
                     target_id=item.target_id,
                     kind=item.purpose,
@@ -126,6 +128,10 @@ class Delivery:
                     ref=ref,
                     now=now,
                 )
+
+        await self.db.run(record)
+        if item.purpose == "summary":
+            self.articles.forget_channel(item.where)
         log.debug("delivered outbox row %d (%s %s) to %s", row.id, item.op, item.purpose, ref)
         return True
 

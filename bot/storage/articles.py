@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import aiosqlite
@@ -44,9 +45,35 @@ class ThreadPost:
     ref: ChatRef
 
 
+@dataclass
+class _Cache:
+    """What every chat message looks up, kept per database (shared by all repositories)."""
+
+    articles: dict[ArticleId, StoredArticle] = field(default_factory=dict)
+    latest: dict[tuple[str, str], ArticleId | None] = field(default_factory=dict)
+
+
+_CACHES: weakref.WeakKeyDictionary[Database, _Cache] = weakref.WeakKeyDictionary()
+_MAX_CACHED_ARTICLES = 256
+
+
 class ArticleRepository:
+    """Feeds, targets, articles, points and posts.
+
+    Stored articles and the latest article of each channel are cached (every chat message
+    needs them). Code that changes an article's rows calls :meth:`forget_article`; recording
+    a summary post calls :meth:`forget_channel`.
+    """
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._cache = _CACHES.setdefault(db, _Cache())
+
+    def forget_article(self, article_id: ArticleId) -> None:
+        self._cache.articles.pop(article_id, None)
+
+    def forget_channel(self, where: ChatRef) -> None:
+        self._cache.latest.pop((where.platform, where.channel), None)
 
     # feeds and targets -------------------------------------------------------------
 
@@ -161,6 +188,17 @@ class ArticleRepository:
         return article_id, True
 
     async def get(self, article_id: ArticleId) -> StoredArticle | None:
+        cached = self._cache.articles.get(article_id)
+        if cached is not None:
+            return cached
+        found = await self._load(article_id)
+        if found is not None:
+            if len(self._cache.articles) >= _MAX_CACHED_ARTICLES:
+                self._cache.articles.pop(next(iter(self._cache.articles)))
+            self._cache.articles[article_id] = found
+        return found
+
+    async def _load(self, article_id: ArticleId) -> StoredArticle | None:
         row = await self.db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
         if row is None:
             return None
@@ -182,9 +220,9 @@ class ArticleRepository:
 
     # posts -------------------------------------------------------------------------
 
-    async def record_post(
-        self,
-        conn: aiosqlite.Connection,
+    @staticmethod
+    def record_post(
+        raw: sqlite3.Connection,
         *,
         article_id: ArticleId,
         target_id: int | None,
@@ -193,7 +231,7 @@ class ArticleRepository:
         ref: ChatRef,
         now: datetime,
     ) -> None:
-        await conn.execute(
+        raw.execute(
             "INSERT INTO posts (article_id, target_id, platform, channel, kind, point, thread, "
             "message, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
@@ -224,12 +262,19 @@ class ArticleRepository:
 
     async def latest_article_in(self, where: ChatRef) -> ArticleId | None:
         """The article most recently posted in this channel or room."""
+        key = (where.platform, where.channel)
+        if key in self._cache.latest:
+            return self._cache.latest[key]
         row = await self.db.fetchone(
             "SELECT article_id FROM posts WHERE platform = ? AND channel = ? AND kind = 'summary' "
             "ORDER BY posted_at DESC, id DESC LIMIT 1",
             (where.platform, where.channel),
         )
-        return ArticleId(row[0]) if row else None
+        found = ArticleId(row[0]) if row else None
+        if len(self._cache.latest) >= 4096:
+            self._cache.latest.clear()
+        self._cache.latest[key] = found
+        return found
 
     async def threads_of(self, article_id: ArticleId, where: ChatRef) -> dict[int, ChatRef]:
         """Point number -> thread ref, for the article's threads in this channel."""

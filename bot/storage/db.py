@@ -16,17 +16,19 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -148,6 +150,36 @@ class Database:
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` as one transaction in a single trip to the database thread.
+
+        For hot paths: ``fn`` is plain synchronous code over the sqlite3 connection, so the
+        whole transaction costs one thread hop instead of one per statement. aiosqlite has
+        no public call for this; ``Connection._execute`` (queue a callable on its thread)
+        is the one private use, kept here and covered by tests/storage/test_db.py.
+        """
+
+        def in_transaction() -> T:
+            raw = self._conn._conn  # the sqlite3 connection, on its own thread
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(raw)
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+            raw.execute("COMMIT")
+            return result
+
+        async with self._lock:
+            result: T = await self._conn._execute(in_transaction)  # type: ignore[no-untyped-call]
+            return result
+
+    @staticmethod
+    async def on_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+        """Run synchronous ``fn(raw_connection, *args)`` inside an open :meth:`transaction`."""
+        result: T = await conn._execute(lambda: fn(conn._conn, *args))  # type: ignore[no-untyped-call]
+        return result
 
     async def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
         """One row of a read outside any transaction (never call inside one: use its conn)."""

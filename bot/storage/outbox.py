@@ -69,10 +69,11 @@ class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def enqueue(self, conn: aiosqlite.Connection, item: OutboxItem, now: datetime) -> bool:
-        """Add ``item`` inside the caller's transaction; False if its key was queued before."""
+    @staticmethod
+    def add(raw: sqlite3.Connection, item: OutboxItem, now: datetime) -> bool:
+        """Queue ``item`` inside the caller's transaction; False if its key was queued before."""
         w, m = item.where, item.message
-        async with conn.execute(
+        cur = raw.execute(
             "INSERT INTO outbox (key, op, platform, channel, thread, message, mention_id, "
             "mention_display, title, text, html, card_title, card_url, purpose, article_id, "
             "point, question_id, target_id, next_attempt_at, created_at) "
@@ -100,8 +101,12 @@ class OutboxRepository:
                 iso(now),
                 iso(now),
             ),
-        ) as cur:
-            return cur.rowcount == 1
+        )
+        return cur.rowcount == 1
+
+    async def enqueue(self, conn: aiosqlite.Connection, item: OutboxItem, now: datetime) -> bool:
+        """:meth:`add` from inside an async :meth:`Database.transaction`."""
+        return await Database.on_thread(conn, self.add, item, now)
 
     async def pending(self, limit: int = 500) -> list[OutboxRow]:
         """Undelivered rows in the order they were queued, due or not."""
@@ -116,10 +121,10 @@ class OutboxRepository:
         )
         return row[0] if row else None
 
-    async def mark_done(
-        self, conn: aiosqlite.Connection, row_id: int, ref: ChatRef | None, now: datetime
-    ) -> None:
-        await conn.execute(
+    @staticmethod
+    def mark_done(raw: sqlite3.Connection, row_id: int, ref: ChatRef | None, now: datetime) -> None:
+        """Record the platform's ref: the row is delivered (inside the caller's transaction)."""
+        raw.execute(
             "UPDATE outbox SET status = 'done', done_at = ?, attempts = attempts + 1, "
             "last_error = NULL, result_channel = ?, result_thread = ?, result_message = ? "
             "WHERE id = ?",
@@ -168,16 +173,21 @@ class InboundRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def claim(self, conn: aiosqlite.Connection, where: ChatRef, now: datetime) -> bool:
+    @staticmethod
+    def take(raw: sqlite3.Connection, where: ChatRef, now: datetime) -> bool:
         """Record ``where.message`` as handled; False if it had been handled before."""
         if where.message is None:
             return True
-        async with conn.execute(
+        cur = raw.execute(
             "INSERT INTO inbound (platform, channel, message, handled_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
             (where.platform, where.channel, where.message, iso(now)),
-        ) as cur:
-            return cur.rowcount == 1
+        )
+        return cur.rowcount == 1
+
+    async def claim(self, conn: aiosqlite.Connection, where: ChatRef, now: datetime) -> bool:
+        """:meth:`take` from inside an async :meth:`Database.transaction`."""
+        return await Database.on_thread(conn, self.take, where, now)
 
     async def get_state(self, platform: str, name: str) -> str | None:
         row = await self.db.fetchone(

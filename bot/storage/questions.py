@@ -56,11 +56,11 @@ class QuestionRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def insert(
-        self, conn: aiosqlite.Connection, q: NewQuestion, now: datetime
-    ) -> QuestionId | None:
-        """Store a question; None if this platform message was already stored as one."""
-        async with conn.execute(
+    @staticmethod
+    def add(raw: sqlite3.Connection, q: NewQuestion, now: datetime) -> QuestionId | None:
+        """Store a question (inside the caller's transaction); None if this platform message
+        was stored as a question before."""
+        row = raw.execute(
             "INSERT INTO questions (article_id, point, asker_platform, asker_id, asker_display, "
             "platform, channel, thread, message, text, asked_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
@@ -78,13 +78,14 @@ class QuestionRepository:
                 iso(now),
                 iso(now),
             ),
-        ) as cur:
-            row = await cur.fetchone()
+        ).fetchone()
         if row is None:
             return None
         qid = QuestionId(row[0])
-        await self.log_event(
-            conn, qid, actor=q.asker.key, old=None, new=QuestionStatus.QUEUED, note=None, now=now
+        raw.execute(
+            "INSERT INTO question_events (question_id, at, actor_key, from_status, to_status) "
+            "VALUES (?, ?, ?, NULL, 'queued')",
+            (qid, iso(now), q.asker.key),
         )
         return qid
 

@@ -41,7 +41,7 @@ class Harness(Protocol):
         """The message ``ref`` as the member's client shows it (waits until visible)."""
 
     async def count_seen(self, text: str) -> int:
-        """How many messages with exactly ``text`` the member can see in the channel and its threads."""
+        """How many messages with exactly ``text`` the member sees (channel and threads)."""
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Inbox:
         self.events.append(event)
         self.arrived.set()
 
-    async def message(self, text: str, timeout: float = 10.0) -> IncomingMessage:
+    async def message(self, text: str, wait: float = 10.0) -> IncomingMessage:
         async def find() -> IncomingMessage:
             while True:
                 for e in self.events:
@@ -64,7 +64,7 @@ class Inbox:
                 self.arrived.clear()
                 await self.arrived.wait()
 
-        return await asyncio.wait_for(find(), timeout)
+        return await asyncio.wait_for(find(), wait)
 
 
 Test = Callable[[Harness, Inbox], Awaitable[None]]

@@ -22,7 +22,10 @@ class ConsoleHarness:
         self, text: str, *, thread: str | None = None, reply_to: ChatRef | None = None
     ) -> ChatRef:
         msg = await self.adapter.say(
-            self.member, self.channel.channel, text, thread=thread,
+            self.member,
+            self.channel.channel,
+            text,
+            thread=thread,
             reply_to=reply_to.message if reply_to else None,
         )
         return msg.where
@@ -69,8 +72,11 @@ async def test_console_adapter_keeps_the_contract(name: str) -> None:
     adapter = ConsoleAdapter(lambda _line: None)
     inbox = Inbox()
     await adapter.start(inbox)
-    harness = ConsoleHarness(adapter, ChatRef(Platform("console"), "#general"),
-                             UserRef(Platform("console"), "dana", "Dana"))
+    harness = ConsoleHarness(
+        adapter,
+        ChatRef(Platform("console"), "#general"),
+        UserRef(Platform("console"), "dana", "Dana"),
+    )
     test: Test = CONTRACT[name]
     await test(harness, inbox)
 

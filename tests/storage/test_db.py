@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,25 @@ async def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StorageError, match="cannot use database"):
         await Database.open(path)
+
+
+async def test_run_is_one_atomic_transaction(tmp_path: Path) -> None:
+    db = await Database.open(
+        tmp_path / "f.sqlite3", [Migration(1, "0001_a.sql", "CREATE TABLE t (x);")]
+    )
+
+    def add_two(conn: sqlite3.Connection) -> int:
+        conn.execute("INSERT INTO t VALUES (1)")
+        conn.execute("INSERT INTO t VALUES (2)")
+        return 2
+
+    def add_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES (3)")
+        raise RuntimeError("boom")
+
+    assert await db.run(add_two) == 2
+    with pytest.raises(RuntimeError):
+        await db.run(add_then_fail)
+    rows = await db.fetchall("SELECT x FROM t ORDER BY x")
+    assert [r[0] for r in rows] == [1, 2]
+    await db.close()

@@ -80,9 +80,10 @@ def render_summary(article: Article, *, max_chars: int = MESSAGE_LIMIT) -> Rende
     the list is replaced by "… and N more points", then the blurb and title are cut.
     """
     title = flat(article.title)
-    blurb = summary_blurb(article)
+    blurb = summary_blurb(article, min(400, max(max_chars // 4, 80)))
     points = [(p.number, flat(p.title)) for p in article.points]
     text, html = _compose(article, title, blurb, points, 0)
+    lo = len(points)  # how many point lines are shown
     for step in _TITLE_STEPS:
         if len(text) <= max_chars:
             return Rendered(text=text, html=html, title=article.title, url=article.link or None)
@@ -122,7 +123,7 @@ def render_point_opening(
     When the body is cut it ends with "… read the full point: <link>" (just "…" without a
     link), and the whole message stays within ``max_chars``.
     """
-    heading = cut_words(f"Point {point.number}: {flat(point.title)}", max(max_chars // 4, 40))
+    heading = cut_words(f"Point {point.number}: {flat(point.title)}", max(max_chars // 2, 40))
     body = "\n\n".join(paragraphs(point.body))
     more = f" {ELLIPSIS} read the full point: {article.link}" if article.link else f" {ELLIPSIS}"
     room = max_chars - len(heading) - 2

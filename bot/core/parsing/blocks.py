@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .textutil import MARKER_START, split_marker
+
 Kind = Literal["heading", "para", "item", "sep"]
 
 
@@ -23,6 +25,7 @@ class Block:
     the bold text a paragraph or item starts with. ``owner`` is the index of the top-level
     list item this block is part of (a nested sub-list), or -1. ``quoted`` blocks come from
     a block quote: the author citing someone, so never a point or a section label.
+    ``marker`` is ``split_marker(text)``, computed once when the block is made.
     """
 
     kind: Kind
@@ -33,6 +36,12 @@ class Block:
     owner: int = -1
     linky: bool = False
     quoted: bool = False
+    marker: tuple[int, str] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        text = self.text
+        # Block text is clean, so its first character rules out most blocks at no cost.
+        self.marker = split_marker(text) if text and text[0] in MARKER_START else None
 
 
 @dataclass(slots=True)
@@ -44,6 +53,7 @@ class Doc:
     subtitle: str = ""
 
 
+SEPARATOR_START = frozenset("-=_*~—–•·#")
 _SEPARATOR = re.compile(r"^\s*([-=_*~—–•·#])(?:\s*\1){2,}\s*$")
 _NOTES = re.compile(
     r"^(?:(?:end|foot)?notes?|sources?|references?|citations?|bibliography|further reading"
@@ -72,7 +82,8 @@ _FOOTNOTE_START = re.compile(
 
 def is_separator(text: str) -> bool:
     """A line of repeated dashes, stars, etc. ("----------", "* * *")."""
-    return len(text) < 200 and _SEPARATOR.match(text) is not None
+    start = text.lstrip()[:1]
+    return start in SEPARATOR_START and len(text) < 200 and _SEPARATOR.match(text) is not None
 
 
 def _label(block: Block) -> str | None:
@@ -114,9 +125,11 @@ def tidy(blocks: list[Block]) -> list[Block]:
     kept: list[Block] = []
     remap: dict[int, int] = {}
     for i, block in enumerate(blocks):
-        if block.kind != "sep" and (not block.text or is_widget(block.text)):
+        text = block.text
+        # Length tests first: widgets and labels are short, most paragraphs are not.
+        if block.kind != "sep" and (not text or (len(text) <= 400 and is_widget(text))):
             continue
-        if kept and is_notes_label(block):
+        if kept and (len(text) <= 40 or block.kind == "heading") and is_notes_label(block):
             break
         if block.owner >= 0:
             block.owner = remap.get(block.owner, -1)

@@ -15,7 +15,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from .blocks import Block, Doc, Kind
-from .textutil import clean
+from .textutil import clean, sentence_ends
 
 # The commonmark preset without raw HTML: embedded HTML in feed markdown is mostly embeds.
 _MD = MarkdownIt("commonmark", {"html": False})
@@ -61,6 +61,10 @@ def _inline(token: Any) -> tuple[str, str, int]:
     return text, clean("".join(lead or ())), link_chars
 
 
+def _reads_as_paragraph(text: str) -> bool:
+    return len(text) > 150 or next(sentence_ends(text), None) is not None
+
+
 class _Walker:
     """Turns the flat token stream into blocks, tracking lists, items and quotes."""
 
@@ -71,6 +75,7 @@ class _Walker:
         self.owner = -1  # index of the open top-level item's block
         self.quote = 0
         self.heading = 0
+        self.setext = False  # the open heading is underlined ("---"/"===") rather than "#"
 
     def emit(self, kind: Kind, body: str, **kw: Any) -> None:
         self.blocks.append(Block(kind, body, owner=self.owner, quoted=self.quote > 0, **kw))
@@ -88,7 +93,12 @@ class _Walker:
 
     def inline(self, tok: Any) -> None:
         body, lead, link_chars = _inline(tok)
-        if self.heading:
+        if self.heading and self.setext and _reads_as_paragraph(body):
+            # "A paragraph.\n----------": Markdown makes that a heading, but the author
+            # meant a paragraph and a separator line (plain text written as Markdown).
+            self.emit("para", body)
+            self.emit("sep", "")
+        elif self.heading:
             self.emit("heading", body, level=self.heading)
         elif self.items and not self.items[-1].emitted:
             item = self.items[-1]
@@ -117,6 +127,7 @@ class _Walker:
             self.inline(tok)
         elif kind == "heading_open":
             self.heading = int(tok.tag[1:])
+            self.setext = not tok.markup.startswith("#")
         elif kind == "heading_close":
             self.heading = 0
         elif kind == "bullet_list_open":

@@ -18,6 +18,7 @@ from .textutil import clean, split_marker
 
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _BLANK_BETWEEN = re.compile(r"\S[^\S\n]*\n[^\S\n]*\n\s*\S")
+_HYPHEN_WRAP = re.compile(r"(?<=\w-)\n(?=\w)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 
 
@@ -35,7 +36,8 @@ def text_blocks(text: str) -> Doc:
 
     def flush() -> None:
         if buf:
-            body = clean(_decode("\n".join(buf)))
+            # A hard wrap after a hyphen ("de-\nescalation") joins without a space.
+            body = clean(_HYPHEN_WRAP.sub("", _decode("\n".join(buf))))
             urls = sum(len(u) for u in _URL.findall(body))
             blocks.append(Block("para", body, linky=urls * 2 > len(body), quoted=quote))
             buf.clear()

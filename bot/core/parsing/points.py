@@ -23,6 +23,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from ..models import Point
@@ -32,6 +33,7 @@ from .textutil import cut_words, first_sentence, flat, paragraphs, sentence_ends
 TITLE_MAX = 120
 _RANK = {"heading": 3, "lead": 2, "item": 1, "para": 0}
 _MAX_OPEN = 8  # open sequences kept per class: nesting deeper than this does not happen
+_MAX_TRIED = 16  # best sequences tested for being nested in another
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +57,34 @@ class _Cand:
 
 
 def _strip_title(title: str) -> str:
-    return flat(title).strip().rstrip(".:;,–—-").strip()
+    return flat(title).rstrip(".:;,–—-").rstrip()
+
+
+def _is_title_line(line: str, after: str) -> bool:
+    """Whether a line break after ``line`` ends a title rather than wrapping a sentence."""
+    if not after or after[0].islower():
+        return False
+    if line.endswith((".", ":", "!", "?")):
+        return True
+    long_words = [w for w in line.split() if len(w) >= 4]
+    if long_words and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words):
+        return True  # Title Case
+    # A line much shorter than the next was not wrapped at a column.
+    return len(line) < 0.75 * len(after.split("\n", 1)[0])
 
 
 def split_title(rest: str) -> tuple[str, str]:
     """Split a numbered block's text (marker removed) into (title, rest of the block).
 
-    A line break ends the title when the next line does not continue a sentence (starts
-    with a non-lowercase character); otherwise the title is the first sentence, cut at a
-    word boundary to TITLE_MAX characters, in which case the whole text stays the body.
+    A line break ends the title when the line looks like one (see ``_is_title_line``);
+    otherwise the title is the first sentence, cut at a word boundary to TITLE_MAX
+    characters, in which case the whole text stays the body.
     """
     rest = rest.strip()
     nl = rest.find("\n")
     if 0 < nl <= TITLE_MAX + 40:
         after = rest[nl:].lstrip()
-        if not after[:1].islower():
+        if _is_title_line(rest[:nl], after):
             return _strip_title(rest[:nl]), "\n\n".join(paragraphs(after))
     paras = paragraphs(rest)
     if not paras:
@@ -86,12 +101,12 @@ def _candidate(index: int, block: Block) -> _Cand | None:
         return None
     kind = block.kind
     if kind == "heading":
-        found = split_marker(block.text)
+        found = block.marker
         if found:
             return _Cand(index, found[0], ("heading", block.level), _strip_title(found[1]), "")
         return None
     if kind == "item" and block.level == 1:
-        found = split_marker(block.text)
+        found = block.marker
         if block.ordinal:
             # "<ol><li>Point 2: ..." repeats the list's own number; drop it from the title.
             same = found is not None and found[0] == block.ordinal
@@ -105,7 +120,7 @@ def _candidate(index: int, block: Block) -> _Cand | None:
             return _Cand(index, number, ("item", 0), _strip_title(lead), rest[len(lead) :].strip())
         return _Cand(index, number, ("item", 0), *split_title(rest))
     if kind == "para":
-        found = split_marker(block.text)
+        found = block.marker
         if found is None:
             return None
         number, rest = found
@@ -163,36 +178,53 @@ def _end_of_last(blocks: list[Block], last: _Cand) -> int:
             return j
         if (
             block.kind == "heading"
-            and split_marker(block.text) is None
+            and block.marker is None
             and (last.cls[0] != "heading" or block.level <= last.cls[1])
         ):
             return j
     return len(blocks)
 
 
-def _contained(inner: list[_Cand], outer: list[_Cand], outer_end: int) -> bool:
-    """True if all of ``inner`` lies within the body of one point of ``outer``."""
-    first, last = inner[0].index, inner[-1].index
-    if first < outer[0].index:
-        return False
-    if any(first <= c.index <= last for c in outer):
-        return False
-    return last < outer_end or any(c.index > last for c in outer)
+@dataclass(slots=True)
+class _Seq:
+    points: list[_Cand]
+    end: int  # first block after the last point's body
+    starts: list[int]  # block index of each point, ascending
+
+    def contains(self, inner: _Seq) -> bool:
+        """True if all of ``inner`` lies within the body of one of this sequence's points."""
+        first, last = inner.starts[0], inner.starts[-1]
+        pos = bisect_left(self.starts, first)
+        if pos == 0 or (pos < len(self.starts) and self.starts[pos] <= last):
+            return False  # starts before this sequence, or straddles one of its points
+        return pos < len(self.starts) or last < self.end
+
+    def preference(self) -> tuple[int, int, int]:
+        cls = self.points[0].cls
+        return _RANK[cls[0]], len(self.points), -cls[1]
 
 
 def _choose(blocks: list[Block]) -> tuple[list[_Cand], int]:
     """The article's point sequence and the end of its last body (empty if none)."""
-    cands = [c for i, b in enumerate(blocks) if (c := _candidate(i, b)) is not None]
-    seqs = [s for s in _sequences(cands) if not _is_reference_list(blocks, s)]
+    cands = [
+        c
+        for i, b in enumerate(blocks)
+        if (b.marker is not None or b.ordinal) and (c := _candidate(i, b)) is not None
+    ]
+    seqs = [
+        _Seq(s, _end_of_last(blocks, s[-1]), [c.index for c in s])
+        for s in _sequences(cands)
+        if not _is_reference_list(blocks, s)
+    ]
+    # Best first; only the first few need the containment test, which keeps this linear.
+    seqs.sort(key=_Seq.preference, reverse=True)
+    for seq in seqs[:_MAX_TRIED]:
+        if not any(other is not seq and other.contains(seq) for other in seqs):
+            return seq.points, seq.end
     if not seqs:
         return [], len(blocks)
-    ends = [_end_of_last(blocks, s[-1]) for s in seqs]
-    top = [
-        (s, end)
-        for s, end in zip(seqs, ends, strict=True)
-        if not any(o is not s and _contained(s, o, e) for o, e in zip(seqs, ends, strict=True))
-    ]
-    return max(top, key=lambda se: (_RANK[se[0][0].cls[0]], len(se[0]), -se[0][0].cls[1]))
+    longest = max(seqs, key=lambda s: len(s.points))  # a pathological page: a fair guess
+    return longest.points, longest.end
 
 
 def _render(block: Block) -> str:
@@ -223,13 +255,13 @@ def split_article(doc: Doc, fmt: str) -> Parts:
     blocks = list(doc.blocks)
     title, subtitle = doc.title, doc.subtitle
     for i, block in enumerate(blocks[:3]):
-        if block.kind == "heading" and block.level == 1 and split_marker(block.text) is None:
+        if block.kind == "heading" and block.level == 1 and block.marker is None:
             title = flat(block.text) or title
             del blocks[i]
             _shift_owners(blocks, i)
             if fmt == "html" and i < len(blocks) and not subtitle:
                 nxt = blocks[i]
-                if nxt.kind == "heading" and nxt.level == 2 and split_marker(nxt.text) is None:
+                if nxt.kind == "heading" and nxt.level == 2 and nxt.marker is None:
                     subtitle = flat(nxt.text)
                     del blocks[i]
                     _shift_owners(blocks, i)

@@ -14,58 +14,20 @@ ELLIPSIS = "…"
 
 _INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# The whitespace that occurs in practice, other than a single space. (Rarer Unicode spaces
+# are left as they are: they read as spaces.)
+_ASCII_WS_NEEDLES: tuple[str, ...] = ("  ", "\n", "\t", "\r", "\x0b", "\x0c")
+_WS_NEEDLES = (*_ASCII_WS_NEEDLES, "\xa0", "\u2009", "\u202f", "\u3000")
 
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by whitespace.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _NEXT_CHAR = re.compile(r"\s*(\S)")
 # Words whose trailing period does not end a sentence ("Mr. Putin", "U.S. President").
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "sr",
-        "jr",
-        "vs",
-        "no",
-        "nos",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "rep",
-        "sen",
-        "gov",
-        "pres",
-        "e.g",
-        "i.e",
-        "u.s",
-        "u.k",
-        "u.n",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "fig",
-        "approx",
-    ]
+_ABBREVIATION_NAMES = (
+    "mr mrs ms dr prof st sr jr vs no nos inc ltd co corp gen col lt sgt capt rep sen gov "
+    "pres e.g i.e u.s u.k u.n jan feb mar apr jun jul aug sep sept oct nov dec fig approx"
 )
+_ABBREVIATIONS = frozenset(_ABBREVIATION_NAMES.split())
 
 # A number marker at the start of a block: "3.", "3)", "(3)", "Point 3:", "III.", "Part II -".
 _MARKER = re.compile(
@@ -77,6 +39,9 @@ _MARKER = re.compile(
     )\s*""",
     re.IGNORECASE | re.VERBOSE,
 )
+MARKER_START = frozenset("0123456789(#IVXLCivxlcPpSsRrLlNn")
+_WORD_START = frozenset("PpSsRrlNn")  # "L" may open "LX." as well as "Lesson"
+_MARKER_WORDS = ("point", "part", "step", "reason", "lesson", "number", "no.")
 _ROMAN_VALID = re.compile(r"^(?:C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
@@ -91,7 +56,17 @@ def _visible(text: str) -> str:
 
 def squash(text: str) -> str:
     """All whitespace runs as one space, invisible characters dropped, ends trimmed."""
-    return " ".join(_visible(text).split())
+    # Most text has single spaces only: substring tests are much cheaper than split/join.
+    # isascii() is O(1), and ASCII text has no invisible or non-ASCII spaces to look for.
+    if text.isascii():
+        needles = _ASCII_WS_NEEDLES
+    else:
+        text = _visible(text)
+        needles = _WS_NEEDLES
+    for needle in needles:
+        if needle in text:
+            return " ".join(text.split())
+    return text.strip()
 
 
 def clean(text: str) -> str:
@@ -101,8 +76,8 @@ def clean(text: str) -> str:
         return " ".join(text.split())
     out: list[str] = []
     blank = False
-    for line in text.split("\n"):
-        line = " ".join(line.split())
+    for raw in text.split("\n"):
+        line = " ".join(raw.split())
         if not line:
             blank = True
             continue
@@ -115,7 +90,7 @@ def clean(text: str) -> str:
 
 def flat(text: str) -> str:
     """All whitespace, line breaks included, as single spaces."""
-    return " ".join(text.split())
+    return squash(text)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -136,8 +111,20 @@ def roman_value(numeral: str) -> int | None:
     return total
 
 
+def may_be_numbered(text: str) -> bool:
+    """A cheap pre-test for :func:`split_marker`: False means certainly no marker."""
+    text = text[:8].lstrip()
+    first = text[:1]
+    if first not in MARKER_START:
+        return False
+    return first not in _WORD_START or text[:7].lower().startswith(_MARKER_WORDS)
+
+
 def split_marker(text: str) -> tuple[int, str] | None:
     """``(number, rest)`` if ``text`` opens with a point number marker, else None."""
+    # The pre-test first: this runs on every block, the regex on few.
+    if not may_be_numbered(text):
+        return None
     m = _MARKER.match(text)
     if m is None:
         return None

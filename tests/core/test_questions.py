@@ -1,0 +1,307 @@
+"""Table tests for bot.core.questions: is it a question for the author, and which point."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from bot.core.models import Article, Point
+from bot.core.questions import classify, explicit_point_reference, is_question
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "seed-article.txt"
+
+
+@cache
+def seed() -> tuple[Article, tuple[str, ...]]:
+    """The seed article and its four reader comments (lines 16–19), split by layout alone.
+
+    Deliberately tiny and independent of the real article parser (owned elsewhere).
+    """
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
+    points = []
+    for i in range(3, 13, 2):  # lines 4–13: "N. Title" then the paragraph
+        m = re.fullmatch(r"(\d+)\.\s+(.+)", lines[i])
+        assert m, lines[i]
+        points.append(Point(int(m[1]), m[2], lines[i + 1]))
+    article = Article(
+        title="Putin and Pezeshkian",
+        subtitle=lines[0],
+        intro=lines[1],
+        points=tuple(points),
+        conclusion=lines[14],
+    )
+    return article, tuple(lines[15:19])
+
+
+ARTICLE = seed()[0]
+OPINION, PRAISE, EXPLAIN, FOLLOW_UP = seed()[1]
+
+
+# --- the seed comments -----------------------------------------------------------------------
+
+
+def test_seed_layout() -> None:
+    assert ARTICLE.point_numbers == (1, 2, 3, 4, 5)
+    assert EXPLAIN.startswith("Please explain") and FOLLOW_UP.startswith("Clandestine")
+
+
+SEED = [
+    # (comment, thread_point, reply_point, is a question, point, source)
+    (EXPLAIN, None, None, True, 3, "explicit"),
+    (EXPLAIN, 1, None, True, 3, "explicit"),  # explicit beats thread context
+    (FOLLOW_UP, None, None, True, None, "none"),  # "clandestine" is in points 3 and 4
+    (FOLLOW_UP, 3, None, True, 3, "thread"),
+    (FOLLOW_UP, None, 3, True, 3, "reply"),
+    (FOLLOW_UP, 3, 4, True, 3, "thread"),  # thread before reply
+    ("'clandestine arms transfers' in what sense?", None, None, True, 3, "phrase"),
+    (OPINION, None, None, False, None, "none"),  # touches 2 and 5: no single point
+    (PRAISE, None, None, False, None, "none"),
+]
+
+
+@pytest.mark.parametrize("row", SEED)
+def test_seed_comments(row: tuple[str, int | None, int | None, bool, int | None, str]) -> None:
+    text, thread, reply, *expected = row
+    c = classify(text, ARTICLE, thread_point=thread, reply_point=reply)
+    assert [c.is_question, c.point, c.source] == expected, c.reason
+    assert c.missing_point is None
+
+
+def test_seed_reasons_are_plain_words() -> None:
+    assert classify(EXPLAIN, ARTICLE).reason == (
+        "asks for an answer (polite request: 'please explain'); names point 3"
+    )
+    assert "opinion" not in classify(OPINION, ARTICLE).reason  # names the rule, not a guess
+    assert classify(PRAISE, ARTICLE).reason.startswith("praise")
+
+
+# --- is it a question for the author? --------------------------------------------------------
+
+IS_QUESTION = [
+    # questions: a real question mark
+    ("Why would Russia risk its ties with Israel?", True, "question mark"),
+    ("So what happens if the strike comes before Friday?", True, "question mark"),
+    ("How sure are you that the S-400s will arrive in time?", True, "question mark"),
+    ("Thoughts on the BRICS angle?", True, "question mark"),
+    ("Great piece. But why would Iran wait?", True, "question mark"),
+    ("Who knew? And why does Russia care so much?", True, "question mark"),
+    ("Is 'face-saving' the right word here?", True, "question mark"),
+    ("Russia, will it actually help?", True, "question mark"),  # a country, not a reader
+    ("Andrew, what do you mean by face-saving?", True, "question mark"),  # the author by name
+    ("@Korybko why the delay?", True, "question mark"),  # @ the author
+    ("Mr. Korybko, could you clarify the timeline?", True, "question mark"),
+    ("Hi Andrew, how are you? What does 'lull' mean here?", True, "question mark"),
+    # questions: requests without a question mark
+    ("Please explain the second point", True, "polite request"),
+    ("pls clarify what you meant about the corridor", True, "polite request"),
+    ("clarify point 3", True, "imperative"),
+    ("Elaborate on the second point.", True, "imperative"),
+    ("So explain why Iran would wait", True, "imperative"),
+    ("Can you expand on the Zangezur issue", True, "can you"),
+    ("Could you say more about the air defence systems.", True, "can you"),
+    ("I'd like to know who proposed the secret clauses.", True, "would like"),
+    ("I would appreciate a source for the drone exports", True, "would like"),
+    ("I wonder why Putin went to Turkmenistan at all.", True, "wondering"),
+    ("I was wondering whether the corridor dispute is settled", True, "wondering"),
+    ("We need to understand what Russia actually promised", True, "wants to know"),
+    ("Curious why the summit matters so much", True, "curious"),
+    ("I don't understand what you mean by a lull", True, "confused"),
+    ("Not sure what you mean by proceeding points.", True, "confused"),
+    ("More detail on the BRICS timing please", True, "asks for more"),
+    ("Any sources for the drone exports", True, "asks for more"),
+    ("what do you mean by 'secret clauses'", True, "asks you"),
+    ("Why do you think Iran will be disappointed", True, "asks you"),
+    ("Question: will it be signed at BRICS", True, "labelled"),
+    ("I have a question about point 3", True, "labelled"),
+    ("Quick question: why Turkmenistan", True, "labelled"),
+    ("Would love to hear your take on the India route.", True, "would like"),
+    ("would be great if you could explain point 2", True, "can you"),
+    ("how come Russia doesn't just sell more S-400s", True, "asks you"),
+    ("Please, if you have a minute, explain the corridor dispute", True, "polite request"),
+    # not questions: praise, opinion, remarks
+    ("Interesting analysis.", False, "praise"),
+    ("Great piece!", False, "praise"),
+    ("Thanks, well written as always", False, "praise"),
+    ("Spot on.", False, "praise"),
+    ("Please keep writing!", False, "a remark"),  # "please" without a request verb
+    ("Russia will never risk a war with Israel for Iran.", False, "a remark"),
+    ("There are 3 points I disagree with.", False, "a remark"),
+    ("I'd like to see Russia stay out of it.", False, "a remark"),  # a wish, not a request
+    ("I would be surprised if you could prove that.", False, "a remark"),
+    ("I think you're wrong about point 2.", False, "a remark"),
+    # not questions: rhetorical
+    ("who knew?", False, "rhetorical"),
+    ("Right?", False, "rhetorical"),
+    ("Isn't it obvious?", False, "rhetorical"),
+    ("What could possibly go wrong?", False, "rhetorical"),
+    ("How about that?", False, "rhetorical"),
+    ("So Russia just watches, right?", False, "rhetorical"),
+    ("Russia won't help Iran, isn't it obvious?", False, "rhetorical"),
+    ("Who would have thought Moscow would be this cautious?", False, "rhetorical"),
+    ("Seriously? This is absurd.", False, "rhetorical"),
+    ("lol what?", False, "rhetorical"),
+    ("Is it any wonder they delayed?", False, "rhetorical"),
+    ("Can you believe this?", False, "rhetorical"),
+    ("Wait, what?", False, "rhetorical"),
+    # not questions: addressed to other readers
+    ("@bob do you agree?", False, "addressed to @bob"),
+    ("@alice what did you mean?", False, "addressed to @alice"),
+    ("what did you mean by that, @alice?", False, "addressed to @alice"),
+    ("<@123456> do you agree?", False, "addressed to @123456"),
+    ("Bob, do you agree with this?", False, "addressed to Bob"),
+    ("Anyone else think the corridor matters more?", False, "other readers"),
+    ("Does anyone know where the S-400s are based?", False, "other readers"),
+    ("What do you all think?", False, "other readers"),
+    ("Can someone explain point 3?", False, "other readers"),
+    ("Someone please explain the corridor thing", False, "other readers"),
+    ("Is this a good deal for Iran, everyone?", False, "other readers"),
+    # not questions: quotes, greetings, noise
+    ("he asked 'why?'", False, "inside a quote"),
+    ('He said "what now?" and left.', False, "inside a quote"),
+    ("“Why now?” is what everyone asked.", False, "inside a quote"),
+    ("Hello, how are you?", False, "rhetorical"),
+    ("Hi everyone!", False, "greeting"),
+    ("Good morning all", False, "greeting"),
+    ("see https://example.com/page?id=3 for the map", False, "a remark"),
+    ("???", False, "no words asking"),
+    ("   ", False, "empty"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "rule"), IS_QUESTION)
+def test_is_question(text: str, expected: bool, rule: str) -> None:
+    verdict, reason = is_question(text, author="Andrew Korybko")
+    assert (verdict, rule in reason) == (expected, True), reason
+
+
+def test_is_question_table_is_balanced() -> None:
+    assert sum(1 for _, expected, _ in IS_QUESTION if expected) >= 20
+    assert sum(1 for _, expected, _ in IS_QUESTION if not expected) >= 20
+
+
+def test_without_author_a_name_is_someone_else() -> None:
+    assert is_question("Andrew, what do you mean?") == (
+        False,
+        "addressed to Andrew, not the author",
+    )
+
+
+# --- which point? ----------------------------------------------------------------------------
+
+EXPLICIT = [
+    ("point 3", 3),
+    ("Point 3: why?", 3),
+    ("pt 3", 3),
+    ("pt. 3 is odd", 3),
+    ("pt.3", 3),
+    ("#3 makes no sense", 3),
+    ("re 3: who signed it?", 3),
+    ("re: 3 who signed it?", 3),
+    ("RE #2 - which systems?", 2),
+    ("the third point", 3),
+    ("point three", 3),
+    ("in your 2nd point you mention S-400", 2),
+    ("3rd point", 3),
+    ("points 2 and 3", 2),
+    ("item 3", 3),
+    ("section 3", 3),
+    ("§4", 4),
+    ("point III?", 3),
+    ("point IV.", 4),
+    ("point number 5", 5),
+    ("point no. 5", 5),
+    ("point 9", 9),
+    ("3 points", None),  # a count
+    ("the 3 points I disagree with", None),
+    ("#30 trending", 30),  # the number as written: #30 is never point 3
+    ("#3rd", None),
+    ("issue#3", None),
+    ("the point I made earlier", None),  # a pronoun, not Roman one
+    ("at some point 2 years ago", None),
+    ("my first point is this", None),  # the reader's own list
+    ("a 3 point plan", None),
+    ("point 5 percent", None),
+    ("checkpoint 3", None),
+    ("there's no point", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EXPLICIT)
+def test_explicit_point_reference(text: str, expected: int | None) -> None:
+    assert explicit_point_reference(text) == expected
+
+
+class Case(NamedTuple):
+    text: str
+    point: int | None
+    source: str
+    why: str  # words the reason must contain
+    thread: int | None = None
+    reply: int | None = None
+    missing: int | None = None
+
+
+CLASSIFY = [
+    Case("How does this relate to point 4?", 4, "explicit", "names point 4", thread=2),
+    Case("What about point 9?", None, "none", "point 9 does not exist", thread=2, missing=9),
+    Case("point 9?", None, "none", "the article has points 1–5", missing=9),
+    Case("point 0?", None, "none", "names no point"),
+    Case("#30 is trending, why?", 2, "thread", "asked in point 2's thread", thread=2),
+    Case("#30 is trending, why?", None, "none", "names no point"),  # not "missing"
+    Case("Why #4 at all?", 4, "explicit", "names point 4"),
+    Case("Do points 2 and 3 contradict?", 2, "explicit", "names points 2 and 3; took point 2"),
+    Case("point 2 vs point 4: which matters?", 2, "explicit", "names points 2 and 4"),
+    Case("point 9 or point 2?", 2, "explicit", "names point 2"),
+    Case("Why?", 5, "reply", "replies to a question about point 5", reply=5),
+    Case("Why?", None, "none", "names no point; about the whole article"),
+    Case("why the secret clauses?", 3, "phrase", "'secret clauses' occurs only in point 3"),
+    Case("What is the Zangezur corridor dispute about?", 5, "phrase", "'zangezur corridor'"),
+    Case("Why would the arms transfer be clandestine?", 3, "phrase", "'arms transfer'"),
+    Case("what is “Zangezur”?", 5, "phrase", "quotes 'Zangezur' from point 5"),
+    Case("What is meant by 'clandestine'?", None, "none", "names no point"),  # points 3 and 4
+    Case("Why 'mutually face-saving'?", 2, "phrase", "from point 2"),
+    Case("Is the ‘updated strategic partnership document’ public?", 3, "phrase", "point 3"),
+    Case("Are the Iranian drones and missile exports real?", 4, "phrase", "only in point 4"),
+    Case("Air defense systems and the Zangezur corridor?", None, "none", "points 2 and 5"),
+    Case("Why Friday?", None, "none", "names no point"),
+    Case("Why 'secret clauses'?", 1, "thread", "point 1's thread", thread=1),  # context first
+]
+
+
+@pytest.mark.parametrize("case", CLASSIFY, ids=lambda c: c.text)
+def test_classify_point(case: Case) -> None:
+    c = classify(case.text, ARTICLE, thread_point=case.thread, reply_point=case.reply)
+    assert (c.point, c.missing_point, c.source) == (case.point, case.missing, case.source), c.reason
+    assert case.why in c.reason
+
+
+def test_missing_point_with_few_or_no_points() -> None:
+    two = Article(title="t", points=(Point(1, "A", "alpha"), Point(2, "B", "beta")))
+    assert classify("point 3?", two).reason.endswith("the article has points 1 and 2")
+    flat = Article(title="t", intro="No numbered points here.")
+    c = classify("what about point 3?", flat, thread_point=None)
+    assert (c.point, c.missing_point) == (None, 3)
+    assert c.reason.endswith("the article has no numbered points")
+
+
+def test_without_an_article_references_are_taken_as_given() -> None:
+    c = classify("Why point 7?", None)
+    assert (c.is_question, c.point, c.source) == (True, 7, "explicit")
+    assert classify("Why 'secret clauses'?", None).point is None
+    assert classify("Why?", None, thread_point=2).point == 2
+
+
+def test_author_from_article_makes_their_name_the_author() -> None:
+    article = Article(title="t", author="Andrew Korybko", points=ARTICLE.points)
+    assert classify("Andrew, what do you mean by point 3?", article).is_question
+    assert not classify("Bob, what do you mean by point 3?", article).is_question
+
+
+def test_classify_is_repeatable_and_cached_per_article() -> None:
+    first = [classify(t, ARTICLE) for t, *_ in CLASSIFY]
+    assert first == [classify(t, ARTICLE) for t, *_ in CLASSIFY]

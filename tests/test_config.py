@@ -1,0 +1,77 @@
+"""Settings: defaults, every bad key in one error, secrets that never show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import BUNDLED_FEED, ConfigError, Secret, load_settings
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bot.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_no_file_runs_the_console_demo_on_the_bundled_feed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(None, {})
+    assert s.platforms == ()
+    assert [f.url for f in s.feeds] == [BUNDLED_FEED]
+    assert s.admins == frozenset({"console:admin"})
+    assert s.source == "built-in defaults"
+
+
+def test_a_full_file_is_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[bot]\ndatabase = "x.sqlite3"\ncommand_prefix = "?"\nadmins = ["matrix:@a:b.org"]\n'
+        '[[feeds]]\nurl = "https://w.example/feed"\ntargets = ["discord:123"]\n'
+        'authors = ["discord:9"]\ninterval = 600\n',
+    )
+    s = load_settings(path, {})
+    assert s.database == Path("x.sqlite3") and s.command_prefix == "?"
+    assert s.feeds[0].interval_s == 600 and s.feeds[0].authors == ("discord:9",)
+    assert s.source == str(path)
+
+
+def test_environment_overrides_and_secrets(tmp_path: Path) -> None:
+    env = {
+        "BOT_DATABASE": "/data/db.sqlite3",
+        "MATRIX_HOMESERVER": "http://127.0.0.1:8008",
+        "MATRIX_USER_ID": "@bot:localhost",
+        "MATRIX_PASSWORD": "hunter2",
+        "DISCORD_TOKEN": "tok-123",
+    }
+    s = load_settings(write(tmp_path, ""), env)
+    assert s.database == Path("/data/db.sqlite3")
+    assert s.platforms == ("matrix", "discord")
+    assert s.matrix is not None and s.matrix.password == Secret("hunter2")
+    assert "hunter2" not in repr(s) and "tok-123" not in repr(s) and "tok-123" not in str(s)
+    assert s.discord is not None and s.discord.token.reveal() == "tok-123"
+
+
+def test_every_problem_is_reported_at_once_with_its_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[bot]\ncommand_prefix = "go"\nadmins = ["nobody"]\n[[feeds]]\ntargets = "x"\n'
+        "[matrix]\npassword = \"in the file\"\n[extra]\n",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, {"MATRIX_HOMESERVER": "http://h"})
+    text = str(err.value)
+    for key in ("bot.command_prefix", "bot.admins", "feeds[0].url", "feeds[0].targets",
+                "matrix.password", "MATRIX_USER_ID", "extra: unknown section"):
+        assert key in text
+    assert str(path) in text
+
+
+def test_unreadable_toml_is_one_plain_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[bot\n"), {})
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "missing.toml", {})

@@ -3,6 +3,7 @@ the behaviour only a real homeserver shows (invites, roles, direct chats, encryp
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -10,7 +11,7 @@ import nio
 import pytest
 
 from bot.adapters.base import NotFoundFailure, PermissionFailure, TemporaryFailure
-from bot.adapters.matrix import PLATFORM, render
+from bot.adapters.matrix import PLATFORM, MatrixAdapter, render
 from bot.adapters.matrix.errors import RejectedFailure, failure_of, txn_id
 from bot.adapters.matrix.inbound import (
     Invite,
@@ -22,6 +23,7 @@ from bot.adapters.matrix.inbound import (
 )
 from bot.adapters.matrix.roles import privileged_creators, role_from
 from bot.adapters.matrix.sync import E2E_ROOM_NOTICE
+from bot.config import MatrixSettings, Secret
 from bot.core.models import (
     ChatRef,
     IncomingMessage,
@@ -36,7 +38,7 @@ from tests.contract.suite import Inbox
 
 from .conftest import MakeClient, MakeUser
 from .kit import MemoryState, message_from, new_adapter, room_history, send_text
-from .synapse import SynapseServer, wait_for, wait_for_event
+from .synapse import SynapseServer, free_port, wait_for, wait_for_event
 
 ME = Me("@pointbot:example.org", "pointbot")
 ROOM = "!room:example.org"
@@ -121,8 +123,12 @@ def test_bot_mention_and_pill_are_stripped_from_the_start() -> None:
         ROOM, event({"msgtype": "m.text", "body": "@pointbot:example.org, hi"}), me=ME
     )
     assert isinstance(by_id, IncomingMessage) and by_id.text == "hi" and by_id.mentions_bot
-    other = translate(ROOM, event({"msgtype": "m.text", "body": "pointbots are fun"}), me=ME)
-    assert isinstance(other, IncomingMessage) and not other.mentions_bot
+    for body in ("pointbots are fun", "pointbot is a word here"):
+        other = translate(ROOM, event({"msgtype": "m.text", "body": body}), me=ME)
+        assert isinstance(other, IncomingMessage) and not other.mentions_bot
+        assert other.text == body
+    typed = translate(ROOM, event({"msgtype": "m.text", "body": "@pointbot what now?"}), me=ME)
+    assert isinstance(typed, IncomingMessage) and typed.text == "what now?"
 
 
 def test_own_messages_state_and_media_are_not_for_the_core() -> None:
@@ -179,19 +185,16 @@ def test_history_before_the_bots_join_is_dropped() -> None:
 
 
 def test_invite_policy() -> None:
-    admins, authors = frozenset({f"matrix:{ALICE}"}), frozenset({"matrix:@author:example.org"})
-    rooms = frozenset({"!configured:example.org"})
+    admins, rooms = frozenset({f"matrix:{ALICE}"}), frozenset({"!configured:example.org"})
 
-    def verdict(invite: Invite) -> bool:
-        return invite_verdict(invite, admins=admins, authors=authors, rooms=rooms)[0]
+    def verdict(invite: Invite, author: bool = False) -> tuple[bool, str]:
+        return invite_verdict(invite, admins=admins, rooms=rooms, inviter_is_author=author)
 
-    assert verdict(Invite("!x:e", ALICE, False, False, None))
-    assert verdict(Invite("!configured:example.org", "@eve:e", False, False, None))
-    assert verdict(Invite("!dm:e", "@author:example.org", True, False, None))
-    assert not verdict(Invite("!x:e", "@author:example.org", False, False, None))
-    ok, why = invite_verdict(
-        Invite("!x:e", "@eve:e", False, False, None), admins=admins, authors=authors, rooms=rooms
-    )
+    assert verdict(Invite("!x:e", ALICE, False, False, None))[0]
+    assert verdict(Invite("!configured:example.org", "@eve:e", False, False, None))[0]
+    assert verdict(Invite("!dm:e", "@author:e", True, False, None), author=True)[0]
+    assert not verdict(Invite("!x:e", "@author:e", False, False, None), author=True)[0]
+    ok, why = verdict(Invite("!x:e", "@eve:e", False, False, None))
     assert not ok and "not an admin" in why
 
 
@@ -276,6 +279,10 @@ def test_room_creators_rank_above_power_levels_from_room_version_12() -> None:
 
 
 # --- against Synapse ---------------------------------------------------------------------
+
+
+async def _is(key: str, expected: str) -> bool:
+    return key == expected
 
 
 def _bot_notice(bot: str, body: str) -> Any:
@@ -368,7 +375,7 @@ async def test_roles_from_power_levels_and_direct_chats(
         bot,
         MemoryState(),
         admins=frozenset({f"matrix:{admin.user_id}"}),
-        authors=frozenset({f"matrix:{member.user_id}"}),
+        is_author=lambda key: _is(key, f"matrix:{member.user_id}"),  # e.g. added by !feed
     )
     await adapter.start(Inbox())
     try:
@@ -422,6 +429,10 @@ async def test_direct_message_opens_one_room_and_the_user_is_invited(
         await wait_for_event(
             author_c, first.channel, _bot_notice(bot.user_id, "your queue: 2 questions")
         )
+        await author_c.room_leave(first.channel)  # they close the chat: the next one is new
+        await wait_for(lambda: author.user_id not in adapter.state.direct_rooms, timeout=10)
+        later = await adapter.direct_message(who, Rendered("your queue: empty"), key="dm-c")
+        assert later.channel != first.channel
     finally:
         await adapter.close()
 
@@ -440,9 +451,8 @@ async def test_encrypted_rooms_are_explained_once_in_the_room_and_to_the_inviter
         room = (await admin_c.room_create(invite=[bot.user_id])).room_id
         await wait_for_event(admin_c, room, lambda e: e.get("sender") == bot.user_id)
         # The admin turns encryption on later; then an undecryptable message arrives.
-        await admin_c.room_put_state(
-            room, "m.room.encryption", {"algorithm": "m.megolm.v1.aes-sha2"}
-        )
+        megolm_algorithm = {"algorithm": "m.megolm.v1.aes-sha2"}
+        await admin_c.room_put_state(room, "m.room.encryption", megolm_algorithm)
         megolm = {
             "algorithm": "m.megolm.v1.aes-sha2",
             "ciphertext": "AwgAEnACgAkLmt6qF84IK++J7UDH2Za1YVchHyprqTqsg",
@@ -462,6 +472,13 @@ async def test_encrypted_rooms_are_explained_once_in_the_room_and_to_the_inviter
         await inbox.message("plain marker")  # so the bot has handled everything before it
         notices = [e for e in await room_history(admin_c, room) if e["sender"] == bot.user_id]
         assert len(notices) == 1
+
+        # Invited to a room encrypted from the start: told as soon as it joins.
+        encryption = {"type": "m.room.encryption", "state_key": "", "content": megolm_algorithm}
+        secret = (
+            await admin_c.room_create(invite=[bot.user_id], initial_state=[encryption])
+        ).room_id
+        await wait_for_event(admin_c, secret, _bot_notice(bot.user_id, E2E_ROOM_NOTICE))
     finally:
         await adapter.close()
 
@@ -478,3 +495,61 @@ async def test_posting_where_the_bot_is_not_is_a_permission_failure(
         await adapter.close()
     with pytest.raises(TemporaryFailure):  # closed: not connected, the outbox will retry
         await adapter.post(ChatRef(PLATFORM, "!nowhere:localhost"), Rendered("x"), key="k")
+
+
+async def test_edits_and_reactions_of_the_bot(
+    synapse: SynapseServer, make_user: MakeUser, matrix_client: MakeClient
+) -> None:
+    bot, admin = make_user("bot"), make_user("admin")
+    admin_c = await matrix_client(admin)
+    room = (await admin_c.room_create(invite=[bot.user_id])).room_id
+    adapter = new_adapter(
+        synapse, bot, MemoryState(), admins=frozenset({f"matrix:{admin.user_id}"})
+    )
+    await adapter.start(Inbox())
+    try:
+        where = ChatRef(PLATFORM, room)
+        mine = await adapter.post(where, Rendered("draft <i>text</i>"), key="e-1")
+        await adapter.edit(mine, Rendered("final text"))
+        edit = await wait_for_event(
+            admin_c, room, message_from(bot.user_id, lambda e: "m.new_content" in e["content"])
+        )
+        assert edit["content"]["m.relates_to"] == {
+            "rel_type": "m.replace",
+            "event_id": mine.message,
+        }
+        assert edit["content"]["m.new_content"]["body"] == "final text"
+        asked = await send_text(admin_c, room, "react to this")
+        for _ in range(2):  # same key: one reaction
+            await adapter.react(ChatRef(PLATFORM, room, message=asked), "👀", key="r-1")
+        await adapter.react(ChatRef(PLATFORM, room, message=asked), "👀", key="r-2")  # duplicate
+        resp = await admin_c.room_messages(room, start=None, limit=50)
+        reactions = [e for e in resp.chunk if e.source.get("type") == "m.reaction"]
+        assert len(reactions) == 1
+    finally:
+        await adapter.close()
+
+
+async def test_login_by_access_token_and_plain_failures(
+    synapse: SynapseServer, make_user: MakeUser
+) -> None:
+    user = make_user("bot")
+    by_token = MatrixAdapter(
+        MatrixSettings(synapse.url, user.user_id, None, Secret(user.access_token)), MemoryState()
+    )
+    await by_token.start(Inbox())
+    assert by_token.device_id == user.device_id
+    await by_token.close()
+    await by_token.close()  # twice is fine
+
+    wrong = MatrixAdapter(
+        MatrixSettings(synapse.url, user.user_id, Secret("not-the-password"), None), MemoryState()
+    )
+    with pytest.raises(PermissionFailure) as refused:
+        await wrong.start(Inbox())
+    assert "not-the-password" not in str(refused.value)
+
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    down = MatrixAdapter(MatrixSettings(nowhere, user.user_id, Secret("x"), None), MemoryState())
+    with pytest.raises(TemporaryFailure):
+        await asyncio.wait_for(down.start(Inbox()), 10)

@@ -151,3 +151,24 @@ def state_unchanged(q_id: int, status: QuestionStatus) -> str:
     if status is QuestionStatus.QUEUED:
         return f"Question #{q_id} is already open and waiting for the author; nothing changed."
     return f"Question #{q_id} was already {STATUS_WORD[status]}; nothing changed."
+
+
+def not_yours(q_id: int) -> str:
+    return f"Question #{q_id} is not on an article of yours, so nothing was done."
+
+
+FEEDS_NOT_AVAILABLE = (
+    "Managing feeds from chat is not available in this setup; feeds come from the config "
+    "file (config/bot.example.toml)."
+)
+
+
+def points(article: Article, with_threads: set[int], prefix: str) -> str:
+    lines = [f"Points of “{article.title}”:"]
+    for p in article.points:
+        state = "thread open" if p.number in with_threads else "no thread here"
+        lines.append(f"{p.number}. {p.title} ({state})")
+    if not article.points:
+        lines.append("This article has no numbered points; it has one discussion thread.")
+    lines.append(f"Ask with {prefix}ask point N <question>, or ask inside a thread.")
+    return "\n".join(lines)

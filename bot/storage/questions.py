@@ -6,8 +6,6 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.models import (
     ArticleId,
     ChatRef,
@@ -82,10 +80,8 @@ class QuestionRepository:
         if row is None:
             return None
         qid = QuestionId(row[0])
-        raw.execute(
-            "INSERT INTO question_events (question_id, at, actor_key, from_status, to_status) "
-            "VALUES (?, ?, ?, NULL, 'queued')",
-            (qid, iso(now), q.asker.key),
+        QuestionRepository.log_event(
+            raw, qid, actor=q.asker.key, old=None, new=QuestionStatus.QUEUED, note=None, now=now
         )
         return qid
 
@@ -127,9 +123,12 @@ class QuestionRepository:
         )
         return [question_from_row(r) for r in rows]
 
-    async def change_status(
-        self,
-        conn: aiosqlite.Connection,
+    # Writes: plain functions over the raw connection, run inside Database.run() so a
+    # whole decision (claim, compare-and-set, answer, notices) is one transaction and one trip.
+
+    @staticmethod
+    def change_status(
+        raw: sqlite3.Connection,
         qid: int,
         *,
         expected: tuple[QuestionStatus, ...],
@@ -144,72 +143,72 @@ class QuestionRepository:
         ``expected`` or does not exist. Two authors racing: exactly one wins.
         """
         marks = ",".join("?" * len(expected))
-        async with conn.execute(
+        row = raw.execute(
             f"SELECT status FROM questions WHERE id = ? AND status IN ({marks})",
             (qid, *expected),
-        ) as cur:
-            row = await cur.fetchone()
+        ).fetchone()
         if row is None:
             return None
         old = QuestionStatus(row[0])
-        async with conn.execute(
+        cur = raw.execute(
             f"UPDATE questions SET status = ?, reason = ?, updated_at = ? "
             f"WHERE id = ? AND status IN ({marks})",
             (new, reason, iso(now), qid, *expected),
-        ) as cur:
-            if cur.rowcount != 1:
-                return None
-        await self.log_event(conn, qid, actor=actor, old=old, new=new, note=reason, now=now)
+        )
+        if cur.rowcount != 1:
+            return None
+        QuestionRepository.log_event(raw, qid, actor=actor, old=old, new=new, note=reason, now=now)
         return old
 
-    async def edit_text(
-        self, conn: aiosqlite.Connection, qid: int, text: str, now: datetime
-    ) -> bool:
+    @staticmethod
+    def edit_text(raw: sqlite3.Connection, qid: int, text: str, actor: str, now: datetime) -> bool:
         """Replace an open question's text (the asker edited it); False if not open."""
-        async with conn.execute(
+        cur = raw.execute(
             "UPDATE questions SET text = ?, updated_at = ? WHERE id = ? AND status = 'queued' "
             "AND text != ?",
             (text, iso(now), qid, text),
-        ) as cur:
-            changed = cur.rowcount == 1
-        if changed:
-            await conn.execute(
-                "INSERT INTO question_events (question_id, at, actor_key, from_status, "
-                "to_status, note) SELECT id, ?, asker_platform || ':' || asker_id, status, "
-                "status, 'edited by the asker' FROM questions WHERE id = ?",
-                (iso(now), qid),
-            )
-        return changed
+        )
+        if cur.rowcount != 1:
+            return False
+        QuestionRepository.log_event(
+            raw,
+            qid,
+            actor=actor,
+            old=QuestionStatus.QUEUED,
+            new=QuestionStatus.QUEUED,
+            note="edited by the asker",
+            now=now,
+        )
+        return True
 
-    async def status_in(self, conn: aiosqlite.Connection, qid: int) -> QuestionStatus | None:
-        """The status as the caller's transaction sees it."""
-        async with conn.execute("SELECT status FROM questions WHERE id = ?", (qid,)) as cur:
-            row = await cur.fetchone()
+    @staticmethod
+    def status(raw: sqlite3.Connection, qid: int) -> QuestionStatus | None:
+        row = raw.execute("SELECT status FROM questions WHERE id = ?", (qid,)).fetchone()
         return QuestionStatus(row[0]) if row else None
 
-    async def save_answer(
-        self, conn: aiosqlite.Connection, qid: int, author_key: str, text: str, now: datetime
+    @staticmethod
+    def save_answer(
+        raw: sqlite3.Connection, qid: int, author_key: str, text: str, now: datetime
     ) -> None:
-        await conn.execute(
+        raw.execute(
             "INSERT INTO answers (question_id, author_key, text, answered_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (question_id) DO UPDATE SET author_key = excluded.author_key, "
             "text = excluded.text, answered_at = excluded.answered_at",
             (qid, author_key, text, iso(now)),
         )
 
-    async def add_vote(
-        self, conn: aiosqlite.Connection, qid: int, voter_key: str, now: datetime
-    ) -> bool:
-        async with conn.execute(
+    @staticmethod
+    def add_vote(raw: sqlite3.Connection, qid: int, voter_key: str, now: datetime) -> bool:
+        cur = raw.execute(
             "INSERT INTO votes (question_id, voter_key, voted_at) VALUES (?, ?, ?) "
             "ON CONFLICT DO NOTHING",
             (qid, voter_key, iso(now)),
-        ) as cur:
-            return cur.rowcount == 1
+        )
+        return cur.rowcount == 1
 
-    async def log_event(
-        self,
-        conn: aiosqlite.Connection,
+    @staticmethod
+    def log_event(
+        raw: sqlite3.Connection,
         qid: int,
         *,
         actor: str,
@@ -218,7 +217,7 @@ class QuestionRepository:
         note: str | None,
         now: datetime,
     ) -> None:
-        await conn.execute(
+        raw.execute(
             "INSERT INTO question_events (question_id, at, actor_key, from_status, to_status, "
             "note) VALUES (?, ?, ?, ?, ?, ?)",
             (qid, iso(now), actor, old, new, note),

@@ -20,6 +20,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.core.parsing import ArticleError, parse_article
 from bot.core.questions import classify
 from bot.core.summary import render_summary
+from bot.feeds.cli import add_feed_commands
 from bot.storage.db import StorageError
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
@@ -201,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--thread-point", type=int, help="the message was said in point N's thread")
     cl.add_argument("--json", action="store_true", help="one JSON object per message")
     cl.set_defaults(func=cmd_question_classify)
+
+    add_feed_commands(sub)
     return parser
 
 

@@ -7,6 +7,7 @@ environment (or a ``.env`` file that ``__main__`` loads into it) and never show 
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,26 @@ class FeedSettings:
     authors: tuple[str, ...] = ()  # "platform:user id"
     title: str = ""
     interval_s: int | None = None
+    full_article: str | None = None  # "teasers" | "always" | "never"; None: [polling]'s
+
+
+FULL_ARTICLE_MODES = ("teasers", "always", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class PollSettings:
+    """How feeds are fetched: the ``[polling]`` table (documented in config/bot.example.toml)."""
+
+    user_agent: str = "pointbot/0.1"
+    contact: str = ""  # an email address or URL, sent in the User-Agent
+    interval_s: int = 900
+    failures_before_pause: int = 5
+    timeout_s: float = 30.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_concurrent: int = 16
+    max_per_host: int = 2
+    fetch_full_article: str = "teasers"
+    allow_private_addresses: tuple[str, ...] = ()  # CIDR networks feeds may resolve into
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +99,10 @@ class Settings:
     admins: frozenset[str] = frozenset()
     log_level: str = "INFO"
     feeds: tuple[FeedSettings, ...] = ()
+    polling: PollSettings = field(default_factory=PollSettings)
     matrix: MatrixSettings | None = None
     discord: DiscordSettings | None = None
     source: str = "built-in defaults"
-    extra_problems: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -175,9 +196,10 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         problems.append(f"bot.{unknown}: unknown setting (in {source})")
 
     feeds = _feeds(data.get("feeds", []), r)
+    polling = _polling(data.get("polling", {}), r)
     matrix = _matrix(data.get("matrix"), env, r)
     discord = _discord(data.get("discord"), env, r)
-    for unknown in sorted(set(data) - {"bot", "feeds", "matrix", "discord"}):
+    for unknown in sorted(set(data) - {"bot", "feeds", "polling", "matrix", "discord"}):
         problems.append(f"{unknown}: unknown section (in {source})")
     if problems:
         raise ConfigError(problems)
@@ -190,6 +212,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         admins=frozenset(admins),
         log_level=level.upper(),
         feeds=feeds,
+        polling=polling,
         matrix=matrix,
         discord=discord,
         source=source,
@@ -214,6 +237,10 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
         if interval is not None and (not isinstance(interval, int) or interval < 60):
             r._bad(f"{key}.interval", "must be a whole number of seconds, at least 60")
             interval = None
+        full = table.get("full_article", None)
+        if full is not None and full not in FULL_ARTICLE_MODES:
+            r._bad(f"{key}.full_article", f"must be one of {', '.join(FULL_ARTICLE_MODES)}")
+            full = None
         out.append(
             FeedSettings(
                 url=url,
@@ -221,9 +248,71 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
                 authors=r.identities(f"{key}.authors", table),
                 title=str(table.get("title", "")),
                 interval_s=interval,
+                full_article=full,
             )
         )
     return tuple(out)
+
+
+def _number(r: _Reader, table: Mapping[str, Any], key: str, default: float, low: float) -> float:
+    """A number at least ``low`` from ``[polling]``, or the default (problem recorded)."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
+        r._bad(f"polling.{key}", f"must be a number, at least {low:g}")
+        return default
+    return value
+
+
+_POLLING_KEYS = frozenset(
+    [
+        "user_agent",
+        "contact",
+        "interval",
+        "failures_before_pause",
+        "timeout",
+        "max_bytes",
+        "max_concurrent",
+        "max_per_host",
+        "fetch_full_article",
+        "allow_private_addresses",
+    ]
+)
+
+
+def _polling(raw: Any, r: _Reader) -> PollSettings:
+    if not isinstance(raw, dict):
+        r._bad("polling", "must be a table ([polling])")
+        return PollSettings()
+    d = PollSettings()
+    agent = r.get_str("polling.user_agent", d.user_agent, raw)
+    contact = raw.get("contact", "")
+    if not isinstance(contact, str):
+        r._bad("polling.contact", "must be a string: an email address or a URL")
+        contact = ""
+    mode = raw.get("fetch_full_article", d.fetch_full_article)
+    if mode not in FULL_ARTICLE_MODES:
+        r._bad("polling.fetch_full_article", f"must be one of {', '.join(FULL_ARTICLE_MODES)}")
+        mode = d.fetch_full_article
+    networks = r.get_list("polling.allow_private_addresses", raw)
+    for net in networks:
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError:
+            r._bad("polling.allow_private_addresses", f"{net!r} is not a network like 127.0.0.0/8")
+    for unknown in sorted(set(raw) - _POLLING_KEYS):
+        r._bad(f"polling.{unknown}", "unknown setting")
+    return PollSettings(
+        user_agent=agent,
+        contact=contact.strip(),
+        interval_s=int(_number(r, raw, "interval", d.interval_s, 60)),
+        failures_before_pause=int(_number(r, raw, "failures_before_pause", 5, 1)),
+        timeout_s=float(_number(r, raw, "timeout", d.timeout_s, 1)),
+        max_bytes=int(_number(r, raw, "max_bytes", d.max_bytes, 1024)),
+        max_concurrent=int(_number(r, raw, "max_concurrent", d.max_concurrent, 1)),
+        max_per_host=int(_number(r, raw, "max_per_host", d.max_per_host, 1)),
+        fetch_full_article=mode,
+        allow_private_addresses=networks,
+    )
 
 
 def _matrix(raw: Any, env: Mapping[str, str], r: _Reader) -> MatrixSettings | None:

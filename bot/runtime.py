@@ -22,10 +22,13 @@ from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console_session import CONSOLE_HELP, ConsoleSession
 from bot.app.conversation import Conversation
 from bot.app.delivery import Delivery
+from bot.app.feed_admin import FeedAdmin
 from bot.app.publishing import Publisher
 from bot.config import BUNDLED_FEED, FeedSettings, Settings
 from bot.core.models import ChatRef, FeedId, Platform
 from bot.feeds.document import FeedError, article_of, parse_feed
+from bot.feeds.fetch import Fetcher
+from bot.feeds.poller import Poller
 from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
 
@@ -55,6 +58,20 @@ class Bot:
         self.adapters = adapters
         self.clock = clock
         self.delivery = Delivery(db, adapters, clock)
+        self.publisher = Publisher(db, self.delivery, clock)
+        self.fetcher = Fetcher(settings.polling, clock)
+        self.poller = Poller(
+            db,
+            self.fetcher,
+            self.publisher,
+            adapters,
+            clock,
+            settings=settings.polling,
+            prefix=settings.command_prefix,
+        )
+        self.feed_admin = FeedAdmin(
+            db, self.poller, clock, tuple(adapters), prefix=settings.command_prefix
+        )
         self.conversation = Conversation(
             db,
             self.delivery,
@@ -62,9 +79,20 @@ class Bot:
             clock,
             prefix=settings.command_prefix,
             admins=settings.admins,
+            feed_commands=self.feed_admin,
         )
-        self.publisher = Publisher(db, self.delivery, clock)
         self.articles = ArticleRepository(db)
+
+    async def start_polling(
+        self,
+        stack: AsyncExitStack,
+        feeds: list[tuple[FeedSettings, FeedId, list[Target]]],
+    ) -> None:
+        """Poll the HTTP feeds (config and chat) until ``stack`` closes."""
+        await self.poller.apply_config([(spec, fid) for spec, fid, _ in feeds])
+        stack.push_async_callback(self.fetcher.close)
+        task = asyncio.create_task(self.poller.run(), name="poller")
+        stack.push_async_callback(_cancel, task)
 
     async def sync_config_feeds(self) -> list[tuple[FeedSettings, FeedId, list[Target]]]:
         """Make the database's feeds, authors and targets include those in the config."""
@@ -124,6 +152,7 @@ async def run(
 
         out(f"pointbot on the console — database {settings.database}, config: {settings.source}")
         await _publish_configured(bot, feeds, out)
+        await bot.start_polling(stack, feeds)
         session = ConsoleSession(console, out, bot.delivery.drain)
         if demo:
             out("— playing the demo conversation (bot/data/demo-script.txt) —")
@@ -150,8 +179,6 @@ async def _publish_configured(
                 await bot.publish_bundled(fid, targets)
             except FeedError as exc:
                 out(f"the bundled feed could not be read: {exc}")
-        else:
-            out(f"feed {feed.url}: polling HTTP feeds is not built yet (issue 3); skipped")
     await bot.delivery.drain()
 
 

@@ -1,0 +1,128 @@
+"""The texts of ``!feed list`` and ``!feed status``: feeds' health and entries' fate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.feeds.notices import every, label, when
+from bot.storage.articles import Target
+from bot.storage.feeds import FeedRow, OutboxState, SeenEntry
+
+SOURCES = {"config": "from the config file", "chat": "added in chat", "builtin": "bundled"}
+
+
+def places(targets: Sequence[Target]) -> str:
+    return ", ".join(f"{t.platform}:{t.channel}" for t in targets) or "no channel"
+
+
+def health(feed: FeedRow, interval_s: int, now: datetime) -> str:
+    """Last fetch, last HTTP status, failures and next poll, in one line."""
+    if not feed.url.startswith(("http://", "https://")):
+        return "read from the bot's own files, not polled"
+    status = f"HTTP {feed.last_status}" if feed.last_status else "no answer"
+    last = (
+        f"last fetch {when(feed.last_fetch_at, now)} ({status})"
+        if feed.last_fetch_at
+        else "not fetched yet"
+    )
+    failures = f"{feed.failures} failure{'s' if feed.failures != 1 else ''} in a row"
+    if feed.paused:
+        nxt = f"PAUSED: {feed.pause_reason or 'no reason given'}"
+    else:
+        nxt = f"next poll {when(feed.next_poll_at, now) if feed.next_poll_at else 'now'}"
+    return f"{every(interval_s)}; {last}, {failures}, {nxt}"
+
+
+def feed_list(
+    feeds: Sequence[tuple[FeedRow, Sequence[Target], int]], now: datetime, prefix: str
+) -> str:
+    if not feeds:
+        return f"No feeds yet. Add one with {prefix}feed add <url>."
+    lines = [f"Feeds ({len(feeds)}):"]
+    for feed, targets, interval in feeds:
+        lines.append(
+            f"{label(feed)} — {feed.url} — {SOURCES.get(feed.source, feed.source)} — "
+            f"posts to {places(targets)}"
+        )
+        lines.append(f"    {health(feed, interval, now)}")
+        if feed.last_error and feed.failures:
+            lines.append(f"    last error: {feed.last_error}")
+    lines.append(f"{prefix}feed status <id> says why entries were or were not posted.")
+    return "\n".join(lines)
+
+
+def _delivery(states: Sequence[OutboxState], now: datetime) -> str:
+    """Where the entry's summary and threads stand, channel by channel."""
+    if not states:
+        return "stored, but the feed had no channel to post to"
+    by_place: dict[str, list[OutboxState]] = {}
+    for s in states:
+        by_place.setdefault(f"{s.platform}:{s.channel}", []).append(s)
+    parts = []
+    for place, rows in by_place.items():
+        failed = [r for r in rows if r.status == "failed"]
+        pending = [r for r in rows if r.status == "pending"]
+        if failed:
+            parts.append(f"delivery to {place} failed for good: {failed[0].last_error}")
+        elif any(r.attempts for r in pending):
+            r = next(r for r in pending if r.attempts)
+            parts.append(
+                f"delivery to {place} failing, retrying (attempt {r.attempts + 1} "
+                f"{when(r.next_attempt_at, now)}): {r.last_error}"
+            )
+        elif pending:
+            parts.append(f"queued for {place} ({len(pending)} of {len(rows)} messages to go)")
+        else:
+            parts.append(f"delivered to {place}")
+    return "; ".join(parts)
+
+
+def entry_line(
+    entry: SeenEntry, states: Sequence[OutboxState], now: datetime, prefix: str, fid: int
+) -> str:
+    title = f"“{entry.title}”" if entry.title else entry.link or entry.key
+    date = f" ({entry.published_at:%Y-%m-%d})" if entry.published_at else ""
+    if entry.status == "posted":
+        why = "posted: " + _delivery(states, now)
+    elif entry.status == "skipped":
+        why = "not posted: it was already in the feed when the feed was added (seen before)"
+    elif entry.status == "held":
+        why = (
+            "held: it came in a sudden batch of new entries; "
+            f"{prefix}feed post {fid} latest|N posts from it"
+        )
+    else:
+        why = f"not posted: {entry.reason or 'filtered'}"
+    return f"• {title}{date} — {why}"
+
+
+def feed_status(
+    feed: FeedRow,
+    targets: Sequence[Target],
+    *,
+    interval_s: int,
+    entries: Sequence[tuple[SeenEntry, Sequence[OutboxState]]],
+    hold: tuple[int, int, datetime] | None,
+    now: datetime,
+    prefix: str,
+) -> str:
+    by = f" by {feed.added_by}" if feed.added_by else ""
+    lines = [
+        f"Feed {label(feed)} — {feed.url} — {SOURCES.get(feed.source, feed.source)}{by} — "
+        f"posts to {places(targets)}",
+        f"Health: {health(feed, interval_s, now)}.",
+    ]
+    if feed.last_error and feed.failures:
+        lines.append(f"Feed error: {feed.last_error} (new entries wait until a fetch works).")
+    if hold is not None:
+        lines.append(
+            f"Held: {hold[1]} new entries since {when(hold[2], now)}; "
+            f"{prefix}feed post {feed.id} latest or {prefix}feed post {feed.id} N posts some."
+        )
+    if not entries:
+        lines.append("No entries seen yet.")
+    else:
+        lines.append("Latest entries:")
+        lines += [entry_line(e, s, now, prefix, feed.id) for e, s in entries]
+    return "\n".join(lines)

@@ -1,0 +1,300 @@
+"""What a good read of a feed changes: new entries posted once, floods held, edits applied.
+
+Publishing is idempotent per (feed, entry, target) (see :mod:`bot.app.publishing`), and the
+entries are recorded as seen, with the feed's validators, only after publishing. So a bot
+killed anywhere in between reads the same entries again after a restart and posts nothing
+twice; and no ETag is stored for a body whose entries were not yet handled.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from bot.adapters.base import AdapterError, ChatAdapter
+from bot.app.publishing import Publisher, content_hash
+from bot.core.models import ArticleId, Platform, Rendered
+from bot.core.parsing import ArticleError
+from bot.core.summary import render_summary
+from bot.feeds import notices
+from bot.feeds.document import FeedDocument, FeedEntry, article_of, entry_hash, newest
+from bot.feeds.teaser import fuller, main_html, wants_page
+from bot.storage.articles import ArticleRepository, Target
+from bot.storage.db import Database
+from bot.storage.feeds import EntryRecord, FeedRepository, FeedRow, FetchOk, SeenEntry
+from bot.storage.outbox import OutboxItem, OutboxRepository
+
+log = logging.getLogger(__name__)
+
+PageFetch = Callable[[str], Awaitable[bytes | None]]
+"""Fetch an article page (bounded like every fetch); None when it could not be had."""
+
+
+def flood_threshold(total: int) -> int:
+    """More new identities than this at once, on a feed seen before, and the batch is held."""
+    return max(5, total // 2)
+
+
+@dataclass
+class IngestReport:
+    posted: list[FeedEntry] = field(default_factory=list)
+    queued: int = 0  # outbox rows newly queued (0: posted to these channels before)
+    held: int = 0
+    skipped: int = 0
+    edited: int = 0
+    rejected: int = 0
+
+
+class Ingestor:
+    """Turns a parsed feed into stored articles, outbox rows and seen records."""
+
+    def __init__(
+        self,
+        db: Database,
+        publisher: Publisher,
+        adapters: Mapping[Platform, ChatAdapter],
+        clock: Callable[[], datetime],
+        fetch_page: PageFetch,
+        *,
+        full_article: str = "teasers",
+        prefix: str = "!",
+    ) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.adapters = adapters
+        self.clock = clock
+        self.fetch_page = fetch_page
+        self.full_article = full_article
+        self.prefix = prefix
+        self.feeds = FeedRepository(db)
+        self.articles = ArticleRepository(db)
+
+    async def ingest(self, feed: FeedRow, doc: FeedDocument, ok: FetchOk) -> IngestReport:
+        """Handle a good read: post what is new (or hold a flood), apply edits, remember."""
+        seen = await self.feeds.seen(feed.id)
+        targets = await self.articles.targets_of(feed.id)
+        entries = _unique(doc.entries)
+        report = IngestReport()
+        records: list[EntryRecord] = []
+        fresh = [e for e in entries if e.key not in seen]
+        hold = feed.primed_at is not None and len(fresh) > flood_threshold(len(entries))
+        if feed.primed_at is None:
+            chosen = newest(entries, feed.backfill)
+            keys = {e.key for e in chosen}
+            records += [
+                _record(e, "skipped", "older than the feed's start")
+                for e in fresh
+                if e.key not in keys
+            ]
+            report.skipped = len(fresh) - len(chosen)
+        elif hold:
+            chosen = []
+            report.held = len(fresh)
+        else:
+            chosen = newest(fresh, len(fresh))
+        for entry in chosen:
+            records.append(await self._publish(feed, entry, targets, report))
+        touched = await self._edits(feed, entries, seen, report)
+        now = self.clock()
+
+        def record(raw: sqlite3.Connection) -> None:
+            held = records
+            if hold:
+                hold_id = FeedRepository.create_hold(raw, feed.id, len(fresh), len(entries), now)
+                held = [*records, *(_record(e, "held", None, hold_id) for e in fresh)]
+                text = notices.held(feed, len(fresh), len(entries), self.prefix)
+                for t in targets:
+                    OutboxRepository.add(
+                        raw, _notice(f"feed:{feed.id}:hold:{hold_id}", t, text), now
+                    )
+            FeedRepository.save_entries(raw, feed.id, held, now)
+            for key, digest in touched:
+                FeedRepository.touch_entry(raw, feed.id, key, digest, now)
+            FeedRepository.mark_primed(raw, feed.id, now)
+            FeedRepository.record_ok(raw, feed.id, ok, now)
+
+        await self.db.run(record)
+        if hold:
+            log.warning(
+                "feed %d (%s): %d of %d entries are new at once; held, admins asked",
+                feed.id,
+                feed.url,
+                len(fresh),
+                len(entries),
+            )
+            self.publisher.delivery.kick()
+        return report
+
+    async def post_now(
+        self,
+        feed: FeedRow,
+        doc: FeedDocument,
+        count: int,
+        targets: Sequence[Target],
+        *,
+        by: str,
+        release: bool = True,
+    ) -> IngestReport:
+        """Publish the ``count`` newest entries to ``targets`` now (and release any hold)."""
+        report = IngestReport()
+        chosen = newest(_unique(doc.entries), count)
+        records = [await self._publish(feed, e, targets, report) for e in chosen]
+        now = self.clock()
+
+        def record(raw: sqlite3.Connection) -> None:
+            FeedRepository.save_entries(raw, feed.id, records, now)
+            if release:
+                FeedRepository.release_holds(raw, feed.id, by, now)
+
+        await self.db.run(record)
+        return report
+
+    async def _publish(
+        self, feed: FeedRow, entry: FeedEntry, targets: Sequence[Target], report: IngestReport
+    ) -> EntryRecord:
+        try:
+            article = article_of(await self._fullest(feed, entry))
+        except ArticleError as exc:
+            log.warning(
+                "feed %d (%s): entry %s is not an article: %s", feed.id, feed.url, entry.key, exc
+            )
+            report.rejected += 1
+            return _record(entry, "rejected", f"not a readable article: {exc}")
+        article_id, queued = await self.publisher.publish(
+            feed.id, entry.key, article, targets, published_at=entry.published
+        )
+        report.posted.append(entry)
+        report.queued += queued
+        return replace(_record(entry, "posted", None), article_id=article_id)
+
+    async def _fullest(self, feed: FeedRow, entry: FeedEntry) -> FeedEntry:
+        """The entry, with its page's main text when the feed carries only a teaser."""
+        if not wants_page(entry, feed.full_article or self.full_article):
+            return entry
+        page = await self.fetch_page(entry.link)
+        if page is None:
+            return entry
+        better = fuller(entry, main_html(page))
+        if better is None:
+            log.info(
+                "feed %d (%s): page of %s is no longer than the feed's text",
+                feed.id,
+                feed.url,
+                entry.link,
+            )
+        return better or entry
+
+    async def _edits(
+        self,
+        feed: FeedRow,
+        entries: Sequence[FeedEntry],
+        seen: Mapping[str, SeenEntry],
+        report: IngestReport,
+    ) -> list[tuple[str, str]]:
+        """Edit the summaries of posted entries the feed changed; the (key, hash) settled."""
+        settled: list[tuple[str, str]] = []
+        for entry in entries:
+            old = seen.get(entry.key)
+            digest = entry_hash(entry)
+            if old is None or old.content_hash == digest:
+                continue
+            if old.status != "posted" or old.article_id is None:
+                settled.append((entry.key, digest))
+                continue
+            if await self._edit(feed, entry, old.article_id):
+                report.edited += 1
+                settled.append((entry.key, digest))
+        return settled
+
+    async def _edit(self, feed: FeedRow, entry: FeedEntry, article_id: ArticleId) -> bool:
+        """Bring the stored article and its summaries up to date; False: try again later.
+
+        Threads are never opened again: an edit changes the summary message only.
+        """
+        try:
+            article = article_of(await self._fullest(feed, entry))
+        except ArticleError:
+            return True  # the edit made it unreadable: keep what was posted
+        digest = content_hash(article)
+        if digest == await self.feeds.article_hash(article_id):
+            return True
+        posted = await self.feeds.summary_posts(article_id)
+        planned = {
+            (s.platform, s.channel)
+            for s in await self.feeds.outbox_of(article_id)
+            if s.purpose == "summary" and s.status == "pending"
+        }
+        if planned:
+            return False  # a summary not delivered yet: edit once it is
+        rendered: Rendered = render_summary(article)
+        for ref in posted:
+            adapter = self.adapters.get(ref.platform)
+            if adapter is None or not adapter.capabilities.edits:
+                continue
+            try:
+                await adapter.edit(ref, rendered)
+            except AdapterError as exc:
+                log.warning(
+                    "feed %d (%s): editing summary of article %d in %s/%s failed: %s",
+                    feed.id,
+                    feed.url,
+                    article_id,
+                    ref.platform,
+                    ref.channel,
+                    exc,
+                )
+                return False
+        await self.db.run(
+            lambda raw: FeedRepository.update_article(raw, article_id, article, digest)
+        )
+        self.articles.forget_article(article_id)
+        log.info(
+            "feed %d (%s): entry %s edited; article %d summary updated in %d places",
+            feed.id,
+            feed.url,
+            entry.key,
+            article_id,
+            len(posted),
+        )
+        return True
+
+
+def _unique(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """The first entry of each identity (feeds do repeat items)."""
+    found: dict[str, FeedEntry] = {}
+    for e in entries:
+        found.setdefault(e.key, e)
+    return list(found.values())
+
+
+def _record(
+    entry: FeedEntry, status: str, reason: str | None, hold_id: int | None = None
+) -> EntryRecord:
+    return EntryRecord(
+        key=entry.key,
+        content_hash=entry_hash(entry),
+        title=entry.title,
+        link=entry.link,
+        published_at=entry.published,
+        status=status,
+        reason=reason,
+        hold_id=hold_id,
+    )
+
+
+def _notice(key: str, target: Target, text: str) -> OutboxItem:
+    """A message to the admins in a feed's channel, once per event ``key``."""
+    return OutboxItem(
+        key=f"{key}:{target.platform}:{target.channel}",
+        op="post",
+        where=target.ref,
+        message=Rendered(text),
+        purpose="response",
+        target_id=target.id,
+    )
+
+
+notice_item = _notice

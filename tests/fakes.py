@@ -113,6 +113,10 @@ class FakeChatAdapter:
         self._send("react", to, Rendered(emoji), key)
 
     async def edit(self, ref: ChatRef, message: Rendered) -> None:
+        self.calls += 1
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise TemporaryFailure(str(self.platform), "edit", "simulated outage", ids=ref.channel)
         self.sent.append(Sent("edit", ref, message.text, ""))
 
     async def direct_message(self, user: UserRef, message: Rendered, *, key: str) -> ChatRef:

@@ -148,6 +148,9 @@ class Delivery:
         if item.op == "react":
             await adapter.react(item.where, item.message.text, key=item.key)
             return item.where
+        if item.op == "edit":
+            await adapter.edit(item.where, item.message)
+            return item.where
         if item.op == "dm":
             user = UserRef(item.where.platform, item.where.channel)
             return await adapter.direct_message(user, item.message, key=item.key)

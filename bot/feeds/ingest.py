@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.adapters.base import AdapterError, ChatAdapter
+from bot.adapters.base import ChatAdapter
 from bot.app.publishing import Publisher, content_hash
 from bot.core.models import ArticleId, Platform, Rendered
 from bot.core.parsing import ArticleError
@@ -230,27 +230,30 @@ class Ingestor:
         if planned:
             return False  # a summary not delivered yet: edit once it is
         rendered: Rendered = render_summary(article)
-        for ref in posted:
-            adapter = self.adapters.get(ref.platform)
-            if adapter is None or not adapter.capabilities.edits:
-                continue
-            try:
-                await adapter.edit(ref, rendered)
-            except AdapterError as exc:
-                log.warning(
-                    "feed %d (%s): editing summary of article %d in %s/%s failed: %s",
-                    feed.id,
-                    feed.url,
-                    article_id,
-                    ref.platform,
-                    ref.channel,
-                    exc,
-                )
-                return False
-        await self.db.run(
-            lambda raw: FeedRepository.update_article(raw, article_id, article, digest)
-        )
+        edits = [
+            OutboxItem(
+                key=f"article:{article_id}:{ref.platform}:{ref.channel}:summary:edit:{digest[:12]}",
+                op="edit",
+                where=ref,
+                message=rendered,
+                purpose="edit",
+                article_id=article_id,
+            )
+            for ref in posted
+            if (adapter := self.adapters.get(ref.platform)) is None or adapter.capabilities.edits
+        ]
+        now = self.clock()
+
+        def write(raw: sqlite3.Connection) -> None:
+            # The stored article and the edits of its summaries change together; the outbox
+            # retries an edit that fails, like any other send.
+            FeedRepository.update_article(raw, article_id, article, digest)
+            for item in edits:
+                OutboxRepository.add(raw, item, now)
+
+        await self.db.run(write)
         self.articles.forget_article(article_id)
+        self.publisher.delivery.kick()
         log.info(
             "feed %d (%s): entry %s edited; article %d summary updated in %d places",
             feed.id,

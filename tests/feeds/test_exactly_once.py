@@ -108,6 +108,21 @@ async def test_an_edited_entry_edits_the_summary_and_opens_no_thread(
     assert len([s for s in feedbot.fake.sent if s.op == "edit"]) == 1
 
 
+async def test_a_failed_edit_is_retried_by_the_outbox_and_applied_once(
+    feedbot: FeedBot, server: FeedServer
+) -> None:
+    url = server.serve("/feed", rss20(ITEMS))
+    await feedbot.admin(f"!feed add {url}")
+    edited = Item("e3", "Entry 3, corrected", ITEMS[0].date, paragraphs("rewritten"))
+    server.serve("/feed", rss20([edited, *ITEMS[1:]]))
+    feedbot.fake.fail_next = 1
+    await feedbot.poll(advance=901)
+    assert [s for s in feedbot.fake.sent if s.op == "edit"] == []
+    await feedbot.poll(advance=60)  # the outbox's backoff has passed; the feed is not due
+    edits = [s for s in feedbot.fake.sent if s.op == "edit"]
+    assert len(edits) == 1 and edits[0].text.startswith("Entry 3, corrected")
+
+
 async def test_no_edit_where_the_platform_cannot(
     db: Database, clock: Clock, server: FeedServer
 ) -> None:

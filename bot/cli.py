@@ -146,6 +146,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # nio logs every room event at INFO and every reconnect attempt as a WARNING.
+    logging.getLogger("nio").setLevel(logging.ERROR)
     script = Path(args.script) if args.script else None
     if script is not None and not script.is_file():
         raise CliError(f"{script}: no such script file")

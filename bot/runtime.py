@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
-import threading
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -17,9 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.base import ChatAdapter
-from bot.adapters.console import ConsoleAdapter
-from bot.adapters.console_session import CONSOLE_HELP, ConsoleSession
+from bot.adapters.base import AdapterError, ChatAdapter
 from bot.app.conversation import Conversation
 from bot.app.delivery import Delivery
 from bot.app.feed_admin import FeedAdmin
@@ -31,6 +29,7 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller
 from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
+from bot.storage.outbox import InboundRepository
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class Bot:
         await self.poller.apply_config([(spec, fid) for spec, fid, _ in feeds])
         stack.push_async_callback(self.fetcher.close)
         task = asyncio.create_task(self.poller.run(), name="poller")
-        stack.push_async_callback(_cancel, task)
+        stack.push_async_callback(cancel_task, task)
 
     async def sync_config_feeds(self) -> list[tuple[FeedSettings, FeedId, list[Target]]]:
         """Make the database's feeds, authors and targets include those in the config."""
@@ -133,44 +132,70 @@ async def run(
     stdin: TextIO = sys.stdin,
     write: Callable[[str], None] | None = None,
 ) -> int:
-    """Run the bot until its input ends (console) or it is stopped (chat platforms)."""
+    """Run the bot: on the chat platforms configured, else on the console."""
     out = write or (lambda text: print(text, flush=True))
     if settings.platforms:
-        out(f"platforms configured: {', '.join(settings.platforms)}")
-        out("the Matrix and Discord adapters are not built yet (issues 4 and 5); stopping.")
-        return 2
+        return await run_platforms(settings, out)
+    from bot.console_main import run_console
+
+    return await run_console(settings, out, script=script, demo=demo, stdin=stdin)
+
+
+def build_adapters(settings: Settings, db: Database) -> dict[Platform, ChatAdapter]:
+    """The configured platforms' adapters (platform libraries are imported only here)."""
+    state = InboundRepository(db)
+    adapters: dict[Platform, ChatAdapter] = {}
+    if settings.matrix is not None:
+        from bot.adapters.matrix import MatrixAdapter
+
+        matrix = MatrixAdapter.from_settings(
+            settings, state, is_author=ArticleRepository(db).is_any_author
+        )
+        adapters[matrix.platform] = matrix
+    return adapters
+
+
+async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
+    """Serve Matrix and/or Discord until SIGINT or SIGTERM."""
     async with AsyncExitStack() as stack:
         db = await Database.open(settings.database)
         stack.push_async_callback(db.close)
-        console = ConsoleAdapter(out)
-        bot = Bot(db, {console.platform: console}, settings)
+        adapters = build_adapters(settings, db)
+        bot = Bot(db, adapters, settings)
         feeds = await bot.sync_config_feeds()
-        await console.start(bot.conversation.handle)
-        stack.push_async_callback(console.close)
+        for adapter in adapters.values():
+            try:
+                await adapter.start(bot.conversation.handle)
+            except AdapterError as exc:
+                out(f"could not start on {adapter.platform}: {exc.detail}")
+                return 3
+            stack.push_async_callback(adapter.close)
         worker = asyncio.create_task(bot.delivery.run(), name="outbox")
-        stack.push_async_callback(_cancel, worker)
-
-        out(f"pointbot on the console — database {settings.database}, config: {settings.source}")
-        await _publish_configured(bot, feeds, out)
+        stack.push_async_callback(cancel_task, worker)
+        await publish_configured(bot, feeds, out)
         await bot.start_polling(stack, feeds)
-        session = ConsoleSession(console, out, bot.delivery.drain)
-        if demo:
-            out("— playing the demo conversation (bot/data/demo-script.txt) —")
-            for line in bundled_text("demo-script.txt").splitlines():
-                await session.line(line)
-            out("— demo finished —")
-        if script is not None:
-            with script.open(encoding="utf-8") as lines:
-                await _converse(session, lines, interactive=False)
-        else:
-            await _converse(session, stdin, interactive=stdin.isatty())
-        pending = (await bot.delivery.outbox.counts()).get("pending", 0)
-        if pending:
-            out(f"{pending} outgoing messages are still pending and will be sent next run.")
+        out(
+            f"pointbot running on {', '.join(settings.platforms)} — database "
+            f"{settings.database}, config: {settings.source}. Ctrl-C stops it."
+        )
+        await _until_stopped()
+        out("stopping: finishing what is in hand; pending messages stay queued for next time")
     return 0
 
 
-async def _publish_configured(
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def publish_configured(
     bot: Bot, feeds: list[tuple[FeedSettings, FeedId, list[Target]]], out: Callable[[str], None]
 ) -> None:
     for feed, fid, targets in feeds:
@@ -182,43 +207,6 @@ async def _publish_configured(
     await bot.delivery.drain()
 
 
-async def _converse(session: ConsoleSession, source: TextIO, *, interactive: bool) -> None:
-    """Feed the session the lines of ``source`` until it ends or the person quits."""
-    if interactive:
-        session.write(CONSOLE_HELP)
-    reader = _LineReader(source)
-    while not session.finished:
-        if interactive:
-            sys.stdout.write(session.prompt())
-            sys.stdout.flush()
-        line = await reader.next()
-        if line is None:
-            break
-        await session.line(line)
-
-
-class _LineReader:
-    """Lines of a blocking text stream, read on a daemon thread so Ctrl-C never hangs."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
-        threading.Thread(target=self._pump, args=(stream.readline,), daemon=True).start()
-
-    def _pump(self, readline: Callable[[], str]) -> None:
-        while True:
-            try:
-                line = readline()
-            except (OSError, ValueError):
-                line = ""
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, line or None)
-            if not line:
-                return
-
-    async def next(self) -> str | None:
-        return await self._queue.get()
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
+async def cancel_task(task: asyncio.Task[None]) -> None:
     task.cancel()
     await asyncio.wait([task])  # waits without re-raising the task's CancelledError

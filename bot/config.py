@@ -96,6 +96,7 @@ class DiscordSettings:
 class Settings:
     database: Path = Path("data/pointbot.sqlite3")
     command_prefix: str = "!"
+    acknowledge: str = "reply"  # "reply" (says the number) or "reaction" (a ✅ on the question)
     admins: frozenset[str] = frozenset()
     log_level: str = "INFO"
     feeds: tuple[FeedSettings, ...] = ()
@@ -192,7 +193,13 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     if level.upper() not in _LEVELS:
         problems.append(f"bot.log_level: {level!r} is not one of {sorted(_LEVELS)} (in {source})")
     admins = r.identities("bot.admins", bot_t) if "admins" in bot_t else ()
-    for unknown in sorted(set(bot_t) - {"database", "command_prefix", "log_level", "admins"}):
+    acknowledge = r.get_str("bot.acknowledge", "reply", bot_t)
+    if acknowledge not in ("reply", "reaction"):
+        problems.append(
+            f"bot.acknowledge: {acknowledge!r} is not 'reply' or 'reaction' (in {source})"
+        )
+    known = {"database", "command_prefix", "log_level", "admins", "acknowledge"}
+    for unknown in sorted(set(bot_t) - known):
         problems.append(f"bot.{unknown}: unknown setting (in {source})")
 
     feeds = _feeds(data.get("feeds", []), r)
@@ -209,6 +216,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     return Settings(
         database=Path(database),
         command_prefix=prefix,
+        acknowledge=acknowledge,
         admins=frozenset(admins),
         log_level=level.upper(),
         feeds=feeds,

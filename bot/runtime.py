@@ -78,6 +78,7 @@ class Bot:
             clock,
             prefix=settings.command_prefix,
             admins=settings.admins,
+            acknowledge=settings.acknowledge,
             feed_commands=self.feed_admin,
         )
         self.articles = ArticleRepository(db)

@@ -92,6 +92,8 @@ class FakeChatAdapter:
         landed = ChatRef(self.platform, where.channel, where.thread, f"b{next(self._ids)}")
         if op == "open_thread":
             landed = ChatRef(self.platform, where.channel, f"th{next(self._ids)}", landed.message)
+        elif op == "react":
+            landed = where  # a reaction sits on the message it reacts to
         self.sent.append(Sent(op, landed, message.text, key, message=message, **extra))  # type: ignore[arg-type]
         self._by_key[key] = landed
         return landed

@@ -31,6 +31,7 @@ from bot.core.models import (
     Question,
     QuestionStatus,
     ReactionAdded,
+    Rendered,
     Role,
     UserRef,
 )
@@ -70,6 +71,7 @@ class Conversation:
         prefix: str = "!",
         admins: frozenset[str] = frozenset(),
         feed_commands: FeedCommands | None = None,
+        acknowledge: str = "reply",
     ) -> None:
         self.db = db
         self.delivery = delivery
@@ -78,6 +80,7 @@ class Conversation:
         self.prefix = prefix
         self.admins = admins
         self.feed_commands = feed_commands
+        self.acknowledge = acknowledge
         self.articles = ArticleRepository(db)
         self.questions = QuestionRepository(db)
         self.replies = Replies(db, delivery, clock)
@@ -189,6 +192,8 @@ class Conversation:
             qid = QuestionRepository.add(tx.raw, new, tx.now)
             if qid is not None:
                 ack = reply_to(msg, texts.acknowledged(qid, article, point, self.prefix), "ack")
+                if self.acknowledge == "reaction":
+                    ack = replace(ack, op="react", message=Rendered(texts.ACK_REACTION))
                 tx.queue(replace(ack, question_id=qid, article_id=stored.id))
             return qid
 

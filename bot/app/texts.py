@@ -172,3 +172,6 @@ def points(article: Article, with_threads: set[int], prefix: str) -> str:
         lines.append("This article has no numbered points; it has one discussion thread.")
     lines.append(f"Ask with {prefix}ask point N <question>, or ask inside a thread.")
     return "\n".join(lines)
+
+
+ACK_REACTION = "✅"  # the acknowledgement when the config asks for reactions

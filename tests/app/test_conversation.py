@@ -208,3 +208,12 @@ async def test_an_edit_updates_the_question_and_a_deletion_withdraws_it(
     q = await repo.at_message(asked)
     assert q is not None and q.status is QuestionStatus.WITHDRAWN
     assert [e["note"] for e in await repo.history(q.id)][-1] == "message deleted"
+
+
+async def test_acknowledgement_by_reaction_when_configured(bot: Bot, fake: FakeChatAdapter) -> None:
+    bot.conversation.acknowledge = "reaction"
+    asked = await fake.say(fake.user("dana"), SEED_Q3)
+    await bot.delivery.drain()
+    assert fake.sent[-1].op == "react" and fake.sent[-1].text == "✅"
+    assert fake.sent[-1].where == asked
+    assert (await QuestionRepository(bot.db).at_message(asked)) is not None

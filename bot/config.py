@@ -90,6 +90,7 @@ class MatrixSettings:
 @dataclass(frozen=True, slots=True)
 class DiscordSettings:
     token: Secret
+    auto_archive_minutes: int = 1440
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,5 +353,11 @@ def _discord(raw: Any, env: Mapping[str, str], r: _Reader) -> DiscordSettings | 
     table = raw if isinstance(raw, dict) else {}
     if "token" in table:
         r._bad("discord.token", "secrets belong in the environment (DISCORD_TOKEN), not the file")
+    archive = table.get("auto_archive_minutes", 1440)
+    if archive not in (60, 1440, 4320, 10080):
+        r._bad("discord.auto_archive_minutes", "must be 60, 1440, 4320 or 10080 (minutes)")
+        archive = 1440
+    for unknown in sorted(set(table) - {"token", "auto_archive_minutes"}):
+        r._bad(f"discord.{unknown}", "unknown setting")
     token = env.get("DISCORD_TOKEN")
-    return DiscordSettings(Secret(token)) if token else None
+    return DiscordSettings(Secret(token), auto_archive_minutes=archive) if token else None

@@ -153,6 +153,11 @@ def build_adapters(settings: Settings, db: Database) -> dict[Platform, ChatAdapt
             settings, state, is_author=ArticleRepository(db).is_any_author
         )
         adapters[matrix.platform] = matrix
+    if settings.discord is not None:
+        from bot.adapters.discord import DiscordAdapter
+
+        discord = DiscordAdapter.from_settings(settings, state)
+        adapters[discord.platform] = discord
     return adapters
 
 
@@ -171,6 +176,8 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
                 out(f"could not start on {adapter.platform}: {exc.detail}")
                 return 3
             stack.push_async_callback(adapter.close)
+            for warning in getattr(adapter, "warnings", ()):
+                out(warning)
         worker = asyncio.create_task(bot.delivery.run(), name="outbox")
         stack.push_async_callback(cancel_task, worker)
         await publish_configured(bot, feeds, out)

@@ -252,8 +252,9 @@ class ArticleRepository:
         if where.thread is None:
             return None
         row = await self.db.fetchone(
+            # A forum's article post is a summary that is itself a thread (point 0).
             "SELECT article_id, point FROM posts WHERE platform = ? AND thread = ? "
-            "AND kind = 'thread'",
+            "ORDER BY kind = 'thread' DESC LIMIT 1",
             (where.platform, where.thread),
         )
         if row is None:

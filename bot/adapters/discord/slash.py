@@ -1,0 +1,252 @@
+"""Slash commands that mirror the text commands, answered through the core's one code path.
+
+Design: a slash command is translated into the text command it mirrors (``/answer
+question:12 answer:Yes`` becomes ``!answer 12 Yes``) and handed to the core as an
+:class:`IncomingMessage` whose ``where.message`` is the synthetic id
+``interaction:<interaction id>``. The core parses it, checks roles and queues its reply in
+the outbox like any other; the outbox then calls :meth:`DiscordAdapter.reply` with that
+synthetic id, which lands here:
+
+* Before the core even sees the command, the interaction is deferred ("pointbot is
+  thinking…"), so Discord's 3-second limit is always met whatever the outbox does;
+  ephemeral for everything except a named ``/ask``, whose question the channel should see.
+* The core's first reply to it replaces that placeholder (``edit_original_response``);
+  further replies are followups. Both keep the deferral's visibility, so an author's or
+  an admin's confirmation is seen by them alone. An ``/ask`` answer shows the question
+  (escaped) above the acknowledgement, and that public message is remembered in the state
+  store so the author's answer, days later, can reply to it.
+* A reply that mentions someone (the author's answer reaching the asker), or that comes
+  after the interaction token expired (15 minutes) or the process restarted, is sent as a
+  normal channel message instead: interaction messages cannot notify anyone later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord import render
+from bot.adapters.discord.errors import failure_of
+from bot.adapters.discord.inbound import place_of, ref, user_of
+from bot.core.models import ChatRef, IncomingMessage, Rendered, UserRef
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+
+TOKEN_LIFETIME = 14 * 60.0  # Discord's interaction tokens last 15 minutes; keep a margin
+PREFIX = "interaction:"
+FeedAction = Literal["add", "list", "remove", "pause", "resume", "post", "status"]
+
+
+@dataclass
+class Pending:
+    """An interaction the core has not finished answering."""
+
+    interaction: discord.Interaction
+    ephemeral: bool
+    deferred: bool
+    preface: str | None = None  # shown above the first reply (an /ask's question)
+    started: float = field(default_factory=time.monotonic)
+    answered: bool = False
+    sent: dict[str, ChatRef] = field(default_factory=dict)
+
+    def live(self) -> bool:
+        return self.deferred and time.monotonic() - self.started < TOKEN_LIFETIME
+
+
+class SlashCommands:
+    """The command tree and the interactions waiting for the core's replies."""
+
+    def __init__(self, adapter: DiscordAdapter, prefix: str) -> None:
+        self.adapter = adapter
+        self.prefix = prefix
+        self.pending: dict[str, Pending] = {}
+
+    @staticmethod
+    def is_interaction(message_id: str | None) -> bool:
+        return bool(message_id) and str(message_id).startswith(PREFIX)
+
+    async def run(
+        self, interaction: discord.Interaction, text: str, *, public: bool = False
+    ) -> None:
+        """Acknowledge ``interaction`` at once, then hand its text command to the core."""
+        preface = None
+        if public:
+            name, asked = interaction.user.display_name, str(interaction.namespace.question)
+            preface = f"**{render.literal(name)}** asks: {render.literal(asked)}"
+        try:
+            await interaction.response.defer(ephemeral=not public, thinking=True)
+            deferred = True
+        except discord.HTTPException as exc:  # too late (3 s) or refused: answer in the channel
+            log.warning("could not acknowledge /%s: %s", _name(interaction), exc)
+            deferred = False
+        self.adapter.note_member(interaction.user)
+        iid = str(interaction.id)
+        self.pending[iid] = Pending(interaction, not public, deferred, preface)
+        self._expire()
+        place = place_of(interaction.channel) or (str(interaction.channel_id), None)
+        await self.adapter.deliver(
+            IncomingMessage(
+                author=user_of(interaction.user),
+                where=ref(place, PREFIX + iid),
+                text=text,
+                mentions_bot=True,
+                is_direct=interaction.guild_id is None,
+            )
+        )
+
+    def _expire(self) -> None:
+        for iid in [i for i, p in self.pending.items() if not p.live()]:
+            del self.pending[iid]
+
+    async def reply(
+        self, to: ChatRef, message: Rendered, mention: UserRef | None, key: str
+    ) -> ChatRef:
+        """The core's reply to a slash command (see the module docstring)."""
+        iid = str(to.message).removeprefix(PREFIX)
+        pending = self.pending.get(iid)
+        if mention is None and pending is not None and pending.live():
+            if key in pending.sent:
+                return pending.sent[key]
+            try:
+                return await self._respond(pending, iid, to, message, key)
+            except discord.NotFound:
+                log.info("interaction %s expired; replying in the channel", iid)
+        asked = await self.adapter.state.asked_message(iid)
+        return await self.adapter.send_reply(to.container(), message, mention, key, asked)
+
+    async def react(self, to: ChatRef, emoji: str, key: str) -> None:
+        """A reaction the core puts on a slash command (an acknowledgement): it has no
+        message to react to, so the emoji becomes the reply, if the command still waits."""
+        iid = str(to.message).removeprefix(PREFIX)
+        pending = self.pending.get(iid)
+        if pending is None or not pending.live() or pending.answered or key in pending.sent:
+            return
+        with contextlib.suppress(discord.NotFound):  # expired meanwhile: nothing to show
+            await self._respond(pending, iid, to, Rendered(emoji), key)
+
+    async def _respond(
+        self, pending: Pending, iid: str, to: ChatRef, message: Rendered, key: str
+    ) -> ChatRef:
+        text = render.literal(message.text)
+        if pending.preface and not pending.answered:
+            text = f"{pending.preface}\n{text}"
+        parts = render.split_content(text)
+        interaction, none = pending.interaction, discord.AllowedMentions.none()
+        first: discord.Message | None = None
+        try:
+            if not pending.answered:
+                first = await interaction.edit_original_response(
+                    content=parts.pop(0), allowed_mentions=none
+                )
+                pending.answered = True
+            for part in parts:
+                sent = await interaction.followup.send(
+                    part, ephemeral=pending.ephemeral, wait=True, allowed_mentions=none
+                )
+                first = first or sent
+        except discord.NotFound:
+            raise
+        except Exception as exc:
+            raise failure_of(exc, "reply", to.thread or to.channel) from exc
+        assert first is not None
+        if pending.preface and not pending.ephemeral:
+            await self.adapter.state.save_asked_message(iid, first.id)
+        result = ChatRef(to.platform, to.channel, to.thread, str(first.id))
+        pending.sent[key] = result
+        return result
+
+
+def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.CommandTree:
+    """The slash commands, each the mirror of a text command (``bot.core.commands``)."""
+    tree: app_commands.CommandTree = app_commands.CommandTree(client)
+    p = slash.prefix
+
+    @tree.command(name="ask", description="Ask the author a question about the article here")
+    @app_commands.describe(
+        question="Your question",
+        point="The number of the point it is about (optional)",
+        anonymous="Keep your name off the question (only you see the bot's reply)",
+    )
+    @app_commands.guild_only()
+    async def ask(
+        interaction: discord.Interaction,
+        question: str,
+        point: app_commands.Range[int, 1, 999] | None = None,
+        anonymous: bool = False,
+    ) -> None:
+        words = [f"{p}ask"] + (["--anonymous"] if anonymous else [])
+        words += [f"point {point}"] if point is not None else []
+        await slash.run(interaction, " ".join([*words, question]), public=not anonymous)
+
+    @tree.command(name="questions", description="List your questions and their state")
+    @app_commands.guild_only()
+    async def questions(interaction: discord.Interaction) -> None:
+        await slash.run(interaction, f"{p}questions")
+
+    @tree.command(name="points", description="List the points of the article here")
+    @app_commands.guild_only()
+    async def points(interaction: discord.Interaction) -> None:
+        await slash.run(interaction, f"{p}points")
+
+    @tree.command(name="vote", description="Vote for a question")
+    @app_commands.describe(question="The question's number, as in #12")
+    @app_commands.guild_only()
+    async def vote(interaction: discord.Interaction, question: int) -> None:
+        await slash.run(interaction, f"{p}vote {question}")
+
+    @tree.command(name="help", description="List the commands you may use, or explain one")
+    @app_commands.describe(command="A command to explain (optional)")
+    @app_commands.guild_only()
+    async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
+        await slash.run(interaction, f"{p}help {command or ''}".strip())
+
+    @tree.command(name="queue", description="Authors: the questions waiting for you")
+    @app_commands.guild_only()
+    async def queue(interaction: discord.Interaction) -> None:
+        await slash.run(interaction, f"{p}queue")
+
+    @tree.command(name="answer", description="Authors: answer a question")
+    @app_commands.describe(question="The question's number", answer="Your answer")
+    @app_commands.guild_only()
+    async def answer(interaction: discord.Interaction, question: int, answer: str) -> None:
+        await slash.run(interaction, f"{p}answer {question} {answer}")
+
+    @tree.command(name="dismiss", description="Authors: close a question without answering")
+    @app_commands.describe(question="The question's number", reason="Why (optional)")
+    @app_commands.guild_only()
+    async def dismiss(
+        interaction: discord.Interaction, question: int, reason: str | None = None
+    ) -> None:
+        await slash.run(interaction, f"{p}dismiss {question} {reason or ''}".strip())
+
+    @tree.command(name="reopen", description="Authors: put a closed question back in the queue")
+    @app_commands.describe(question="The question's number")
+    @app_commands.guild_only()
+    async def reopen(interaction: discord.Interaction, question: int) -> None:
+        await slash.run(interaction, f"{p}reopen {question}")
+
+    @tree.command(name="feed", description="Admins: manage the article feeds")
+    @app_commands.describe(
+        action="What to do", details="The rest, as after !feed <action> (e.g. a URL)"
+    )
+    @app_commands.guild_only()
+    async def feed(
+        interaction: discord.Interaction, action: FeedAction, details: str | None = None
+    ) -> None:
+        await slash.run(interaction, f"{p}feed {action} {details or ''}".strip())
+
+    return tree
+
+
+def _name(interaction: discord.Interaction) -> str:
+    command = interaction.command
+    return command.name if command is not None else "command"

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import nio
 import pytest
+from aiohttp import web
 
 from bot.adapters.base import TemporaryFailure
 from bot.adapters.matrix import PLATFORM, MatrixAdapter
-from bot.config import FeedSettings, Settings
+from bot.config import FeedSettings, PollSettings, Settings
 from bot.core.models import ChatRef, FeedId, Question, QuestionStatus, Rendered
 from bot.feeds.document import article_of, parse_feed
 from bot.runtime import Bot, bundled_text
@@ -340,8 +341,38 @@ async def test_homeserver_restart_with_answers_pending_delivers_each_once(
     assert (await outbox.counts()).get("pending", 0) == 0
 
 
-@pytest.mark.skip(reason="needs !feed add, issue 3")
-async def test_todo_admin_adds_a_feed_from_the_room(world: World) -> None:
-    """TODO (issue 3): the admin says ``!feed add <loopback feed url>`` in the room; the
-    summary and five point threads of the seed article appear there, as in
-    test_article_appears_as_summary_and_one_thread_per_point (which publishes directly)."""
+async def test_admin_adds_a_feed_from_the_room(world: World) -> None:
+    """The admin says ``!feed add <loopback url>`` in the room: the seed article's summary and
+    its five point threads appear there; a member trying the same is refused."""
+    feed_xml = bundled_text("example-feed.xml").encode()
+
+    async def serve(_request: web.Request) -> web.Response:
+        return web.Response(body=feed_xml, content_type="application/rss+xml")
+
+    app = web.Application()
+    app.router.add_get("/feed.xml", serve)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/feed.xml"
+    await world.stop_bot()
+    world.settings = replace(
+        world.settings,
+        feeds=(),
+        polling=PollSettings(allow_private_addresses=("127.0.0.0/8",), timeout_s=5.0),
+    )
+    bot = await world.start_bot()
+    try:
+        refused = await send_text(world.member, world.room, f"!feed add {url}")
+        no = await world.seen_from_bot(in_reply_to(refused))
+        assert "for admins only" in no["content"]["body"]
+        said = await send_text(world.admin, world.room, f"!feed add {url}")
+        reply = await world.seen_from_bot(in_reply_to(said), by=world.admin, wait=15)
+        assert "Added feed" in reply["content"]["body"]
+        await world.seen_from_bot(body_starts(ARTICLE.title), wait=15)
+        for n in ARTICLE.point_numbers:
+            await world.seen_from_bot(body_starts(f"{n}. "))
+    finally:
+        await bot.fetcher.close()
+        await runner.cleanup()

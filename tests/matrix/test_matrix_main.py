@@ -36,12 +36,20 @@ async def test_the_bot_process_serves_a_room_and_stops_cleanly(
         "MATRIX_PASSWORD": bot_user.password,
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(config),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+        sys.executable,
+        "-m",
+        "bot",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
     )
     try:
         summary = await wait_for_event(
-            member, room,
+            member,
+            room,
             message_from(bot_user.user_id, body_starts("What Putin And Pezeshkian")),
             timeout=30,
         )

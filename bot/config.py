@@ -63,6 +63,14 @@ FULL_ARTICLE_MODES = ("teasers", "always", "never")
 
 
 @dataclass(frozen=True, slots=True)
+class QuestionSettings:
+    """Guard rails on questions: the ``[questions]`` table."""
+
+    max_chars: int = 2000  # longer questions are refused with the limit stated
+    max_per_hour: int = 10  # per member, across every channel and platform
+
+
+@dataclass(frozen=True, slots=True)
 class PollSettings:
     """How feeds are fetched: the ``[polling]`` table (documented in config/bot.example.toml)."""
 
@@ -102,6 +110,7 @@ class Settings:
     log_level: str = "INFO"
     feeds: tuple[FeedSettings, ...] = ()
     polling: PollSettings = field(default_factory=PollSettings)
+    questions: QuestionSettings = field(default_factory=QuestionSettings)
     matrix: MatrixSettings | None = None
     discord: DiscordSettings | None = None
     source: str = "built-in defaults"
@@ -205,9 +214,11 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
 
     feeds = _feeds(data.get("feeds", []), r)
     polling = _polling(data.get("polling", {}), r)
+    questions = _questions(data.get("questions", {}), r)
     matrix = _matrix(data.get("matrix"), env, r)
     discord = _discord(data.get("discord"), env, r)
-    for unknown in sorted(set(data) - {"bot", "feeds", "polling", "matrix", "discord"}):
+    sections = {"bot", "feeds", "polling", "questions", "matrix", "discord"}
+    for unknown in sorted(set(data) - sections):
         problems.append(f"{unknown}: unknown section (in {source})")
     if problems:
         raise ConfigError(problems)
@@ -222,6 +233,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         log_level=level.upper(),
         feeds=feeds,
         polling=polling,
+        questions=questions,
         matrix=matrix,
         discord=discord,
         source=source,
@@ -286,6 +298,22 @@ _POLLING_KEYS = frozenset(
         "allow_private_addresses",
     ]
 )
+
+
+def _questions(raw: Any, r: _Reader) -> QuestionSettings:
+    if not isinstance(raw, dict):
+        r._bad("questions", "must be a table")
+        return QuestionSettings()
+    values: dict[str, int] = {}
+    for key, low in (("max_chars", 20), ("max_per_hour", 1)):
+        value = raw.get(key, getattr(QuestionSettings(), key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            r._bad(f"questions.{key}", f"must be a whole number, at least {low}")
+        else:
+            values[key] = value
+    for unknown in sorted(set(raw) - {"max_chars", "max_per_hour"}):
+        r._bad(f"questions.{unknown}", "unknown setting")
+    return QuestionSettings(**values)
 
 
 def _polling(raw: Any, r: _Reader) -> PollSettings:

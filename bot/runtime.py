@@ -79,6 +79,7 @@ class Bot:
             prefix=settings.command_prefix,
             admins=settings.admins,
             acknowledge=settings.acknowledge,
+            limits=settings.questions,
             feed_commands=self.feed_admin,
         )
         self.articles = ArticleRepository(db)

@@ -1,13 +1,17 @@
-"""The author's desk: the queue, answers, dismissals, reopening, and votes on questions.
+"""The author's desk: the queue, answers, dismissals, reopening, merges, votes and history.
 
 A decision is one transaction: claim the command's message, compare-and-set the question's
-state (so two authors can never both answer it), store the answer, and queue both the
-notice to the asker (a reply to their question, where they asked, mentioning them) and the
-confirmation to the author.
+state (so two authors can never both answer it), store the answer, and queue the notices to
+its asker and to the askers of every duplicate merged into it (each a reply to their own
+question, where they asked, mentioning them) plus the confirmation to the author. Answering
+an answered question again corrects the answer everywhere it was posted: an edit where the
+platform can edit, a visible correction where it cannot.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.app import texts
@@ -16,13 +20,14 @@ from bot.core.models import (
     Article,
     ArticleId,
     IncomingMessage,
+    Platform,
     Question,
     QuestionStatus,
     Rendered,
     UserRef,
 )
 from bot.storage.articles import ArticleRepository
-from bot.storage.outbox import OutboxItem
+from bot.storage.outbox import OutboxItem, OutboxRepository
 from bot.storage.questions import QuestionRepository
 
 
@@ -37,6 +42,20 @@ DISMISS = Decision((QuestionStatus.QUEUED,), QuestionStatus.DISMISSED)
 REOPEN = Decision((QuestionStatus.ANSWERED, QuestionStatus.DISMISSED), QuestionStatus.QUEUED)
 
 
+def notice_to(q: Question, text: str, key: str, purpose: str = "notice") -> OutboxItem:
+    """A reply to the asker's own question, where they asked it, mentioning them."""
+    return OutboxItem(
+        key=key,
+        op="reply",
+        where=q.where,
+        message=Rendered(text),
+        purpose=purpose,
+        mention=q.asker,
+        question_id=q.id,
+        article_id=q.article_id,
+    )
+
+
 class AuthorDesk:
     def __init__(
         self,
@@ -46,12 +65,15 @@ class AuthorDesk:
         *,
         prefix: str,
         admins: frozenset[str],
+        can_edit: Callable[[Platform], bool] = lambda _platform: False,
     ) -> None:
         self.replies = replies
         self.articles = articles
         self.questions = questions
+        self.outbox = OutboxRepository(replies.db)
         self.prefix = prefix
         self.admins = admins
+        self.can_edit = can_edit
 
     async def articles_by_id(self, ids: set[ArticleId]) -> dict[int, Article]:
         found: dict[int, Article] = {}
@@ -76,6 +98,17 @@ class AuthorDesk:
             return True
         return user.key in await self.articles.authors_of_article(q.article_id)
 
+    async def _mine(self, msg: IncomingMessage, qid: int) -> Question | None:
+        """The question, if it exists and ``msg``'s author may act on it (else says why)."""
+        q = await self.questions.get(qid)
+        if q is None:
+            await self.replies.say(msg, texts.no_such_question(qid))
+            return None
+        if not await self.may_act_on(msg.author, q):
+            await self.replies.say(msg, texts.not_yours(qid))
+            return None
+        return q
+
     async def decide(
         self,
         msg: IncomingMessage,
@@ -85,26 +118,28 @@ class AuthorDesk:
         reason: str | None = None,
         answer: str | None = None,
     ) -> None:
-        """Move question ``qid`` as ``decision`` says; tell the asker and the author."""
-        q = await self.questions.get(qid)
+        """Move question ``qid`` (and its merged duplicates) as ``decision`` says; tell every
+        asker and the author."""
+        q = await self._mine(msg, qid)
         if q is None:
-            await self.replies.say(msg, texts.no_such_question(qid))
             return
-        if not await self.may_act_on(msg.author, q):
-            await self.replies.say(msg, texts.not_yours(qid))
+        if q.merged_into is not None:
+            await self.replies.say(msg, texts.is_merged(q, self.prefix))
+            return
+        if answer is not None and q.status is QuestionStatus.ANSWERED:
+            await self.correct(msg, q, answer)
             return
         stored = await self.articles.get(q.article_id)
         assert stored is not None  # questions reference articles (foreign key)
-        if answer is not None:
-            notice = texts.answered_notice(q, stored.article, answer)
-            told = f"Answer to #{qid} sent to {q.asker.name}."
-        elif decision.new is QuestionStatus.DISMISSED:
-            notice = texts.dismissed_notice(q, stored.article, reason)
-            told = f"Question #{qid} closed; {q.asker.name} was told."
-        else:
-            notice = texts.reopened_notice(q, stored.article)
-            told = f"Question #{qid} is open again; {q.asker.name} was told."
+        group = [q, *await self.questions.merged_into(qid)]
         w = msg.where
+
+        def notice(member: Question) -> str:
+            if answer is not None:
+                return texts.answered_notice(member, stored.article, answer)
+            if decision.new is QuestionStatus.DISMISSED:
+                return texts.dismissed_notice(member, stored.article, reason)
+            return texts.reopened_notice(member, stored.article)
 
         def write(tx: Transaction) -> None:
             old = QuestionRepository.change_status(
@@ -122,21 +157,125 @@ class AuthorDesk:
                 return
             if answer is not None:
                 QuestionRepository.save_answer(tx.raw, qid, msg.author.key, answer, tx.now)
-            tx.queue(
-                OutboxItem(
-                    key=f"q:{qid}:{decision.new}:{w.platform}:{w.channel}:{w.message}",
-                    op="reply",
-                    where=q.where,
-                    message=Rendered(notice),
-                    purpose="notice",
-                    mention=q.asker,
-                    question_id=qid,
-                    article_id=q.article_id,
-                )
-            )
-            tx.respond(told)
+            told = []
+            for member in group:
+                if (
+                    member is not q
+                    and QuestionRepository.change_status(
+                        tx.raw,
+                        member.id,
+                        expected=decision.expected,
+                        new=decision.new,
+                        actor=msg.author.key,
+                        now=tx.now,
+                        reason=reason or f"with #{qid}",
+                    )
+                    is None
+                ):
+                    continue  # a duplicate withdrawn meanwhile: nobody to tell
+                key = f"q:{member.id}:{decision.new}:{w.platform}:{w.channel}:{w.message}"
+                tx.queue(notice_to(member, notice(member), key))
+                told.append(member.asker_label)
+            tx.respond(texts.decided(qid, decision.new, told))
 
         await self.replies.act(msg, write)
+
+    async def correct(self, msg: IncomingMessage, q: Question, answer: str) -> None:
+        """A second answer to an answered question: edit or correct it everywhere it went."""
+        stored = await self.articles.get(q.article_id)
+        assert stored is not None
+        group: dict[int, Question] = {m.id: m for m in [q, *await self.questions.merged_into(q.id)]}
+        posted = await self.outbox.delivered(list(group), purpose="notice", op="reply")
+        digest = hashlib.sha256(answer.encode()).hexdigest()[:12]
+
+        def write(tx: Transaction) -> None:
+            QuestionRepository.save_answer(tx.raw, q.id, msg.author.key, answer, tx.now)
+            QuestionRepository.log_event(
+                tx.raw,
+                q.id,
+                actor=msg.author.key,
+                old=QuestionStatus.ANSWERED,
+                new=QuestionStatus.ANSWERED,
+                note="answer corrected",
+                now=tx.now,
+            )
+            for qid, ref in posted:
+                member = group[qid]
+                key = f"q:{qid}:correction:{digest}:{ref.platform}:{ref.message}"
+                if self.can_edit(ref.platform):
+                    text = texts.answered_notice(member, stored.article, answer)
+                    tx.queue(
+                        OutboxItem(
+                            key=key,
+                            op="edit",
+                            where=ref,
+                            message=Rendered(text),
+                            purpose="edit",
+                            question_id=qid,
+                        )
+                    )
+                else:
+                    tx.queue(notice_to(member, texts.corrected_notice(member, answer), key))
+            tx.respond(texts.corrected(q.id, len(posted)))
+
+        await self.replies.act(msg, write)
+
+    async def merge(self, msg: IncomingMessage, source: int, into: int) -> None:
+        """Fold duplicate ``source`` into ``into``: its asker follows ``into`` and is told."""
+        dup, target = await self._mine(msg, source), await self._mine(msg, into)
+        if dup is None or target is None:
+            return
+        w = msg.where
+
+        def write(tx: Transaction) -> None:
+            if not QuestionRepository.set_merged(tx.raw, source, into, tx.now):
+                tx.respond(texts.cannot_merge(source, into))
+                return
+            QuestionRepository.log_event(
+                tx.raw,
+                source,
+                actor=msg.author.key,
+                old=dup.status,
+                new=dup.status,
+                note=f"merged into #{into}",
+                now=tx.now,
+            )
+            key = f"q:{source}:merged:{w.platform}:{w.channel}:{w.message}"
+            tx.queue(notice_to(dup, texts.merged_notice(dup, target, self.prefix), key))
+            tx.respond(f"Merged #{source} into #{into}; {dup.asker_label} was told.")
+
+        await self.replies.act(msg, write)
+
+    async def unmerge(self, msg: IncomingMessage, qid: int) -> None:
+        q = await self._mine(msg, qid)
+        if q is None:
+            return
+        w = msg.where
+
+        def write(tx: Transaction) -> None:
+            if not QuestionRepository.set_merged(tx.raw, qid, None, tx.now):
+                tx.respond(f"Question #{qid} is not merged into another; nothing changed.")
+                return
+            QuestionRepository.log_event(
+                tx.raw,
+                qid,
+                actor=msg.author.key,
+                old=q.status,
+                new=q.status,
+                note=f"unmerged from #{q.merged_into}",
+                now=tx.now,
+            )
+            key = f"q:{qid}:unmerged:{w.platform}:{w.channel}:{w.message}"
+            tx.queue(notice_to(q, texts.unmerged_notice(q), key))
+            tx.respond(f"#{qid} is a question of its own again; {q.asker_label} was told.")
+
+        await self.replies.act(msg, write)
+
+    async def history(self, msg: IncomingMessage, qid: int) -> None:
+        q = await self._mine(msg, qid)
+        if q is None:
+            return
+        await self.replies.say(msg, texts.history(q, await self.questions.history(qid)))
 
     async def vote(self, msg: IncomingMessage, qid: int) -> None:
         if await self.questions.get(qid) is None:
@@ -148,5 +287,14 @@ class AuthorDesk:
             tx.respond(
                 f"Vote counted for #{qid}." if added else f"You had already voted for #{qid}."
             )
+
+        await self.replies.act(msg, write)
+
+    async def ignore(self, msg: IncomingMessage, user_key: str, reason: str, *, on: bool) -> None:
+        def write(tx: Transaction) -> None:
+            changed = QuestionRepository.set_ignored(
+                tx.raw, user_key, msg.author.key, reason, tx.now, on=on
+            )
+            tx.respond(texts.ignored_changed(user_key, on=on, changed=changed))
 
         await self.replies.act(msg, write)

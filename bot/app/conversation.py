@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.adapters.base import ChatAdapter
@@ -21,6 +21,7 @@ from bot.app import texts
 from bot.app.authoring import ANSWER, DISMISS, REOPEN, AuthorDesk
 from bot.app.delivery import Delivery
 from bot.app.replies import Replies, Transaction, reply_to
+from bot.config import QuestionSettings
 from bot.core import commands as cmd
 from bot.core.models import (
     InboundEvent,
@@ -72,6 +73,7 @@ class Conversation:
         admins: frozenset[str] = frozenset(),
         feed_commands: FeedCommands | None = None,
         acknowledge: str = "reply",
+        limits: QuestionSettings | None = None,
     ) -> None:
         self.db = db
         self.delivery = delivery
@@ -81,12 +83,22 @@ class Conversation:
         self.admins = admins
         self.feed_commands = feed_commands
         self.acknowledge = acknowledge
+        self.limits = limits or QuestionSettings()
         self.articles = ArticleRepository(db)
         self.questions = QuestionRepository(db)
         self.replies = Replies(db, delivery, clock)
         self.desk = AuthorDesk(
-            self.replies, self.articles, self.questions, prefix=prefix, admins=admins
+            self.replies,
+            self.articles,
+            self.questions,
+            prefix=prefix,
+            admins=admins,
+            can_edit=self._can_edit,
         )
+
+    def _can_edit(self, platform: Platform) -> bool:
+        adapter = self.adapters.get(platform)
+        return adapter is not None and adapter.capabilities.edits
 
     # entry points --------------------------------------------------------------------
 
@@ -100,7 +112,7 @@ class Conversation:
             case MessageDeleted():
                 await self._deleted(event)
             case ReactionAdded():
-                pass  # votes by reaction arrive with issue 6
+                await self._reacted(event)
 
     async def handle_message(self, msg: IncomingMessage) -> None:
         """Act on one chat message: a command, a question, or chatter left alone."""
@@ -147,6 +159,22 @@ class Conversation:
             )
         )
 
+    async def _reacted(self, event: ReactionAdded) -> None:
+        """A 👍 on a question, or on the bot's acknowledgement of it, is a vote for it."""
+        if event.emoji not in texts.VOTE_EMOJI:
+            return
+        asked = await self.questions.at_message(event.where)
+        qid = asked.id if asked else await self.questions.acknowledged_by(event.where)
+        if qid is None:
+            return
+        now = self.clock()
+        voter = event.author.key
+        await self.db.run(
+            lambda raw: QuestionRepository.vote_by_reaction(
+                raw, qid, voter, now, removed=event.removed
+            )
+        )
+
     # questions -----------------------------------------------------------------------
 
     async def context_of(self, msg: IncomingMessage) -> Context:
@@ -171,7 +199,36 @@ class Conversation:
             msg.text, ctx.article.article, thread_point=ctx.thread_point, reply_point=reply_point
         )
         if verdict.is_question:
-            await self._store_question(msg, ctx.article, verdict.point, verdict.missing_point)
+            await self._take_question(msg, ctx.article, verdict.point, verdict.missing_point)
+
+    async def _refusal(self, msg: IncomingMessage, text: str) -> str | None:
+        """Why this question is not taken (guard rails), in plain words; None to take it."""
+        if await self.questions.is_ignored(msg.author.key):
+            return texts.IGNORED
+        if len(text) > self.limits.max_chars:
+            return texts.too_long(len(text), self.limits.max_chars)
+        hour_ago = self.clock() - timedelta(hours=1)
+        if await self.questions.asked_since(msg.author, hour_ago) >= self.limits.max_per_hour:
+            return texts.too_many(self.limits.max_per_hour)
+        return None
+
+    async def _take_question(
+        self,
+        msg: IncomingMessage,
+        stored: StoredArticle,
+        point: int | None,
+        missing: int | None,
+        *,
+        text: str | None = None,
+        anonymous: bool = False,
+    ) -> None:
+        """Guard rails, then store (or explain why not)."""
+        if missing is None:
+            refusal = await self._refusal(msg, text or msg.text)
+            if refusal is not None:
+                await self.replies.say(msg, refusal)
+                return
+        await self._store_question(msg, stored, point, missing, text, anonymous=anonymous)
 
     async def _store_question(
         self,
@@ -180,6 +237,8 @@ class Conversation:
         point: int | None,
         missing: int | None,
         text: str | None = None,
+        *,
+        anonymous: bool = False,
     ) -> None:
         """Store the question, then acknowledge it (or explain the missing point)."""
         article = stored.article
@@ -188,7 +247,9 @@ class Conversation:
             if missing is not None:
                 tx.respond(texts.missing_point(article, missing))
                 return None
-            new = NewQuestion(stored.id, point, msg.author, msg.where, text or msg.text)
+            new = NewQuestion(
+                stored.id, point, msg.author, msg.where, text or msg.text, anonymous=anonymous
+            )
             qid = QuestionRepository.add(tx.raw, new, tx.now)
             if qid is not None:
                 ack = reply_to(msg, texts.acknowledged(qid, article, point, self.prefix), "ack")
@@ -254,6 +315,16 @@ class Conversation:
                 await self.desk.decide(msg, command.question_id, REOPEN)
             case cmd.Vote():
                 await self.desk.vote(msg, command.question_id)
+            case cmd.Merge():
+                await self.desk.merge(msg, command.question_id, command.into)
+            case cmd.Unmerge():
+                await self.desk.unmerge(msg, command.question_id)
+            case cmd.History():
+                await self.desk.history(msg, command.question_id)
+            case cmd.Ignore():
+                await self.desk.ignore(msg, command.user_key, command.reason, on=not command.undo)
+            case cmd.Faq() | cmd.Notify():
+                await self.replies.say(msg, texts.not_built_yet(command))
             case cmd.Feed():
                 if self.feed_commands is None:
                     await self.replies.say(msg, texts.FEEDS_NOT_AVAILABLE)
@@ -279,7 +350,9 @@ class Conversation:
                 command.text, article, thread_point=ctx.thread_point, reply_point=reply_point
             )
             point, missing = verdict.point, verdict.missing_point
-        await self._store_question(msg, ctx.article, point, missing, text=command.text)
+        await self._take_question(
+            msg, ctx.article, point, missing, text=command.text, anonymous=command.anonymous
+        )
 
     async def _own_questions(self, msg: IncomingMessage) -> None:
         mine = await self.questions.of_asker(msg.author)

@@ -21,6 +21,7 @@ from bot.core.models import ArticleId, ChatRef, Platform, UserRef
 from bot.storage.articles import ArticleRepository
 from bot.storage.db import Database, from_iso
 from bot.storage.outbox import OutboxRepository, OutboxRow
+from bot.storage.questions import QuestionRepository
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,9 @@ class Delivery:
 
         def record(raw: sqlite3.Connection) -> None:
             OutboxRepository.mark_done(raw, row.id, ref, now)
+            if item.purpose == "ack" and item.question_id is not None and ref is not None:
+                # A 👍 on the acknowledgement is a vote for its question.
+                QuestionRepository.record_acknowledgement(raw, item.question_id, ref)
             if item.purpose in ("summary", "thread") and ref is not None:
                 assert item.article_id is not None
                 ArticleRepository.record_post(

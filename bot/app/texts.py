@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from bot.core.models import Article, Question, QuestionStatus
 
@@ -127,7 +128,7 @@ def queue(questions: list[Question], articles: dict[int, Article], prefix: str) 
             out.append(f"  {point_label(art, q.point)}")
         current = (q.article_id, q.point or 0)
         votes = f"{q.votes} vote{'s' if q.votes != 1 else ''}"
-        out.append(f"    #{q.id} ({votes}) {q.asker.name}: {quote(q.text, 140)}")
+        out.append(f"    #{q.id} ({votes}) {q.asker_label}: {quote(q.text, 140)}")
     out.append(
         f"Answer with {prefix}answer <number> <text>; close with {prefix}dismiss <number> [reason]."
     )
@@ -175,3 +176,101 @@ def points(article: Article, with_threads: set[int], prefix: str) -> str:
 
 
 ACK_REACTION = "✅"  # the acknowledgement when the config asks for reactions
+
+
+VOTE_EMOJI = frozenset({"👍", "👍🏻", "👍🏼", "👍🏽", "👍🏾", "👍🏿", "+1", ":+1:", "thumbsup"})
+
+IGNORED = (
+    "Sorry, questions from you are not being taken here. If you think this is a mistake, "
+    "ask a moderator."
+)
+
+
+def too_long(length: int, limit: int) -> str:
+    return (
+        f"That question is {length:,} characters long; the limit here is {limit:,}. "
+        "Could you shorten it and ask again? Nothing was queued."
+    )
+
+
+def too_many(per_hour: int) -> str:
+    return (
+        f"You have asked {per_hour} questions in the last hour, the most allowed here. "
+        "Please wait a while before asking more; nothing was queued."
+    )
+
+
+def decided(q_id: int, status: QuestionStatus, told: list[str]) -> str:
+    who = told[0] if len(told) == 1 else f"{told[0]} and {len(told) - 1} others who asked the same"
+    if status is QuestionStatus.ANSWERED:
+        return f"Answer to #{q_id} sent to {who}."
+    if status is QuestionStatus.DISMISSED:
+        return f"Question #{q_id} closed; {who} {'was' if len(told) == 1 else 'were'} told."
+    return f"Question #{q_id} is open again; {who} {'was' if len(told) == 1 else 'were'} told."
+
+
+def corrected_notice(q: Question, answer: str) -> str:
+    return f"Correction — the author's answer to your question #{q.id} now reads:\n{answer}"
+
+
+def corrected(q_id: int, places: int) -> str:
+    if places == 0:
+        return f"Answer to #{q_id} updated; it had not been delivered anywhere yet."
+    return f"Answer to #{q_id} corrected in {places} place{'s' if places != 1 else ''}."
+
+
+def is_merged(q: Question, prefix: str) -> str:
+    return (
+        f"Question #{q.id} was merged into #{q.merged_into}: answer #{q.merged_into} and its "
+        f"asker is told too (or {prefix}unmerge {q.id} first)."
+    )
+
+
+def cannot_merge(source: int, into: int) -> str:
+    return (
+        f"Could not merge #{source} into #{into}: both must be open questions on the same "
+        f"article, #{into} must not be merged itself, and #{source} must have no duplicates "
+        "of its own."
+    )
+
+
+def merged_notice(q: Question, target: Question, prefix: str) -> str:
+    return (
+        f"The author merged your question #{q.id} into #{target.id}, which asks the same:\n"
+        f"> {quote(target.text)}\nYou will get its answer too. If yours is different, ask again "
+        f"with {prefix}ask --new <your question>."
+    )
+
+
+def unmerged_notice(q: Question) -> str:
+    return f"Your question #{q.id} is a question of its own again, back in the author's queue."
+
+
+def history(q: Question, events: list[Any]) -> str:
+    lines = [f"History of #{q.id} ({quote(q.text, 80)}):"]
+    for e in events:
+        change = (
+            e["to_status"]
+            if e["from_status"] in (None, e["to_status"])
+            else (f"{e['from_status']} → {e['to_status']}")
+        )
+        note = f" — {e['note']}" if e["note"] else ""
+        lines.append(f"{e['at'][:16].replace('T', ' ')} UTC  {e['actor_key']}: {change}{note}")
+    return "\n".join(lines)
+
+
+def ignored_changed(user_key: str, *, on: bool, changed: bool) -> str:
+    if on:
+        return (
+            f"Questions from {user_key} are now refused politely."
+            if changed
+            else f"{user_key} was already ignored."
+        )
+    return (
+        f"Questions from {user_key} are taken again." if changed else f"{user_key} was not ignored."
+    )
+
+
+def not_built_yet(command: object) -> str:
+    name = type(command).__name__.lower()
+    return f"The {name} command is not available yet; it is being built."

@@ -31,7 +31,12 @@ COMMANDS: dict[str, CommandSpec] = {
             "ask the author a question (--anonymous hides your name)",
             Role.MEMBER,
         ),
-        CommandSpec("questions", "questions", "list the open questions (alias: q)", Role.MEMBER),
+        CommandSpec(
+            "questions",
+            "questions",
+            "your questions and what became of them (alias: q)",
+            Role.MEMBER,
+        ),
         CommandSpec("points", "points", "list the article's points", Role.MEMBER),
         CommandSpec("vote", "vote <number>", "vote for a question", Role.MEMBER),
         CommandSpec("help", "help [command]", "list commands, or explain one", Role.MEMBER),
@@ -39,6 +44,31 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("answer", "answer <number> <text>", "answer a question", Role.AUTHOR),
         CommandSpec("dismiss", "dismiss <number> [reason]", "close a question", Role.AUTHOR),
         CommandSpec("reopen", "reopen <number>", "put a closed question back", Role.AUTHOR),
+        CommandSpec(
+            "merge",
+            "merge <number> into <number>",
+            "fold a duplicate into a question",
+            Role.AUTHOR,
+        ),
+        CommandSpec("unmerge", "unmerge <number>", "undo a merge", Role.AUTHOR),
+        CommandSpec(
+            "history", "history <number>", "who changed a question, when, why", Role.AUTHOR
+        ),
+        CommandSpec(
+            "faq", "faq [article number]", "post or update the article's FAQ here", Role.AUTHOR
+        ),
+        CommandSpec(
+            "notify",
+            "notify each|digest [HH:MM]|none",
+            "how you hear of new questions: each by direct message, a daily digest (UTC), or not",
+            Role.AUTHOR,
+        ),
+        CommandSpec(
+            "ignore", "ignore <platform:id> [reason]", "refuse someone's questions", Role.ADMIN
+        ),
+        CommandSpec(
+            "unignore", "unignore <platform:id>", "accept their questions again", Role.ADMIN
+        ),
         CommandSpec(
             "feed",
             "feed add|list|remove|pause|resume|post|status ...",
@@ -108,13 +138,63 @@ class Feed:
 
 
 @dataclass(frozen=True, slots=True)
+class Merge:
+    question_id: int
+    into: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unmerge:
+    question_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    question_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    article_id: int | None  # None: the latest article where it is asked
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    mode: str  # each | digest | none
+    at: str | None  # "HH:MM" for a digest
+
+
+@dataclass(frozen=True, slots=True)
+class Ignore:
+    user_key: str  # "platform:id"
+    reason: str
+    undo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     name: str
     suggestion: str | None  # the closest known command name, if one is close
 
 
 Command = (
-    Ask | Questions | Points | Help | Queue | Answer | Dismiss | Reopen | Vote | Feed | Unknown
+    Ask
+    | Questions
+    | Points
+    | Help
+    | Queue
+    | Answer
+    | Dismiss
+    | Reopen
+    | Vote
+    | Feed
+    | Merge
+    | Unmerge
+    | History
+    | Faq
+    | Notify
+    | Ignore
+    | Unknown
 )
 
 
@@ -216,6 +296,58 @@ def _feed(args: str, prefix: str) -> Feed:
     return Feed(action, tuple(words[1:]))
 
 
+def _merge(args: str, prefix: str) -> Merge:
+    usage = f"{prefix}merge needs two question numbers: {prefix}merge 12 into 7"
+    words = args.split()
+    if len(words) == 2:
+        words.insert(1, "into")
+    if len(words) != 3 or words[1].lower() not in ("into", "to", ">", "->"):
+        raise CommandUsageError("merge", usage)
+    ids = [_QUESTION_ID.fullmatch(w) for w in (words[0], words[2])]
+    if not all(ids) or any(int(m.group(1)) == 0 for m in ids if m):
+        raise CommandUsageError("merge", usage)
+    source, target = (int(m.group(1)) for m in ids if m)
+    if source == target:
+        raise CommandUsageError("merge", f"a question cannot be merged into itself: {usage}")
+    return Merge(source, target)
+
+
+def _faq(args: str, prefix: str) -> Faq:
+    token = _TOKEN.match(args)
+    if token is None:
+        return Faq(None)
+    if not token.group(1).lstrip("#").isdigit():
+        raise CommandUsageError("faq", f"{prefix}faq takes an article number, like {prefix}faq 3")
+    return Faq(int(token.group(1).lstrip("#")))
+
+
+_HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _notify(args: str, prefix: str) -> Notify:
+    usage = f"{prefix}notify each | {prefix}notify digest 09:00 | {prefix}notify none"
+    words = args.lower().split()
+    if not words or words[0] not in ("each", "digest", "none"):
+        raise CommandUsageError("notify", f"choose one: {usage}")
+    at = None
+    if words[0] == "digest" and len(words) > 1:
+        m = _HHMM.fullmatch(words[1])
+        if m is None:
+            raise CommandUsageError("notify", f"the digest time is HH:MM in UTC: {usage}")
+        at = f"{int(m.group(1)):02d}:{m.group(2)}"
+    return Notify(words[0], at)
+
+
+def _ignore(args: str, prefix: str, *, undo: bool = False) -> Ignore:
+    name = "unignore" if undo else "ignore"
+    token = _TOKEN.match(args)
+    if token is None or ":" not in token.group(1):
+        raise CommandUsageError(
+            name, f"{prefix}{name} needs an identity like discord:1234 or matrix:@someone:server"
+        )
+    return Ignore(token.group(1), _first_line_rest(args[token.end() :]), undo=undo)
+
+
 # Commands without arguments ignore trailing words: "!points please" should still work.
 _PARSERS: dict[str, Callable[[str, str], Command]] = {
     "ask": _ask,
@@ -230,6 +362,17 @@ _PARSERS: dict[str, Callable[[str, str], Command]] = {
     ),
     "vote": lambda args, prefix: Vote(_question_id("vote", args, prefix, "a question number")[0]),
     "feed": _feed,
+    "merge": _merge,
+    "unmerge": lambda args, prefix: Unmerge(
+        _question_id("unmerge", args, prefix, "a question number")[0]
+    ),
+    "history": lambda args, prefix: History(
+        _question_id("history", args, prefix, "a question number")[0]
+    ),
+    "faq": _faq,
+    "notify": _notify,
+    "ignore": _ignore,
+    "unignore": lambda args, prefix: _ignore(args, prefix, undo=True),
 }
 
 

@@ -177,3 +177,10 @@ class Question:
     votes: int = 0
     answer: str | None = None
     reason: str | None = None
+    merged_into: QuestionId | None = None  # a duplicate folded into that question
+    anonymous: bool = False  # shown to the author as "a reader"
+
+    @property
+    def asker_label(self) -> str:
+        """How the author sees the asker."""
+        return "a reader" if self.anonymous else self.asker.name

@@ -155,6 +155,19 @@ class OutboxRepository:
         rows = await self.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {r[0]: r[1] for r in rows}
 
+    async def delivered(
+        self, question_ids: list[int], *, purpose: str, op: str
+    ) -> list[tuple[int, ChatRef]]:
+        """Where the delivered messages about these questions landed, oldest first."""
+        marks = ",".join("?" * len(question_ids)) or "NULL"
+        rows = await self.db.fetchall(
+            "SELECT question_id, platform, result_channel, result_thread, result_message "
+            f"FROM outbox WHERE question_id IN ({marks}) AND purpose = ? AND op = ? "
+            "AND status = 'done' AND result_message IS NOT NULL ORDER BY id",
+            (*question_ids, purpose, op),
+        )
+        return [(r[0], ChatRef(Platform(r[1]), r[2], r[3], r[4])) for r in rows]
+
     async def result_of(self, key: str) -> ChatRef | None:
         """Where the message with this key landed, once delivered."""
         row = await self.db.fetchone(

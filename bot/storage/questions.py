@@ -18,10 +18,14 @@ from bot.core.models import (
 )
 from bot.storage.db import Database, from_iso, iso
 
+# Votes count once per person over a question and the duplicates merged into it; a merged
+# question shows the answer of the question it was merged into.
 _SELECT = (
     "SELECT q.*, a.text AS answer_text, "
-    "(SELECT COUNT(*) FROM votes v WHERE v.question_id = q.id) AS vote_count "
-    "FROM questions q LEFT JOIN answers a ON a.question_id = q.id "
+    "(SELECT COUNT(DISTINCT v.voter_key) FROM votes v WHERE v.question_id = q.id "
+    " OR v.question_id IN (SELECT m.id FROM questions m WHERE m.merged_into = q.id)) "
+    "AS vote_count "
+    "FROM questions q LEFT JOIN answers a ON a.question_id = COALESCE(q.merged_into, q.id) "
 )
 
 
@@ -38,6 +42,8 @@ def question_from_row(row: sqlite3.Row) -> Question:
         votes=row["vote_count"],
         answer=row["answer_text"],
         reason=row["reason"],
+        merged_into=QuestionId(row["merged_into"]) if row["merged_into"] is not None else None,
+        anonymous=bool(row["anonymous"]),
     )
 
 
@@ -48,6 +54,8 @@ class NewQuestion:
     asker: UserRef
     where: ChatRef
     text: str
+    anonymous: bool = False
+    merged_into: int | None = None
 
 
 class QuestionRepository:
@@ -60,8 +68,9 @@ class QuestionRepository:
         was stored as a question before."""
         row = raw.execute(
             "INSERT INTO questions (article_id, point, asker_platform, asker_id, asker_display, "
-            "platform, channel, thread, message, text, asked_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            "platform, channel, thread, message, text, asked_at, updated_at, anonymous, "
+            "merged_into) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING id",
             (
                 q.article_id,
                 q.point,
@@ -75,6 +84,8 @@ class QuestionRepository:
                 q.text,
                 iso(now),
                 iso(now),
+                int(q.anonymous),
+                q.merged_into,
             ),
         ).fetchone()
         if row is None:
@@ -110,7 +121,7 @@ class QuestionRepository:
         self, feed_ids: list[FeedId] | None, limit: int = 50
     ) -> list[Question]:
         """Queued questions (for these feeds' articles; all when None), most votes then oldest."""
-        where = "WHERE q.status = 'queued' "
+        where = "WHERE q.status = 'queued' AND q.merged_into IS NULL "
         params: tuple[object, ...] = ()
         if feed_ids is not None:
             marks = ",".join("?" * len(feed_ids)) or "NULL"
@@ -222,6 +233,114 @@ class QuestionRepository:
             "note) VALUES (?, ?, ?, ?, ?, ?)",
             (qid, iso(now), actor, old, new, note),
         )
+
+    @staticmethod
+    def set_merged(raw: sqlite3.Connection, qid: int, into: int | None, now: datetime) -> bool:
+        """Merge ``qid`` into ``into`` (None: unmerge). Only an open question moves, and only
+        into an open question that is not itself merged."""
+        if into is None:
+            cur = raw.execute(
+                "UPDATE questions SET merged_into = NULL, updated_at = ? "
+                "WHERE id = ? AND merged_into IS NOT NULL",
+                (iso(now), qid),
+            )
+            if cur.rowcount == 1:
+                raw.execute("DELETE FROM votes WHERE via_question = ?", (qid,))
+            return cur.rowcount == 1
+        cur = raw.execute(
+            "UPDATE questions SET merged_into = ?, updated_at = ? WHERE id = ? "
+            "AND status = 'queued' AND merged_into IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM questions m WHERE m.merged_into = ?) "
+            "AND EXISTS (SELECT 1 FROM questions t WHERE t.id = ? AND t.status = 'queued' "
+            "AND t.merged_into IS NULL AND t.article_id = questions.article_id)",
+            (into, iso(now), qid, qid, into),
+        )
+        if cur.rowcount != 1:
+            return False
+        # The asker of the duplicate backs the question it joins.
+        raw.execute(
+            "INSERT INTO votes (question_id, voter_key, voted_at, source, via_question) "
+            "SELECT ?, asker_platform || ':' || asker_id, ?, 'merge', id FROM questions "
+            "WHERE id = ? ON CONFLICT DO NOTHING",
+            (into, iso(now), qid),
+        )
+        return True
+
+    async def merged_into(self, qid: int) -> list[Question]:
+        """The questions merged into ``qid`` (their askers follow it)."""
+        rows = await self.db.fetchall(_SELECT + "WHERE q.merged_into = ? ORDER BY q.id", (qid,))
+        return [question_from_row(r) for r in rows]
+
+    async def open_on_point(self, article_id: int, point: int | None) -> list[Question]:
+        """Open, unmerged questions on this point of this article (duplicate candidates)."""
+        rows = await self.db.fetchall(
+            _SELECT + "WHERE q.article_id = ? AND q.point IS ? AND q.status = 'queued' "
+            "AND q.merged_into IS NULL ORDER BY q.id DESC LIMIT 200",
+            (article_id, point),
+        )
+        return [question_from_row(r) for r in rows]
+
+    @staticmethod
+    def vote_by_reaction(
+        raw: sqlite3.Connection, qid: int, voter_key: str, now: datetime, *, removed: bool
+    ) -> bool:
+        """A 👍 added (or taken back) on the question or its acknowledgement."""
+        if removed:
+            cur = raw.execute(
+                "DELETE FROM votes WHERE question_id = ? AND voter_key = ? AND source = 'reaction'",
+                (qid, voter_key),
+            )
+        else:
+            cur = raw.execute(
+                "INSERT INTO votes (question_id, voter_key, voted_at, source) "
+                "VALUES (?, ?, ?, 'reaction') ON CONFLICT DO NOTHING",
+                (qid, voter_key, iso(now)),
+            )
+        return cur.rowcount == 1
+
+    @staticmethod
+    def record_acknowledgement(raw: sqlite3.Connection, qid: int, ref: ChatRef) -> None:
+        if ref.message is None:
+            return
+        raw.execute(
+            "INSERT INTO acknowledgements (platform, channel, message, question_id) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (ref.platform, ref.channel, ref.message, qid),
+        )
+
+    async def acknowledged_by(self, ref: ChatRef) -> int | None:
+        """The question whose acknowledgement is the message ``ref``."""
+        row = await self.db.fetchone(
+            "SELECT question_id FROM acknowledgements WHERE platform = ? AND channel = ? "
+            "AND message = ?",
+            (ref.platform, ref.channel, ref.message),
+        )
+        return int(row[0]) if row else None
+
+    async def asked_since(self, asker: UserRef, since: datetime) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM questions WHERE asker_platform = ? AND asker_id = ? "
+            "AND asked_at >= ?",
+            (asker.platform, asker.id, iso(since)),
+        )
+        return int(row[0]) if row else 0
+
+    async def is_ignored(self, user_key: str) -> bool:
+        row = await self.db.fetchone("SELECT 1 FROM ignored WHERE user_key = ?", (user_key,))
+        return row is not None
+
+    @staticmethod
+    def set_ignored(
+        raw: sqlite3.Connection, user_key: str, by: str, reason: str, now: datetime, *, on: bool
+    ) -> bool:
+        if not on:
+            return raw.execute("DELETE FROM ignored WHERE user_key = ?", (user_key,)).rowcount == 1
+        cur = raw.execute(
+            "INSERT INTO ignored (user_key, added_by, added_at, reason) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (user_key, by, iso(now), reason or None),
+        )
+        return cur.rowcount == 1
 
     async def history(self, qid: int) -> list[sqlite3.Row]:
         return await self.db.fetchall(

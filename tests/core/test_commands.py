@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import bot.core.commands as cmd
 from bot.core.commands import (
     ALIASES,
     COMMANDS,
@@ -155,6 +156,13 @@ def test_every_command_has_a_parser_a_role_and_a_help_line() -> None:
         "reopen",
         "vote",
         "feed",
+        "merge",
+        "unmerge",
+        "history",
+        "faq",
+        "notify",
+        "ignore",
+        "unignore",
     }
     assert all(target in COMMANDS for target in ALIASES.values())
     roles = {name: spec.role for name, spec in COMMANDS.items()}
@@ -170,13 +178,18 @@ def test_every_command_has_a_parser_a_role_and_a_help_line() -> None:
         "answer",
         "dismiss",
         "reopen",
+        "merge",
+        "unmerge",
+        "history",
+        "faq",
+        "notify",
     }
-    assert {n for n, r in roles.items() if r is Role.ADMIN} == {"feed"}
+    assert {n for n, r in roles.items() if r is Role.ADMIN} == {"feed", "ignore", "unignore"}
 
 
 @pytest.mark.parametrize(
     ("role", "count", "absent"),
-    [(Role.MEMBER, 5, "!queue"), (Role.AUTHOR, 9, "!feed"), (Role.ADMIN, 10, None)],
+    [(Role.MEMBER, 5, "!queue"), (Role.AUTHOR, 14, "!feed"), (Role.ADMIN, 17, None)],
 )
 def test_help_text_lists_what_the_role_may_use(role: Role, count: int, absent: str | None) -> None:
     lines = help_text("!", role).splitlines()
@@ -192,3 +205,40 @@ def test_help_text_lists_what_the_role_may_use(role: Role, count: int, absent: s
 
 def test_help_text_uses_the_prefix() -> None:
     assert "/answer <number> <text> — answer a question" in help_text("/", Role.AUTHOR)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("!merge 5 into 3", cmd.Merge(5, 3)),
+        ("!merge #5 q3", cmd.Merge(5, 3)),
+        ("!unmerge 5", cmd.Unmerge(5)),
+        ("!history #2", cmd.History(2)),
+        ("!faq", cmd.Faq(None)),
+        ("!faq 3", cmd.Faq(3)),
+        ("!notify digest 9:30", cmd.Notify("digest", "09:30")),
+        ("!notify none", cmd.Notify("none", None)),
+        ("!ignore discord:12 spamming", cmd.Ignore("discord:12", "spamming")),
+        ("!unignore matrix:@x:y", cmd.Ignore("matrix:@x:y", "", undo=True)),
+    ],
+)
+def test_queue_commands_parse(text: str, expected: cmd.Command) -> None:
+    assert cmd.parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "!merge 5",
+        "!merge 5 into 5",
+        "!merge a into b",
+        "!notify sometimes",
+        "!notify digest 25:00",
+        "!ignore bob",
+        "!faq latest",
+        "!history",
+    ],
+)
+def test_queue_commands_explain_bad_usage(text: str) -> None:
+    with pytest.raises(cmd.CommandUsageError):
+        cmd.parse_command(text)

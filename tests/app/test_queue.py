@@ -1,0 +1,152 @@
+"""The author's queue: votes by reaction, merges, corrections, guard rails, history."""
+
+from __future__ import annotations
+
+from bot.adapters.base import Capabilities
+from bot.config import QuestionSettings
+from bot.core.models import MessageEdited, QuestionStatus, ReactionAdded
+from bot.runtime import Bot
+from bot.storage.questions import QuestionRepository
+from tests.conftest import Clock
+from tests.fakes import FakeChatAdapter
+
+Q3 = 'Please explain what you mean by "clandestine arms transfers" in point 3.'
+Q3_AGAIN = "What exactly counts as a clandestine arms transfer in point 3?"
+
+
+async def ask(bot: Bot, fake: FakeChatAdapter, who: str, text: str, **kw: object):  # type: ignore[no-untyped-def]
+    ref = await fake.say(fake.user(who), text, **kw)  # type: ignore[arg-type]
+    await bot.delivery.drain()
+    return ref
+
+
+async def test_thumbs_up_on_a_question_or_its_acknowledgement_votes_once(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    asked = await ask(bot, fake, "dana", Q3)
+    ack = fake.sent[-1].where
+    repo = QuestionRepository(bot.db)
+    lee, kim = fake.user("lee"), fake.user("kim")
+    await bot.conversation.handle(ReactionAdded(lee, asked, "👍"))
+    await bot.conversation.handle(ReactionAdded(lee, ack, "👍"))  # same person: one vote
+    await bot.conversation.handle(ReactionAdded(kim, ack, "👍"))
+    await bot.conversation.handle(ReactionAdded(kim, ack, "🎉"))  # not a vote
+    q = await repo.get(1)
+    assert q is not None and q.votes == 2
+    await bot.conversation.handle(ReactionAdded(kim, ack, "👍", removed=True))
+    q = await repo.get(1)
+    assert q is not None and q.votes == 1
+
+
+async def test_merged_duplicate_follows_and_both_askers_get_one_answer(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    first = await ask(bot, fake, "dana", Q3)
+    second = await ask(bot, fake, "lee", Q3_AGAIN)
+    await ask(bot, fake, "kim", "!vote 2")
+    author = fake.user("author")
+    await ask(bot, fake, "author", "!merge 2 into 1")
+    assert any("merged your question #2 into #1" in t for t in fake.texts())
+    repo = QuestionRepository(bot.db)
+    q1 = await repo.get(1)
+    assert q1 is not None and q1.votes == 2  # kim's vote on #2 and lee's own now back #1
+    await fake.say(author, "!queue")
+    await bot.delivery.drain()
+    assert "#2" not in fake.sent[-1].text.split("Answer with")[0]
+    await ask(bot, fake, "author", "!answer 2 no")  # a merged question is answered via #1
+    assert "merged into #1" in fake.sent[-1].text
+    await ask(bot, fake, "author", "!answer 1 Undeclared deliveries.")
+    notices = [s for s in fake.sent if "answered your question" in s.text]
+    assert {n.reply_to for n in notices} == {first, second}
+    assert {n.mention.id for n in notices if n.mention} == {"dana", "lee"}
+    assert "Lee" in fake.sent[-1].text or "1 others" in fake.sent[-1].text
+    q2 = await repo.get(2)
+    assert q2 is not None and q2.status is QuestionStatus.ANSWERED
+    assert q2.answer == "Undeclared deliveries."
+
+
+async def test_unmerge_puts_the_question_back_and_takes_the_merge_vote_away(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    await ask(bot, fake, "dana", Q3)
+    await ask(bot, fake, "lee", Q3_AGAIN)
+    await ask(bot, fake, "author", "!merge 2 into 1")
+    await ask(bot, fake, "author", "!unmerge 2")
+    repo = QuestionRepository(bot.db)
+    q1, q2 = await repo.get(1), await repo.get(2)
+    assert q1 is not None and q1.votes == 0
+    assert q2 is not None and q2.merged_into is None
+    assert "question of its own again" in fake.texts()[-2]
+    await ask(bot, fake, "author", "!merge 1 into 1")
+    assert "itself" in fake.sent[-1].text
+
+
+async def test_answering_again_edits_the_answer_where_it_was_posted(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    await ask(bot, fake, "dana", Q3)
+    await ask(bot, fake, "author", "!answer 1 first try")
+    notice = next(s for s in fake.sent if "answered your question #1" in s.text)
+    await ask(bot, fake, "author", "!answer 1 second, better answer")
+    edits = [s for s in fake.sent if s.op == "edit"]
+    assert len(edits) == 1 and edits[0].where == notice.where
+    assert "second, better answer" in edits[0].text
+    assert "corrected in 1 place" in fake.sent[-1].text
+    q = await QuestionRepository(bot.db).get(1)
+    assert q is not None and q.answer == "second, better answer"
+
+
+async def test_without_edits_a_visible_correction_is_posted(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    fake.capabilities = Capabilities(edits=False)
+    asked = await ask(bot, fake, "dana", Q3)
+    await ask(bot, fake, "author", "!answer 1 first try")
+    await ask(bot, fake, "author", "!answer 1 fixed")
+    correction = next(s for s in fake.sent if s.text.startswith("Correction"))
+    assert correction.reply_to == asked and "fixed" in correction.text
+    assert correction.mention is not None and correction.mention.id == "dana"
+
+
+async def test_guard_rails_refuse_politely_and_store_nothing(
+    bot: Bot, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    bot.conversation.limits = QuestionSettings(max_chars=60, max_per_hour=2)
+    repo = QuestionRepository(bot.db)
+    await ask(bot, fake, "dana", "Could you clarify point 3 " + "and more " * 10 + "?")
+    assert "limit here is 60" in fake.sent[-1].text
+    await ask(bot, fake, "dana", "Could you clarify point 3?")
+    await ask(bot, fake, "dana", "Could you clarify point 4?")
+    await ask(bot, fake, "dana", "Could you clarify point 5?")
+    assert "questions in the last hour" in fake.sent[-1].text
+    assert await repo.count() == 2
+    clock.advance(3601)
+    await ask(bot, fake, "dana", "Could you clarify point 5?")
+    assert await repo.count() == 3
+    await ask(bot, fake, "admin", "!ignore fake:mallory flooding")
+    await ask(bot, fake, "mallory", "Could you clarify point 1?")
+    assert "not being taken" in fake.sent[-1].text
+    await ask(bot, fake, "dana", "!ignore fake:mallory")
+    assert "for admins only" in fake.sent[-1].text
+    assert await repo.count() == 3
+
+
+async def test_anonymous_questions_show_a_reader_to_the_author(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    await ask(bot, fake, "dana", "!ask --anonymous point 2 who supplies the S-400?")
+    await ask(bot, fake, "author", "!queue")
+    assert "a reader: who supplies" in fake.sent[-1].text and "Dana" not in fake.sent[-1].text
+    q = await QuestionRepository(bot.db).get(1)
+    assert q is not None and q.anonymous and q.asker.id == "dana"  # kept for moderators
+
+
+async def test_history_shows_every_change_with_who_and_why(bot: Bot, fake: FakeChatAdapter) -> None:
+    asked = await ask(bot, fake, "dana", Q3)
+    await bot.conversation.handle(MessageEdited(fake.user("dana"), asked, Q3 + " Thanks!"))
+    await ask(bot, fake, "author", "!dismiss 1 covered in the piece")
+    await ask(bot, fake, "author", "!history 1")
+    text = fake.sent[-1].text
+    assert "fake:dana: queued" in text
+    assert "edited by the asker" in text
+    assert "fake:author: queued → dismissed — covered in the piece" in text

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from bot.app.questions_cli import add_questions_commands
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.parsing import ArticleError, parse_article
 from bot.core.questions import classify
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     cl.set_defaults(func=cmd_question_classify)
 
     add_feed_commands(sub)
+    add_questions_commands(sub)
     return parser
 
 

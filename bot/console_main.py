@@ -17,7 +17,7 @@ from typing import TextIO
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console_session import CONSOLE_HELP, ConsoleSession
 from bot.config import Settings
-from bot.runtime import Bot, bundled_text, cancel_task, publish_configured
+from bot.runtime import Bot, bundled_text, publish_configured
 from bot.storage.db import Database
 
 
@@ -38,8 +38,7 @@ async def run_console(
         feeds = await bot.sync_config_feeds()
         await console.start(bot.conversation.handle)
         stack.push_async_callback(console.close)
-        worker = asyncio.create_task(bot.delivery.run(), name="outbox")
-        stack.push_async_callback(cancel_task, worker)
+        bot.start_workers(stack)
 
         out(f"pointbot on the console — database {settings.database}, config: {settings.source}")
         await publish_configured(bot, feeds, out)

@@ -21,6 +21,7 @@ from bot.adapters.base import AdapterError, ChatAdapter
 from bot.app.conversation import Conversation
 from bot.app.delivery import Delivery
 from bot.app.feed_admin import FeedAdmin
+from bot.app.notify import Digests
 from bot.app.publishing import Publisher
 from bot.config import BUNDLED_FEED, FeedSettings, Settings
 from bot.core.models import ChatRef, FeedId, Platform
@@ -83,6 +84,13 @@ class Bot:
             feed_commands=self.feed_admin,
         )
         self.articles = ArticleRepository(db)
+        self.digests = Digests(db, self.delivery, clock, prefix=settings.command_prefix)
+
+    def start_workers(self, stack: AsyncExitStack) -> None:
+        """The outbox worker and the authors' digests, running until ``stack`` closes."""
+        for name, job in (("outbox", self.delivery.run()), ("digests", self.digests.run())):
+            task = asyncio.create_task(job, name=name)
+            stack.push_async_callback(cancel_task, task)
 
     async def start_polling(
         self,
@@ -179,8 +187,7 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
             stack.push_async_callback(adapter.close)
             for warning in getattr(adapter, "warnings", ()):
                 out(warning)
-        worker = asyncio.create_task(bot.delivery.run(), name="outbox")
-        stack.push_async_callback(cancel_task, worker)
+        bot.start_workers(stack)
         await publish_configured(bot, feeds, out)
         await bot.start_polling(stack, feeds)
         out(

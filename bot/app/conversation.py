@@ -20,10 +20,13 @@ from bot.adapters.base import ChatAdapter
 from bot.app import texts
 from bot.app.authoring import ANSWER, DISMISS, REOPEN, AuthorDesk
 from bot.app.delivery import Delivery
+from bot.app.faq import Faq
+from bot.app.notify import queue_new_question_notices, set_preference
 from bot.app.replies import Replies, Transaction, reply_to
 from bot.config import QuestionSettings
 from bot.core import commands as cmd
 from bot.core.models import (
+    ArticleId,
     InboundEvent,
     IncomingMessage,
     MessageDeleted,
@@ -87,6 +90,7 @@ class Conversation:
         self.articles = ArticleRepository(db)
         self.questions = QuestionRepository(db)
         self.replies = Replies(db, delivery, clock)
+        self.faq = Faq(db, delivery, clock)
         self.desk = AuthorDesk(
             self.replies,
             self.articles,
@@ -252,6 +256,8 @@ class Conversation:
             )
             qid = QuestionRepository.add(tx.raw, new, tx.now)
             if qid is not None:
+                # The authors hear of it in the same transaction: no question unannounced.
+                queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)
                 ack = reply_to(msg, texts.acknowledged(qid, article, point, self.prefix), "ack")
                 if self.acknowledge == "reaction":
                     ack = replace(ack, op="react", message=Rendered(texts.ACK_REACTION))
@@ -323,8 +329,18 @@ class Conversation:
                 await self.desk.history(msg, command.question_id)
             case cmd.Ignore():
                 await self.desk.ignore(msg, command.user_key, command.reason, on=not command.undo)
-            case cmd.Faq() | cmd.Notify():
-                await self.replies.say(msg, texts.not_built_yet(command))
+            case cmd.Faq():
+                await self._faq(msg, command.article_id)
+            case cmd.Notify():
+                said = await set_preference(
+                    self.db,
+                    msg.author.key,
+                    command.mode,
+                    command.at,
+                    now=self.clock(),
+                    prefix=self.prefix,
+                )
+                await self.replies.say(msg, said)
             case cmd.Feed():
                 if self.feed_commands is None:
                     await self.replies.say(msg, texts.FEEDS_NOT_AVAILABLE)
@@ -353,6 +369,25 @@ class Conversation:
         await self._take_question(
             msg, ctx.article, point, missing, text=command.text, anonymous=command.anonymous
         )
+
+    async def _faq(self, msg: IncomingMessage, article_id: int | None) -> None:
+        """Post or update the FAQ of an article of the author's (the latest one here)."""
+        if article_id is None:
+            ctx = await self.context_of(msg)
+            if ctx.article is None:
+                await self.replies.say(msg, texts.no_article_here(self.prefix))
+                return
+            article_id = ctx.article.id
+        aid = ArticleId(article_id)
+        if await self.articles.get(aid) is None:
+            await self.replies.say(msg, f"There is no article {article_id}.")
+            return
+        if msg.author.key not in self.admins and msg.author.key not in (
+            await self.articles.authors_of_article(aid)
+        ):
+            await self.replies.say(msg, f"Article {article_id} is not yours, so nothing was done.")
+            return
+        await self.replies.say(msg, await self.faq.post(msg.where, aid))
 
     async def _own_questions(self, msg: IncomingMessage) -> None:
         mine = await self.questions.of_asker(msg.author)

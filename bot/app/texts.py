@@ -269,8 +269,3 @@ def ignored_changed(user_key: str, *, on: bool, changed: bool) -> str:
     return (
         f"Questions from {user_key} are taken again." if changed else f"{user_key} was not ignored."
     )
-
-
-def not_built_yet(command: object) -> str:
-    name = type(command).__name__.lower()
-    return f"The {name} command is not available yet; it is being built."

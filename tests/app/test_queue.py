@@ -150,3 +150,21 @@ async def test_history_shows_every_change_with_who_and_why(bot: Bot, fake: FakeC
     assert "fake:dana: queued" in text
     assert "edited by the asker" in text
     assert "fake:author: queued → dismissed — covered in the piece" in text
+
+
+async def test_faq_and_notify_from_chat(bot: Bot, fake: FakeChatAdapter) -> None:
+    await ask(bot, fake, "dana", Q3)
+    dms = [s for s in fake.sent if s.op == "dm"]
+    assert len(dms) == 1 and "New question #1" in dms[0].text  # the author is told at once
+    await ask(bot, fake, "author", "!answer 1 Undeclared deliveries.")
+    await ask(bot, fake, "author", "!faq")
+    faq = [s for s in fake.sent if s.op == "post" and "Undeclared deliveries." in s.text]
+    assert len(faq) == 1 and faq[0].where.channel == "#general"
+    await ask(bot, fake, "dana", "!faq")
+    assert "for authors only" in fake.sent[-1].text
+    await ask(bot, fake, "author", "!notify none")
+    await ask(bot, fake, "lee", "Could you clarify point 2?")
+    assert len([s for s in fake.sent if s.op == "dm"]) == 1
+    await ask(bot, fake, "author", "!answer 2 The S-400.")
+    await ask(bot, fake, "author", "!faq")
+    assert [s.op for s in fake.sent if "The S-400." in s.text and s.op == "edit"] == ["edit"]

@@ -1,0 +1,73 @@
+"""``bot questions export``: every question and answer, off-line, as Markdown, CSV or JSON.
+
+It reads the database the bot uses (``--database``, else ``BOT_DATABASE``, else the config)
+and never creates one: a path that does not exist is a mistake worth one plain line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import cast
+
+from bot.app.export import FORMATS, ExportError, Format, export_questions
+from bot.config import ConfigError, load_settings
+from bot.storage.db import Database, StorageError
+
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+
+
+def add_questions_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``questions export`` on the ``bot`` command."""
+    questions = subparsers.add_parser("questions", help="readers' questions and answers")
+    sub = questions.add_subparsers(dest="questions_command", required=True)
+    exp = sub.add_parser("export", help="print every question (of one article) with its answer")
+    exp.add_argument("--article", type=int, help="only this article's questions (its number)")
+    exp.add_argument("--format", required=True, choices=FORMATS, help="md, csv or json")
+    # SUPPRESS: the top-level parser may have these too; a default here would erase them.
+    exp.add_argument("--config", default=argparse.SUPPRESS, help="TOML settings file")
+    exp.add_argument("--database", default=argparse.SUPPRESS, help="SQLite file")
+    exp.set_defaults(func=cmd_questions_export)
+
+
+def _fail(message: str, code: int = EXIT_INPUT) -> int:
+    print(f"bot: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_questions_export(args: argparse.Namespace) -> int:
+    """Print the export on stdout; one line on stderr and a non-zero exit on any failure."""
+    config = getattr(args, "config", None)
+    try:
+        settings = load_settings(Path(config) if config else None, os.environ)
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    path = Path(
+        getattr(args, "database", None) or os.environ.get("BOT_DATABASE") or settings.database
+    )
+    if not path.exists():
+        return _fail(f"{path}: no such database file (give --database or set it in the config)")
+    if not path.is_file():
+        return _fail(f"{path}: is not a database file")
+    if path.stat().st_size == 0:
+        return _fail(f"{path}: the file is empty, not a bot database")
+
+    async def export() -> str:
+        db = await Database.open(path)
+        try:
+            return await export_questions(
+                db, article_id=args.article, fmt=cast(Format, args.format)
+            )
+        finally:
+            await db.close()
+
+    try:
+        text = asyncio.run(export())
+    except (StorageError, ExportError) as exc:
+        return _fail(str(exc))
+    sys.stdout.write(text)
+    return 0

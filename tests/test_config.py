@@ -59,13 +59,20 @@ def test_every_problem_is_reported_at_once_with_its_file(tmp_path: Path) -> None
     path = write(
         tmp_path,
         '[bot]\ncommand_prefix = "go"\nadmins = ["nobody"]\n[[feeds]]\ntargets = "x"\n'
-        "[matrix]\npassword = \"in the file\"\n[extra]\n",
+        '[matrix]\npassword = "in the file"\n[extra]\n',
     )
     with pytest.raises(ConfigError) as err:
         load_settings(path, {"MATRIX_HOMESERVER": "http://h"})
     text = str(err.value)
-    for key in ("bot.command_prefix", "bot.admins", "feeds[0].url", "feeds[0].targets",
-                "matrix.password", "MATRIX_USER_ID", "extra: unknown section"):
+    for key in (
+        "bot.command_prefix",
+        "bot.admins",
+        "feeds[0].url",
+        "feeds[0].targets",
+        "matrix.password",
+        "MATRIX_USER_ID",
+        "extra: unknown section",
+    ):
         assert key in text
     assert str(path) in text
 

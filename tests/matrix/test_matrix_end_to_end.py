@@ -256,6 +256,27 @@ async def test_edits_and_redactions_of_a_question_are_followed(world: World) -> 
     await wait_for(withdrawn, message="redacted question is withdrawn")
 
 
+async def test_a_thumbs_up_on_the_acknowledgement_is_a_vote_and_redacting_it_takes_it_back(
+    world: World,
+) -> None:
+    await world.publish()
+    asked, ack = await world.ask("Could you clarify point 2?")
+    sent = await world.admin.room_send(
+        world.room,
+        "m.reaction",
+        {"m.relates_to": {"rel_type": "m.annotation", "event_id": ack["event_id"], "key": "👍"}},
+    )
+    assert isinstance(sent, nio.RoomSendResponse), sent
+
+    async def votes(n: int) -> bool:
+        q = await world.question_at(asked)
+        return q is not None and q.votes == n
+
+    await wait_for(lambda: votes(1), message="the 👍 counts as a vote")
+    await world.admin.room_redact(world.room, sent.event_id)
+    await wait_for(lambda: votes(0), message="redacting the 👍 takes the vote back")
+
+
 async def test_members_cannot_use_admin_or_author_commands(world: World) -> None:
     for command, needed in (("!feed list", "admins only"), ("!answer 1 because", "authors only")):
         sent = await send_text(world.member, world.room, command)
@@ -336,7 +357,8 @@ async def test_homeserver_restart_with_answers_pending_delivers_each_once(
     ]
     for q in (q1, q2):
         assert sum(f"answer to {q.id}" in b for b in bodies) == 1
-    confirmations = [e for e in await room_history(world.author, dm) if e["sender"] == world.bot_id]
+    in_dm = [e for e in await room_history(world.author, dm) if e["sender"] == world.bot_id]
+    confirmations = [e for e in in_dm if replied_to(e) is not None]  # not the new-question DMs
     assert sorted(replied_to(e) for e in confirmations) == sorted(commands)
     assert (await outbox.counts()).get("pending", 0) == 0
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import nio
@@ -25,7 +26,7 @@ from bot.adapters.matrix.inbound import (
     read_invite,
     translate,
 )
-from bot.core.models import ChatRef, Rendered, UserRef
+from bot.core.models import ChatRef, MessageDeleted, ReactionAdded, Rendered, UserRef
 
 if TYPE_CHECKING:
     from bot.adapters.matrix.adapter import MatrixAdapter
@@ -84,6 +85,8 @@ class SyncLoop:
         self.task: asyncio.Task[None] | None = None
         self.encrypted: set[str] = set()
         self.displays: dict[str, str] = {}
+        # Reactions seen, by event id, so a redaction of one can be told apart (bounded).
+        self.reactions: dict[str, ReactionAdded] = {}
         self.ignored_invites: set[tuple[str, str | None]] = set()
         self.pending_joins: dict[str, tuple[Invite, int]] = {}
 
@@ -191,6 +194,13 @@ class SyncLoop:
         )
         if neutral is None or self.handler is None:
             return False
+        # Taking a reaction back is a redaction of the reaction event: say so in our terms.
+        if isinstance(neutral, ReactionAdded):
+            self.reactions[event_id] = neutral
+            while len(self.reactions) > 4096:
+                self.reactions.pop(next(iter(self.reactions)))
+        elif isinstance(neutral, MessageDeleted) and neutral.where.message in self.reactions:
+            neutral = replace(self.reactions.pop(neutral.where.message), removed=True)
         try:
             await self.handler(neutral)
         except Exception:  # a core bug on one event must not stop the others

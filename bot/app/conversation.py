@@ -25,6 +25,7 @@ from bot.app.notify import queue_new_question_notices, set_preference
 from bot.app.replies import Replies, Transaction, reply_to
 from bot.config import QuestionSettings
 from bot.core import commands as cmd
+from bot.core.duplicates import find_duplicate
 from bot.core.models import (
     ArticleId,
     InboundEvent,
@@ -225,6 +226,7 @@ class Conversation:
         *,
         text: str | None = None,
         anonymous: bool = False,
+        separate: bool = False,
     ) -> None:
         """Guard rails, then store (or explain why not)."""
         if missing is None:
@@ -232,7 +234,9 @@ class Conversation:
             if refusal is not None:
                 await self.replies.say(msg, refusal)
                 return
-        await self._store_question(msg, stored, point, missing, text, anonymous=anonymous)
+        await self._store_question(
+            msg, stored, point, missing, text, anonymous=anonymous, separate=separate
+        )
 
     async def _store_question(
         self,
@@ -243,25 +247,50 @@ class Conversation:
         text: str | None = None,
         *,
         anonymous: bool = False,
+        separate: bool = False,
     ) -> None:
-        """Store the question, then acknowledge it (or explain the missing point)."""
+        """Store the question, then acknowledge it (or explain the missing point).
+
+        A question that repeats an open one on the same point is folded into it: the asker
+        follows it (and backs it with their vote) unless they asked with ``--new``.
+        """
         article = stored.article
+        asked = text or msg.text
+        same = None
+        if missing is None and not separate:
+            open_qs = await self.questions.open_on_point(stored.id, point)
+            match = find_duplicate(
+                asked, point, [(q.id, q.point, q.text) for q in open_qs], article
+            )
+            same = next((q for q in open_qs if match and q.id == match.question_id), None)
 
         def write(tx: Transaction) -> int | None:
             if missing is not None:
                 tx.respond(texts.missing_point(article, missing))
                 return None
-            new = NewQuestion(
-                stored.id, point, msg.author, msg.where, text or msg.text, anonymous=anonymous
-            )
+            new = NewQuestion(stored.id, point, msg.author, msg.where, asked, anonymous=anonymous)
             qid = QuestionRepository.add(tx.raw, new, tx.now)
-            if qid is not None:
-                # The authors hear of it in the same transaction: no question unannounced.
-                queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)
-                ack = reply_to(msg, texts.acknowledged(qid, article, point, self.prefix), "ack")
-                if self.acknowledge == "reaction":
-                    ack = replace(ack, op="react", message=Rendered(texts.ACK_REACTION))
-                tx.queue(replace(ack, question_id=qid, article_id=stored.id))
+            if qid is None:
+                return None
+            if same is not None and QuestionRepository.set_merged(tx.raw, qid, same.id, tx.now):
+                QuestionRepository.log_event(
+                    tx.raw,
+                    qid,
+                    actor="bot",
+                    old=QuestionStatus.QUEUED,
+                    new=QuestionStatus.QUEUED,
+                    note=f"merged into #{same.id} as a duplicate",
+                    now=tx.now,
+                )
+                said = texts.duplicate_found(qid, same, self.prefix)
+            else:
+                said = texts.acknowledged(qid, article, point, self.prefix)
+            # The authors hear of it in the same transaction: no question unannounced.
+            queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)
+            ack = reply_to(msg, said, "ack")
+            if self.acknowledge == "reaction" and same is None:
+                ack = replace(ack, op="react", message=Rendered(texts.ACK_REACTION))
+            tx.queue(replace(ack, question_id=qid, article_id=stored.id))
             return qid
 
         _, qid = await self.replies.act(msg, write)
@@ -367,7 +396,13 @@ class Conversation:
             )
             point, missing = verdict.point, verdict.missing_point
         await self._take_question(
-            msg, ctx.article, point, missing, text=command.text, anonymous=command.anonymous
+            msg,
+            ctx.article,
+            point,
+            missing,
+            text=command.text,
+            anonymous=command.anonymous,
+            separate=command.new,
         )
 
     async def _faq(self, msg: IncomingMessage, article_id: int | None) -> None:

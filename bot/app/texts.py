@@ -269,3 +269,11 @@ def ignored_changed(user_key: str, *, on: bool, changed: bool) -> str:
     return (
         f"Questions from {user_key} are taken again." if changed else f"{user_key} was not ignored."
     )
+
+
+def duplicate_found(q_id: int, same: Question, prefix: str) -> str:
+    return (
+        f"This looks like question #{same.id}, which asks the same:\n> {quote(same.text)}\n"
+        f"I've added you to it as #{q_id}: you will get its answer too, and your vote counts "
+        f"for it. If yours is different, ask again with {prefix}ask --new <your question>."
+    )

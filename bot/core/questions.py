@@ -38,7 +38,7 @@ def _words(text: str) -> list[str]:
 _URL = re.compile(r"https?://\S+|www\.\S+")
 # Quoted spans; a straight or curly single quote only counts as a quote mark when it is not
 # an apostrophe inside a word ("Iran's", "it’ll").
-_QUOTED = re.compile(r"\"([^\"\n]+)\"|“([^”\n]+)”|‘([^‘\n]+?)’(?!\w)|(?<!\w)'([^'\n]+?)'(?!\w)")
+QUOTED = re.compile(r"\"([^\"\n]+)\"|“([^”\n]+)”|‘([^‘\n]+?)’(?!\w)|(?<!\w)'([^'\n]+?)'(?!\w)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _LEAD_MENTION = re.compile(r"^(?:@([\w.:\-]+)|<@!?(\d+)>)")
 _TRAIL_MENTION = re.compile(r"[,\s]@([\w.:\-]+)[\s?!.]*$")
@@ -146,7 +146,7 @@ def _addressee(text: str, author: str) -> str | None:
     if m and _YOU.search(m.group(2)):
         name = m.group(1)
         words = set(name.lower().split())
-        if words.isdisjoint(_OPENERS) and words.isdisjoint(_STOP):
+        if words.isdisjoint(_OPENERS) and words.isdisjoint(STOP_WORDS):
             return None if _names_author(name, author) else name
     return None
 
@@ -163,7 +163,7 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
     if addressee:
         return False, f"addressed to {addressee}, not the author"
     no_urls = _URL.sub(" ", text)
-    unquoted = _QUOTED.sub(" «» ", no_urls)
+    unquoted = QUOTED.sub(" «» ", no_urls)
     notes: list[str] = []
     for sentence in _SENTENCE.split(unquoted):
         s = " ".join(sentence.replace("’", "'").lower().split())
@@ -250,7 +250,7 @@ def explicit_point_reference(text: str) -> int | None:
     return refs[0].number if refs else None
 
 
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     _words("""a about above after again against all also am an and any are as at be because
 been before being below between both but by can could did do does doing down during each even few
 for from further get got had has have having he her here hers him his how i if in into is it its
@@ -276,7 +276,7 @@ def _stem(word: str) -> str:
 def _runs(text: str) -> list[list[tuple[str, str]]]:
     """Content words (stem, word) of each sentence-like segment; stop words and noise dropped."""
     segments = _SEGMENT.split(text.lower().replace("’", "'"))
-    return [[(_stem(w), w) for w in _WORD.findall(seg) if w not in _STOP] for seg in segments]
+    return [[(_stem(w), w) for w in _WORD.findall(seg) if w not in STOP_WORDS] for seg in segments]
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +306,7 @@ def _phrase_index(article: Article) -> _PhraseIndex:
 def _phrase_point(text: str, article: Article) -> tuple[int | None, str]:
     """A point named by a quoted phrase or word, else by a near-verbatim unquoted phrase."""
     index = _phrase_index(article)
-    for m in _QUOTED.finditer(text):
+    for m in QUOTED.finditer(text):
         quote = next(g for g in m.groups() if g)
         stems = [s for run in _runs(quote) for s, _ in run]
         if len(stems) >= 2:

@@ -168,3 +168,30 @@ async def test_faq_and_notify_from_chat(bot: Bot, fake: FakeChatAdapter) -> None
     await ask(bot, fake, "author", "!answer 2 The S-400.")
     await ask(bot, fake, "author", "!faq")
     assert [s.op for s in fake.sent if "The S-400." in s.text and s.op == "edit"] == ["edit"]
+
+
+async def test_a_clear_duplicate_is_folded_in_and_told_unless_asked_anew(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    first = await ask(bot, fake, "dana", Q3)
+    dup = await ask(bot, fake, "lee", 'What do you mean by "clandestine arms transfers"?')
+    told = fake.sent[-1]
+    assert told.reply_to == dup and "looks like question #1" in told.text
+    assert "!ask --new" in told.text
+    repo = QuestionRepository(bot.db)
+    q2 = await repo.get(2)
+    assert q2 is not None and q2.merged_into == 1
+    q1 = await repo.get(1)
+    assert q1 is not None and q1.votes == 1  # Lee's question backs #1
+    await ask(
+        bot, fake, "kim", '!ask --new point 3 what do you mean by "clandestine arms transfers"?'
+    )
+    q3 = await repo.get(3)
+    assert q3 is not None and q3.merged_into is None
+    # A follow-up that only shares a word is not folded in (a wrong merge is worse).
+    await ask(bot, fake, "ana", "Clandestine in what sense, by whose definition?", reply_to=first)
+    q4 = await repo.get(4)
+    assert q4 is not None and q4.merged_into is None
+    await ask(bot, fake, "author", "!answer 1 Undeclared deliveries.")
+    notices = [s for s in fake.sent if "answered your question" in s.text]
+    assert {n.reply_to for n in notices} == {first, dup}

@@ -23,7 +23,7 @@ from tests.matrix.kit import bot_settings, in_reply_to, mentioned, message_from,
 from tests.matrix.synapse import SynapseServer, wait_for, wait_for_event
 
 Q_MATRIX = 'Please explain what you mean by "clandestine arms transfers" in point 3.'
-Q_DISCORD = "What exactly counts as a clandestine arms transfer in point 3?"
+Q_DISCORD = 'Could you explain "clandestine arms transfers" in point 3?'
 
 
 async def test_a_duplicate_across_platforms_gets_one_answer_in_both_places(
@@ -84,8 +84,10 @@ async def test_a_duplicate_across_platforms_gets_one_answer_in_both_places(
         repo = QuestionRepository(db)
         assert (await repo.get(1)).point == 3 and (await repo.get(2)).point == 3  # type: ignore[union-attr]
 
-        merge = await fake_discord.member_says(scene.author, scene.general.id, "!merge 2 into 1")
-        await wait_for(lambda: replies_on_discord(merge), timeout=10)
+        # The bot saw the duplicate: Alice is told which question she joined.
+        [told] = replies_on_discord(asked_d)
+        assert "looks like question #1" in str(told["content"])
+        assert (await repo.get(2)).merged_into == 1  # type: ignore[union-attr]
         answer = "Weapons deliveries that neither government announces."
         await fake_discord.member_says(scene.author, scene.general.id, f"!answer 1 {answer}")
 

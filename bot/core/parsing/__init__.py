@@ -110,7 +110,8 @@ def parse_article(
     _check_readable(text)
     fmt = fmt or detect_format(text)
     doc = _blocks(text, fmt)
-    doc.blocks = tidy(doc.blocks)
+    if not doc.tidied:
+        doc.blocks = tidy(doc.blocks)
     parts = split_article(doc, fmt)
     if not (parts.intro or parts.points or parts.conclusion):
         raise ArticleError("the article has no readable text")

@@ -8,15 +8,16 @@ blocks without knowing where they came from. That keeps one set of rules for all
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .textutil import MARKER_START, split_marker
+from .textutil import MARKER_NEXT, split_marker
 
 Kind = Literal["heading", "para", "item", "sep"]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Block:
     """One block of the document in reading order.
 
@@ -30,18 +31,45 @@ class Block:
 
     kind: Kind
     text: str
-    level: int = 0
-    ordinal: int = 0
-    lead: str = ""
-    owner: int = -1
-    linky: bool = False
-    quoted: bool = False
-    marker: tuple[int, str] | None = field(default=None, init=False)
+    owner: int
+    quoted: bool
+    level: int
+    ordinal: int
+    lead: str
+    linky: bool
+    marker: tuple[int, str] | None
 
-    def __post_init__(self) -> None:
-        text = self.text
-        # Block text is clean, so its first character rules out most blocks at no cost.
-        self.marker = split_marker(text) if text and text[0] in MARKER_START else None
+    # Written out rather than generated with a __post_init__ for ``marker``: one call
+    # fewer per block, and every block of every article is made here. Positional, with
+    # the fields every block has first: CPython passes up to four arguments to __init__
+    # without allocating, and the HTML walker makes most blocks with four.
+    def __init__(  # noqa: PLR0917
+        self,
+        kind: Kind,
+        text: str,
+        owner: int = -1,
+        quoted: bool = False,
+        level: int = 0,
+        ordinal: int = 0,
+        lead: str = "",
+        linky: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.text = text
+        self.owner = owner
+        self.quoted = quoted
+        self.level = level
+        self.ordinal = ordinal
+        self.lead = lead
+        self.linky = linky
+        # Block text is clean (no leading space), so its first two characters rule out most
+        # blocks at no cost, even capitalised words that start like a marker ("Countries").
+        follow = MARKER_NEXT.get(text[:1])
+        self.marker = (
+            split_marker(text)
+            if follow is not None and (not follow or text[1:2] in follow)
+            else None
+        )
 
 
 @dataclass(slots=True)
@@ -51,6 +79,7 @@ class Doc:
     blocks: list[Block] = field(default_factory=list)
     title: str = ""
     subtitle: str = ""
+    tidied: bool = False  # the blocks are as tidy() would leave them already
 
 
 SEPARATOR_START = frozenset("-=_*~—–•·#")
@@ -80,6 +109,23 @@ _FOOTNOTE_START = re.compile(
 )
 
 
+def _cannot_open(letters: str) -> frozenset[str]:
+    """The ASCII characters that cannot open a case-insensitive match of a pattern whose
+    alternatives all start with one of ``letters`` (lowercase ASCII).
+
+    Tested before the regex: most blocks start with a digit or another letter, and a set
+    lookup is much cheaper than a regex call. Non-ASCII first characters are never in
+    the set (Unicode case folding can map one to a letter), so those still get the regex.
+    """
+    return frozenset(c for c in map(chr, range(128)) if c.lower() not in letters)
+
+
+_NOT_NOTES = _cannot_open("efnsrcbwl")
+_NOT_CONCLUSION = _cannot_open("icfbstwk")
+_NOT_WIDGET = _cannot_open("slrugct")
+_NOT_REFERENCE = _cannot_open("sioraahw")
+
+
 def is_separator(text: str) -> bool:
     """A line of repeated dashes, stars, etc. ("----------", "* * *")."""
     start = text.lstrip()[:1]
@@ -98,23 +144,25 @@ def _label(block: Block) -> str | None:
 def is_notes_label(block: Block) -> bool:
     """A heading like "Notes"/"Sources": it and what follows are not the article's text."""
     text = _label(block)
-    return text is not None and _NOTES.match(text) is not None
+    return text is not None and text[:1] not in _NOT_NOTES and _NOTES.match(text) is not None
 
 
 def is_conclusion_label(block: Block) -> bool:
     """A heading like "Conclusion"/"Final thoughts" that opens the conclusion."""
     text = _label(block)
-    return text is not None and _CONCLUSION.match(text) is not None
+    return (
+        text is not None and text[:1] not in _NOT_CONCLUSION and _CONCLUSION.match(text) is not None
+    )
 
 
 def is_widget(text: str) -> bool:
     """A paragraph that is a subscribe/share button's text rather than the article's."""
-    return len(text) <= 400 and _WIDGET.match(text) is not None
+    return len(text) <= 400 and text[:1] not in _NOT_WIDGET and _WIDGET.match(text) is not None
 
 
 def looks_like_reference(text: str) -> bool:
     """Text shaped like a footnote or citation ("See ...", "Ibid.", a bare URL)."""
-    return _FOOTNOTE_START.match(text) is not None
+    return text[:1] not in _NOT_REFERENCE and _FOOTNOTE_START.match(text) is not None
 
 
 def tidy(blocks: list[Block]) -> list[Block]:
@@ -123,16 +171,28 @@ def tidy(blocks: list[Block]) -> list[Block]:
     Ownership indexes are remapped because blocks are removed.
     """
     kept: list[Block] = []
-    remap: dict[int, int] = {}
+    dropped: list[int] = []  # indexes of the dropped blocks, ascending
     for i, block in enumerate(blocks):
         text = block.text
-        # Length tests first: widgets and labels are short, most paragraphs are not.
-        if block.kind != "sep" and (not text or (len(text) <= 400 and is_widget(text))):
-            continue
-        if kept and (len(text) <= 40 or block.kind == "heading") and is_notes_label(block):
-            break
-        if block.owner >= 0:
-            block.owner = remap.get(block.owner, -1)
-        remap[i] = len(kept)
+        # Widgets and labels are short: most paragraphs are not, and skip both tests.
+        if len(text) <= 400 or block.kind == "heading":
+            if block.kind != "sep" and (not text or is_widget(text)):
+                dropped.append(i)
+                continue
+            if kept and (len(text) <= 40 or block.kind == "heading") and is_notes_label(block):
+                break
+        owner = block.owner
+        # Few blocks have an owner and few are dropped: no index bookkeeping per block.
+        if owner >= 0 and (dropped or owner >= i):
+            block.owner = _kept_index(owner, i, dropped)
         kept.append(block)
     return kept
+
+
+def _kept_index(index: int, before: int, dropped: list[int]) -> int:
+    """Where block ``index`` (which comes before block ``before``) is among the kept ones,
+    or -1 if it was dropped."""
+    pos = bisect_left(dropped, index)
+    if index >= before or (pos < len(dropped) and dropped[pos] == index):
+        return -1
+    return index - pos

@@ -57,7 +57,10 @@ class _Cand:
 
 
 def _strip_title(title: str) -> str:
-    return flat(title).rstrip(".:;,–—-").rstrip()
+    # Titles are cut from block text, whose whitespace is collapsed already (see textutil):
+    # only line breaks are left to flatten.
+    title = flat(title) if "\n" in title else title.strip()
+    return title.rstrip(".:;,–—-").rstrip()
 
 
 def _is_title_line(line: str, after: str) -> bool:
@@ -144,7 +147,9 @@ def _sequences(cands: list[_Cand]) -> list[list[_Cand]]:
     open_by_class: dict[tuple[str, int], list[list[_Cand]]] = {}
     done: list[list[_Cand]] = []
     for cand in cands:
-        opened = open_by_class.setdefault(cand.cls, [])
+        opened = open_by_class.get(cand.cls)
+        if opened is None:
+            opened = open_by_class[cand.cls] = []
         for seq in reversed(opened):
             if seq[-1].number == cand.number - 1:
                 seq.append(cand)
@@ -160,8 +165,8 @@ def _sequences(cands: list[_Cand]) -> list[list[_Cand]]:
 
 
 def _is_reference_list(blocks: list[Block], seq: list[_Cand]) -> bool:
-    bad = sum(blocks[c.index].linky or looks_like_reference(c.title) for c in seq)
-    return bad * 2 > len(seq)
+    bad = [c for c in seq if blocks[c.index].linky or looks_like_reference(c.title)]
+    return len(bad) * 2 > len(seq)
 
 
 def _end_of_last(blocks: list[Block], last: _Cand) -> int:
@@ -216,6 +221,8 @@ def _choose(blocks: list[Block]) -> tuple[list[_Cand], int]:
         for s in _sequences(cands)
         if not _is_reference_list(blocks, s)
     ]
+    if len(seqs) == 1:  # the usual case: nothing to rank
+        return seqs[0].points, seqs[0].end
     # Best first; only the first few need the containment test, which keeps this linear.
     seqs.sort(key=_Seq.preference, reverse=True)
     for seq in seqs[:_MAX_TRIED]:
@@ -236,7 +243,14 @@ def _render(block: Block) -> str:
 
 
 def _join(blocks: list[Block]) -> str:
-    return "\n\n".join(t for t in (_render(b) for b in blocks if b.kind != "sep") if t)
+    # A plain paragraph (most blocks) is its own text: _render is called only for the rest.
+    texts = [
+        text
+        for b in blocks
+        if b.kind != "sep"
+        and (text := b.text if b.kind != "item" and "\n" not in b.text else _render(b))
+    ]
+    return "\n\n".join(texts)
 
 
 def _is_dek(text: str) -> bool:
@@ -252,11 +266,12 @@ def _is_dek(text: str) -> bool:
 
 def split_article(doc: Doc, fmt: str) -> Parts:
     """Title, subtitle, intro, points and conclusion of tidied blocks."""
-    blocks = list(doc.blocks)
+    blocks = doc.blocks
     title, subtitle = doc.title, doc.subtitle
     for i, block in enumerate(blocks[:3]):
         if block.kind == "heading" and block.level == 1 and block.marker is None:
             title = flat(block.text) or title
+            blocks = blocks[:]  # a copy to delete from: doc.blocks stays as it was
             del blocks[i]
             _shift_owners(blocks, i)
             if fmt == "html" and i < len(blocks) and not subtitle:
@@ -277,7 +292,9 @@ def split_article(doc: Doc, fmt: str) -> Parts:
     points: list[Point] = []
     for k, cand in enumerate(seq):
         stop = seq[k + 1].index if k + 1 < len(seq) else end
-        body = "\n\n".join(t for t in (cand.body, _join(blocks[cand.index + 1 : stop])) if t)
+        body = _join(blocks[cand.index + 1 : stop])
+        if cand.body:
+            body = f"{cand.body}\n\n{body}" if body else cand.body
         points.append(Point(k + 1, cand.title, body or cand.title))
     tail = blocks[end:] if seq else []
     while tail and (tail[0].kind == "sep" or is_conclusion_label(tail[0])):

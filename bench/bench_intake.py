@@ -112,9 +112,10 @@ async def make_bot(path: Path) -> tuple[Bot, InstantAdapter]:
 
 async def intake(bot: Bot, n: int, start: int = 0) -> float:
     """Seconds to take ``n`` questions through classification, storage and acknowledgement."""
-    user = UserRef(Platform("bench"), "reader", "Reader")
     t0 = time.perf_counter()
     for i in range(start, start + n):
+        # 500 readers: each asks a few, well under the per-member hourly limit.
+        user = UserRef(Platform("bench"), f"reader{i % 500}", "Reader")
         msg = IncomingMessage(
             user,
             ChatRef(Platform("bench"), "#general", None, f"m{i}"),

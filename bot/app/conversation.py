@@ -206,14 +206,15 @@ class Conversation:
         if verdict.is_question:
             await self._take_question(msg, ctx.article, verdict.point, verdict.missing_point)
 
-    async def _refusal(self, msg: IncomingMessage, text: str) -> str | None:
+    def _refusal(self, tx: Transaction, text: str) -> str | None:
         """Why this question is not taken (guard rails), in plain words; None to take it."""
-        if await self.questions.is_ignored(msg.author.key):
+        msg = tx.msg
+        if QuestionRepository.is_ignored(tx.raw, msg.author.key):
             return texts.IGNORED
         if len(text) > self.limits.max_chars:
             return texts.too_long(len(text), self.limits.max_chars)
-        hour_ago = self.clock() - timedelta(hours=1)
-        if await self.questions.asked_since(msg.author, hour_ago) >= self.limits.max_per_hour:
+        hour_ago = tx.now - timedelta(hours=1)
+        if QuestionRepository.asked_since(tx.raw, msg.author, hour_ago) >= self.limits.max_per_hour:
             return texts.too_many(self.limits.max_per_hour)
         return None
 
@@ -228,46 +229,24 @@ class Conversation:
         anonymous: bool = False,
         separate: bool = False,
     ) -> None:
-        """Guard rails, then store (or explain why not)."""
-        if missing is None:
-            refusal = await self._refusal(msg, text or msg.text)
-            if refusal is not None:
-                await self.replies.say(msg, refusal)
-                return
-        await self._store_question(
-            msg, stored, point, missing, text, anonymous=anonymous, separate=separate
-        )
-
-    async def _store_question(
-        self,
-        msg: IncomingMessage,
-        stored: StoredArticle,
-        point: int | None,
-        missing: int | None,
-        text: str | None = None,
-        *,
-        anonymous: bool = False,
-        separate: bool = False,
-    ) -> None:
-        """Store the question, then acknowledge it (or explain the missing point).
+        """Take a question: guard rails, duplicates, storage, notices and the acknowledgement
+        (or the reason it was not taken), all in one transaction and one database trip.
 
         A question that repeats an open one on the same point is folded into it: the asker
         follows it (and backs it with their vote) unless they asked with ``--new``.
         """
         article = stored.article
         asked = text or msg.text
-        same = None
-        if missing is None and not separate:
-            open_qs = await self.questions.open_on_point(stored.id, point)
-            match = find_duplicate(
-                asked, point, [(q.id, q.point, q.text) for q in open_qs], article
-            )
-            same = next((q for q in open_qs if match and q.id == match.question_id), None)
 
         def write(tx: Transaction) -> int | None:
             if missing is not None:
                 tx.respond(texts.missing_point(article, missing))
                 return None
+            refusal = self._refusal(tx, asked)
+            if refusal is not None:
+                tx.respond(refusal)
+                return None
+            same = None if separate else self._same_as(tx, stored, point, asked)
             new = NewQuestion(stored.id, point, msg.author, msg.where, asked, anonymous=anonymous)
             qid = QuestionRepository.add(tx.raw, new, tx.now)
             if qid is None:
@@ -284,6 +263,7 @@ class Conversation:
                 )
                 said = texts.duplicate_found(qid, same, self.prefix)
             else:
+                same = None
                 said = texts.acknowledged(qid, article, point, self.prefix)
             # The authors hear of it in the same transaction: no question unannounced.
             queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)
@@ -305,6 +285,15 @@ class Conversation:
                 w.platform,
                 w.channel,
             )
+
+    @staticmethod
+    def _same_as(
+        tx: Transaction, stored: StoredArticle, point: int | None, text: str
+    ) -> Question | None:
+        """The open question on this point that ``text`` clearly repeats, if any."""
+        candidates = QuestionRepository.open_on_point(tx.raw, stored.id, point)
+        match = find_duplicate(text, point, candidates, stored.article) if candidates else None
+        return QuestionRepository.get_in(tx.raw, match.question_id) if match else None
 
     # commands ------------------------------------------------------------------------
 

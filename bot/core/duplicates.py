@@ -337,8 +337,11 @@ def _swapped(p: _Profile, q: _Profile, names: Mapping[str, frozenset[str]]) -> b
 
 def compare(new: str, old: str, article: Article | None = None) -> tuple[float, str]:
     """How close two questions are (0..1) and why; a veto scores 0 and names itself."""
-    p, q = _profile(new), _profile(old)
     stats = _stats(article) if article is not None else _NO_ARTICLE
+    return _score(_profile(new), _profile(old), stats)
+
+
+def _score(p: _Profile, q: _Profile, stats: _Stats) -> tuple[float, str]:
     if p.points and q.points and p.points != q.points:
         return 0.0, "names other points"
     if p.numbers and q.numbers and p.numbers != q.numbers:
@@ -386,9 +389,13 @@ def find_duplicate(
     are candidates. The best score at or above ``threshold`` wins; a tie goes to the lower id.
     """
     best: tuple[float, int, str] | None = None
+    # Once per call, not per candidate: hashing the article to find its cached statistics
+    # costs more than a comparison.
+    mine = _profile(text)
+    stats = _stats(article) if article is not None else _NO_ARTICLE
     for qid, qpoint, qtext in open_questions:
         if qpoint == point:
-            score, reason = compare(text, qtext, article)
+            score, reason = _score(mine, _profile(qtext), stats)
             if score >= threshold and (best is None or (score, -qid) > (best[0], -best[1])):
                 best = (score, qid, reason)
     return Match(best[1], round(best[0], 3), best[2]) if best else None

@@ -271,14 +271,24 @@ class QuestionRepository:
         rows = await self.db.fetchall(_SELECT + "WHERE q.merged_into = ? ORDER BY q.id", (qid,))
         return [question_from_row(r) for r in rows]
 
-    async def open_on_point(self, article_id: int, point: int | None) -> list[Question]:
-        """Open, unmerged questions on this point of this article (duplicate candidates)."""
-        rows = await self.db.fetchall(
-            _SELECT + "WHERE q.article_id = ? AND q.point IS ? AND q.status = 'queued' "
-            "AND q.merged_into IS NULL ORDER BY q.id DESC LIMIT 200",
+    @staticmethod
+    def open_on_point(
+        raw: sqlite3.Connection, article_id: int, point: int | None
+    ) -> list[tuple[int, int | None, str]]:
+        """``(id, point, text)`` of the open, unmerged questions on this point of this
+        article, newest first: the duplicate candidates, kept light (it runs per question)."""
+        rows = raw.execute(
+            "SELECT id, point, text FROM questions WHERE article_id = ? AND point IS ? "
+            "AND status = 'queued' AND merged_into IS NULL ORDER BY id DESC LIMIT 200",
             (article_id, point),
-        )
-        return [question_from_row(r) for r in rows]
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    @staticmethod
+    def get_in(raw: sqlite3.Connection, qid: int) -> Question | None:
+        """One question, read inside the caller's transaction."""
+        row = raw.execute(_SELECT + "WHERE q.id = ?", (qid,)).fetchone()
+        return question_from_row(row) if row else None
 
     @staticmethod
     def vote_by_reaction(
@@ -317,17 +327,21 @@ class QuestionRepository:
         )
         return int(row[0]) if row else None
 
-    async def asked_since(self, asker: UserRef, since: datetime) -> int:
-        row = await self.db.fetchone(
+    @staticmethod
+    def asked_since(raw: sqlite3.Connection, asker: UserRef, since: datetime) -> int:
+        row = raw.execute(
             "SELECT COUNT(*) FROM questions WHERE asker_platform = ? AND asker_id = ? "
             "AND asked_at >= ?",
             (asker.platform, asker.id, iso(since)),
-        )
+        ).fetchone()
         return int(row[0]) if row else 0
 
-    async def is_ignored(self, user_key: str) -> bool:
-        row = await self.db.fetchone("SELECT 1 FROM ignored WHERE user_key = ?", (user_key,))
-        return row is not None
+    @staticmethod
+    def is_ignored(raw: sqlite3.Connection, user_key: str) -> bool:
+        return (
+            raw.execute("SELECT 1 FROM ignored WHERE user_key = ?", (user_key,)).fetchone()
+            is not None
+        )
 
     @staticmethod
     def set_ignored(

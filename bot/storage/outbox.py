@@ -198,10 +198,6 @@ class InboundRepository:
         )
         return cur.rowcount == 1
 
-    async def claim(self, conn: aiosqlite.Connection, where: ChatRef, now: datetime) -> bool:
-        """:meth:`take` from inside an async :meth:`Database.transaction`."""
-        return await Database.on_thread(conn, self.take, where, now)
-
     async def get_state(self, platform: str, name: str) -> str | None:
         row = await self.db.fetchone(
             "SELECT value FROM adapter_state WHERE platform = ? AND name = ?", (platform, name)

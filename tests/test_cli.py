@@ -158,3 +158,30 @@ def test_bad_config_names_every_bad_key(tmp_path: Path) -> None:
     ):
         assert key in done.stderr
     assert str(cfg) in done.stderr and "Traceback" not in done.stderr
+
+
+def test_console_queue_flows_merge_faq_and_votes(tmp_path: Path) -> None:
+    script = tmp_path / "queue.txt"
+    script.write_text(
+        "/as kim\n"
+        'What do you mean by "clandestine arms transfers"?\n'  # the demo's #1 asks the same
+        "/as ana\n!ask --new point 5 Why would the corridor delay the partnership?\n"
+        "/as bo\n!vote 4\n"
+        '/as lu\nCould you explain "clandestine arms transfers" in point 3?\n'
+        "/as author\n!queue\n!faq\n!history 3\n!answer 3 Deliveries nobody declares.\n",
+        "utf-8",
+    )
+    done = bot("--script", str(script), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    # #1 was answered by the demo, so #3 is not folded into it: only open questions merge.
+    assert "your question #3 on point 3" in out
+    assert "your question #4 on point 5" in out and "Vote counted for #4." in out
+    assert "#4 (1 vote) Ana: Why would the corridor" in out
+    assert "The author answered your question #1" in out  # from the demo
+    assert "Q: Please explain what you mean by" in out  # the FAQ carries the demo's answers
+    assert "History of #3" in out and "console:kim: queued" in out
+    # Lu's question repeats Kim's open #3: folded in, and both get the one answer.
+    assert "This looks like question #3" in out
+    assert "@Kim The author answered your question #3" in out
+    assert "@Lu The author answered your question #5" in out

@@ -342,6 +342,9 @@ def compare(new: str, old: str, article: Article | None = None) -> tuple[float, 
 
 
 def _score(p: _Profile, q: _Profile, stats: _Stats) -> tuple[float, str]:
+    # Most candidates share nothing: say so before the dearer veto checks.
+    if p.quotes.keys().isdisjoint(q.quotes.keys()) and p.words.keys().isdisjoint(q.words.keys()):
+        return 0.0, "no words in common"
     if p.points and q.points and p.points != q.points:
         return 0.0, "names other points"
     if p.numbers and q.numbers and p.numbers != q.numbers:

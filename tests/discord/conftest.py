@@ -13,6 +13,7 @@ from bot.storage.db import Database
 from bot.storage.outbox import InboundRepository
 from tests.contract.suite import Inbox
 from tests.discord_fake import Channel, FakeDiscord, Guild, Member
+from tests.discord_fake.conftest import fake_discord
 
 FAST = {"guild_ready_timeout": 0.05, "reidentify_delay": 0.0, "ready_timeout": 10.0}
 
@@ -28,18 +29,6 @@ class Scene:
     bob: Member
     mod: Member
     author: Member
-
-
-@pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    try:
-        with server.point_discord_py_here():
-            yield server
-    finally:
-        await server.stop()
-    assert server.internal_errors == []
 
 
 @pytest.fixture
@@ -84,3 +73,6 @@ async def start_adapter(fake_discord: FakeDiscord, db: Database) -> AsyncIterato
 @pytest.fixture
 async def adapter(scene: Scene, start_adapter: StartAdapter) -> tuple[DiscordAdapter, Inbox]:
     return await start_adapter()
+
+
+__all__ = ["fake_discord"]

@@ -28,6 +28,7 @@ from bot.storage.db import Database
 from bot.storage.questions import QuestionRepository
 from tests.discord.conftest import Scene, make_adapter
 from tests.discord_fake import FakeDiscord, InteractionRecord, Member, Perm
+from tests.loopback_feed import serving_feed
 
 JSON = dict[str, Any]
 
@@ -492,21 +493,7 @@ async def test_everyone_in_a_title_or_a_quoted_question_pings_nobody(world: Worl
 
 
 async def test_admin_adds_a_feed_from_the_channel(world: World) -> None:
-    from aiohttp import web
-
-    body = bundled_text("example-feed.xml").encode()
-
-    async def feed(request: web.Request) -> web.Response:
-        return web.Response(body=body, content_type="application/rss+xml")
-
-    app = web.Application()
-    app.router.add_get("/feed.xml", feed)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/feed.xml"
-    try:
+    async with serving_feed(bundled_text("example-feed.xml").encode()) as url:
         said = await world.say(
             world.scene.mod, world.general, f"!feed add {url} author <@{world.scene.author.id}>"
         )
@@ -516,5 +503,3 @@ async def test_admin_adds_a_feed_from_the_channel(world: World) -> None:
         refused = await world.say(world.scene.alice, world.general, f"!feed add {url}")
         [no] = await world.fake.wait_until(lambda: world.bot_replies_to(refused))
         assert "for admins only" in no["content"]
-    finally:
-        await runner.cleanup()

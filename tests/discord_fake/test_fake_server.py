@@ -82,18 +82,6 @@ class Scene:
 
 
 @pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    try:
-        with server.point_discord_py_here():
-            yield server
-    finally:
-        await server.stop()
-    assert server.internal_errors == []
-
-
-@pytest.fixture
 def scene(fake_discord: FakeDiscord) -> Scene:
     guild = fake_discord.add_guild("Writers")
     return Scene(

@@ -12,7 +12,6 @@ from typing import Any
 
 import nio
 import pytest
-from aiohttp import web
 
 from bot.adapters.base import TemporaryFailure
 from bot.adapters.matrix import PLATFORM, MatrixAdapter
@@ -24,6 +23,7 @@ from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
 from bot.storage.outbox import InboundRepository
 from bot.storage.questions import QuestionRepository
+from tests.loopback_feed import serving_feed
 
 from .conftest import MakeClient, MakeUser
 from .kit import (
@@ -366,18 +366,6 @@ async def test_homeserver_restart_with_answers_pending_delivers_each_once(
 async def test_admin_adds_a_feed_from_the_room(world: World) -> None:
     """The admin says ``!feed add <loopback url>`` in the room: the seed article's summary and
     its five point threads appear there; a member trying the same is refused."""
-    feed_xml = bundled_text("example-feed.xml").encode()
-
-    async def serve(_request: web.Request) -> web.Response:
-        return web.Response(body=feed_xml, content_type="application/rss+xml")
-
-    app = web.Application()
-    app.router.add_get("/feed.xml", serve)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/feed.xml"
     await world.stop_bot()
     world.settings = replace(
         world.settings,
@@ -386,15 +374,15 @@ async def test_admin_adds_a_feed_from_the_room(world: World) -> None:
     )
     bot = await world.start_bot()
     try:
-        refused = await send_text(world.member, world.room, f"!feed add {url}")
-        no = await world.seen_from_bot(in_reply_to(refused))
-        assert "for admins only" in no["content"]["body"]
-        said = await send_text(world.admin, world.room, f"!feed add {url}")
-        reply = await world.seen_from_bot(in_reply_to(said), by=world.admin, wait=15)
-        assert "Added feed" in reply["content"]["body"]
-        await world.seen_from_bot(body_starts(ARTICLE.title), wait=15)
-        for n in ARTICLE.point_numbers:
-            await world.seen_from_bot(body_starts(f"{n}. "))
+        async with serving_feed(bundled_text("example-feed.xml").encode()) as url:
+            refused = await send_text(world.member, world.room, f"!feed add {url}")
+            no = await world.seen_from_bot(in_reply_to(refused))
+            assert "for admins only" in no["content"]["body"]
+            said = await send_text(world.admin, world.room, f"!feed add {url}")
+            reply = await world.seen_from_bot(in_reply_to(said), by=world.admin, wait=15)
+            assert "Added feed" in reply["content"]["body"]
+            await world.seen_from_bot(body_starts(ARTICLE.title), wait=15)
+            for n in ARTICLE.point_numbers:
+                await world.seen_from_bot(body_starts(f"{n}. "))
     finally:
         await bot.fetcher.close()
-        await runner.cleanup()

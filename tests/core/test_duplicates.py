@@ -476,12 +476,12 @@ def test_labelled_set_shape() -> None:
     pairs = labelled_pairs()
     assert len({p.id for p in pairs}) == len(pairs) >= 120
     assert sum(p.duplicate for p in pairs) >= 50 and sum(not p.duplicate for p in pairs) >= 70
-    assert {p.split for p in pairs} == {"tune", "seen1", "seen2", "held"}
+    assert {p.split for p in pairs} == {"tune", "seen1", "seen2", "held", "held2"}
     assert {p.article for p in pairs} == set(ARTICLES)
 
 
 def test_precision_on_the_tuning_pairs() -> None:
-    tuned = [p for p in labelled_pairs() if p.split != "held"]
+    tuned = [p for p in labelled_pairs() if p.split in ("tune", "seen1", "seen2")]
     precision, recall = precision_recall(tuned)
     assert precision >= 0.95 and recall >= 0.4, (precision, recall)
 

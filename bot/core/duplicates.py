@@ -19,9 +19,15 @@ from bot.core.questions import QUOTED, STOP_WORDS
 
 THRESHOLD = 0.8
 """Default score a candidate must reach: tuned for precision (docs/duplicates.md)."""
+SUGGEST = 0.5
+"""From here up to THRESHOLD a question "may repeat" another: shown, never merged."""
 _QUOTE_SCORE = 0.95  # both quote the same phrase and ask the same kind of thing
 _NEAR_FACTOR = 0.85  # for kinds of question close enough that wording decides
 _GENERIC_WEIGHT = 0.5  # for everyday words, whatever the article's IDF says
+# Two requests for meaning, one naming part of the other's term ("clandestine" within
+# "clandestine arms transfers"): this much times the share of the shorter term they have in
+# common. Below THRESHOLD on purpose: enough for "may repeat", never a merge on its own.
+_TERM_FACTOR = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,7 @@ def _normalise(text: str) -> str:
     """Lower case, one kind of apostrophe, contractions spelled out, no URLs."""
     text = re.sub(r"https?://\S+|www\.\S+", " ", text.replace("’", "'").replace("‘", "'")).lower()
     text = re.sub(r"\b(ca|wo|sha)n't\b", lambda m: _IRREGULAR[m[1]] + " not", text)
+    text = re.sub(r"\bcannot\b", "can not", text)
     text = re.sub(r"n't\b", " not", text)
     return " ".join(re.sub(r"'(?:s|re|ve|ll|d|m)\b", "", text).split())
 
@@ -68,6 +75,7 @@ def _what(nouns: str) -> str:
 _INTENT = re.compile(
     rf"""(?P<meaning>\bwhat\s+(?:(?:do|did|does)\s+)?(?:you|they|he|she|the\s+author)\s+meant?\b
         | \bwhat\s+(?:does|do)\b[^?]{{1,60}}?\bmean\b | \bin\s+what\s+sense\b
+        | \bwhat\s+(?:exactly\s+)?(?:counts|qualifies)\s+as\b
         | \b(?:explain|clarify|elaborate|expand|unpack|define|definition|meaning|say\s+more
             |spell\s+out|an?\s+example|examples)\b
           (?!(?:\s+[\w\-]+){{0,3}}?\s+(?:why|how|when|whether|if|where|who|which|date|timeline
@@ -98,15 +106,33 @@ _YES_NO = re.compile(
     r"|may|might|must|shall)\b"
 )
 # "How does X help" asks why in other words; "how do you X" (a method) does not.
-_NEAR = {frozenset(("reason", "manner")), frozenset(("thing", "person"))}
+# Both "how": "How do you run the suite in 11 minutes" and "How does one build test it all".
+_NEAR = {frozenset(p) for p in (("reason", "manner"), ("thing", "person"), ("method", "manner"))}
 # How a reason names a kind both questions ask; kinds without a name here go unnamed.
 _ASKS = {"time": "timing", "evidence": "sources", "person": "who"} | {
     k: k for k in _words("meaning reason amount duration place")
 }
 
 
+# "Will Iran be disappointed by what Russia offers?" asks yes or no; "can you tell me what
+# ..." asks the what.
+_AUX_OPENER = re.compile(
+    r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|may|might)\b"
+)
+_ASKS_FOR = re.compile(r"\b(?:tell|know|say|share|show)\s+(?:me\s+|us\s+)?$")
+
+
 def _intent(norm: str) -> str | None:
     m = _INTENT.search(norm)
+    if (
+        m
+        and m.lastgroup == "thing"
+        and m.group().startswith("what")
+        and m.start()
+        and _AUX_OPENER.match(norm)
+        and not _ASKS_FOR.search(norm[: m.start()])
+    ):
+        return "yes/no"
     return m.lastgroup if m else "yes/no" if _YES_NO.search(norm) else None
 
 
@@ -131,6 +157,8 @@ _POINT_REF = re.compile(r"\b(?:points?|pts?\.?|items?|sections?|#)\s*(\d{1,2})\b
 _NOT_NEGATION = re.compile(
     r"\bi\s+(?:do|did|can)\s+not\s+(?:quite\s+)?(?:understand|get|follow|see)\b|\bnot\s+sure\b"
     r"|\bwhether\s+or\s+not\b|\bnot\s+only\b"
+    # "Doesn't in-process code fail too?" asks what "Does in-process code fail too?" asks.
+    r"|^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+not\b"
 )
 _NEGATION = re.compile(r"\b(?:not|no|never|nothing|none|neither|nor|without)\b")
 # "How long does it take now" and "how long did it take before" ask about different times.
@@ -151,14 +179,21 @@ sources evidence proof reason ok okay sure tho anyway author article piece thank
 _SUFFIXES = [
     tuple((pair + ":").split(":")[:2])
     for pair in _words("""ational:ate ations ation ments ment ness ings ing ies:y ied:y ly ed es
-ate ians ian ia s""")
+ate ians ian ia ier:y s""")
 ]
+
+
+_COMPARATIVES = {w + "er": w for w in _words("soft slow hard warm cool long short")} | {
+    "later": "late"
+}
 
 
 def _stem(word: str) -> str:
     """Stemming-lite: 'signing', 'signed', 'signs' -> 'sign'; 'Iranian' -> 'iran'."""
     if len(word) <= 3:
         return word
+    if word in _COMPARATIVES:
+        return _COMPARATIVES[word]
     for suffix, repl in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) + len(repl) >= 3:
             if suffix != "s" or not word.endswith(("ss", "us", "is")):
@@ -175,11 +210,14 @@ def _stem(word: str) -> str:
 _SYNONYMS = {
     _stem(w): group.split()[0]
     for group in _groups("""defense defence | yogurt yoghurt | weapon weapons arms armament |
-secret clandestine covert hidden | transfer export send sent ship shipment supply deliver
-delivery | buy purchase | sell sale | delay postpone | large big huge | small little tiny | start
-begin | disagreement dispute quarrel | impede hurt harm hinder damage | enough sufficient | fridge
+secret clandestine covert hidden | transfer export send sent ship shipment supply deliver delivery
+| buy purchase | sell sale | delay postpone wait | large big huge | small little tiny | start begin
+| disagreement dispute quarrel | impede hurt harm hinder damage | enough sufficient | fridge
 refrigerator | warm hot heat | cool cold chilly | soft mushy soften | quick instant | recommend
-suggest advise | help assist | need require | deny denial | problem issue""")
+suggest advise | help assist | need require | deny denial | problem issue | arrive reach | change
+reshape alter | rise increase | intercept shoot | fight hostility hostilities | regular plain
+normal | stance position | lose loss | evening night | reduce cut decrease | rumor rumour report |
+bite chewy | sweet sweeten | respond response retaliate retaliation | pager page""")
     for w in group.split()
 }
 # Everyday words the article's IDF cannot know are common: sharing or lacking one says little.
@@ -193,7 +231,13 @@ better best worse worst short""")
 _PHRASES = [
     (re.compile(r"\b(?:in\s+place\s+of|rather\s+than)\b"), " instead of "),
     (re.compile(r"\blean(?:s|ing)?\s+on\b"), " pressure "),
-    (re.compile(r"\bhold(?:s|ing)?\s+up\b"), " delay "),
+    (re.compile(r"\bhold(?:s|ing)?\s+up\b|\bpush(?:es|ing|ed)?\s+back\b"), " delay "),
+    (re.compile(r"\b(?:go|goes|going|went|gone)\s+up\b"), " rise "),
+    (re.compile(r"\bhit(?:s|ting)?\s+back\b"), " retaliate "),
+    (re.compile(r"\bin\s+the\s+end\b"), " finally "),
+    (re.compile(r"\bafter\s+noon\b"), " afternoon "),
+    (re.compile(r"°\s*c\b"), " degrees "),
+    (re.compile(r"\bwhat\s+(?:exactly\s+)?(?:counts|qualifies)\s+as\b"), " what "),
 ]
 
 
@@ -275,6 +319,8 @@ class _Stats:
     idf: dict[str, float]
     unseen: float  # the weight of a word the article does not use
     names: dict[str, frozenset[str]]  # a name -> the words it is written with
+    # A two-word name's words stand for each other: "the corridor" is the Zangezur Corridor.
+    partner: dict[str, str]
 
 
 @lru_cache(maxsize=64)
@@ -304,10 +350,12 @@ def _stats(article: Article) -> _Stats:
     for run in _capital_runs(prose):
         for w in run - lower.keys():
             names[w] = names.get(w, frozenset()) | run
-    return _Stats(idf, unseen, names)
+    pairs = {w: next(iter(run - {w})) for w, run in names.items() if len(run) == 2}
+    partner = {w: o for w, o in pairs.items() if pairs.get(o) == w}  # "Russian Ambassador": no
+    return _Stats(idf, unseen, names, partner)
 
 
-_NO_ARTICLE = _Stats(dict.fromkeys(_GENERIC, _GENERIC_WEIGHT), 1.0, {})
+_NO_ARTICLE = _Stats(dict.fromkeys(_GENERIC, _GENERIC_WEIGHT), 1.0, {}, {})
 
 
 def _weight(words: Iterable[str], stats: _Stats) -> float:
@@ -333,6 +381,11 @@ def _swapped(p: _Profile, q: _Profile, names: Mapping[str, frozenset[str]]) -> b
     before_p, before_q = (set(list(r.words)[: list(r.words).index("instead")]) for r in (p, q))
     after_p, after_q = p.words.keys() - before_p, q.words.keys() - before_q
     return bool((after_p & before_q) - before_p or (after_q & before_p) - before_q)
+
+
+def _covered(p: _Profile, q: _Profile, partner: Mapping[str, str]) -> list[str]:
+    """The words of ``p`` that ``q`` has too, itself or by the other word of its name."""
+    return [w for w in p.words if w in q.words or partner.get(w, "") in q.words]
 
 
 def compare(new: str, old: str, article: Article | None = None) -> tuple[float, str]:
@@ -368,9 +421,13 @@ def _score(p: _Profile, q: _Profile, stats: _Stats) -> tuple[float, str]:
     shared = p.words.keys() & q.words.keys()
     if not shared:
         return 0.0, "no words in common"
-    # Geometric mean of how much of each question the shared words cover (weighted cosine).
-    ws = _weight(shared, stats)
-    score = min(1.0, factor * ws / math.sqrt(_weight(p.words, stats) * _weight(q.words, stats)))
+    # Geometric mean of how much of each question the shared words cover (a weighted cosine,
+    # where one word of a two-word name covers the other).
+    cover_p = _weight(_covered(p, q, stats.partner), stats) / _weight(p.words, stats)
+    cover_q = _weight(_covered(q, p, stats.partner), stats) / _weight(q.words, stats)
+    score = min(1.0, factor * math.sqrt(cover_p * cover_q))
+    if p.intent == q.intent == "meaning":
+        score = max(score, _TERM_FACTOR * max(cover_p, cover_q))
     top = sorted(shared, key=lambda w: (-stats.idf.get(w, stats.unseen), w))[:4]
     same_kind = p.intent == q.intent and p.intent in _ASKS
     named = [p.words[w] for w in top] + ([_ASKS[p.intent or ""]] if same_kind else [])
@@ -402,3 +459,41 @@ def find_duplicate(
             if score >= threshold and (best is None or (score, -qid) > (best[0], -best[1])):
                 best = (score, qid, reason)
     return Match(best[1], round(best[0], 3), best[2]) if best else None
+
+
+def similar_pairs(
+    open_questions: Sequence[tuple[int, int | None, str]],
+    article: Article | None = None,
+    *,
+    low: float = SUGGEST,
+    high: float = THRESHOLD,
+    limit: int | None = None,
+) -> dict[int, Match]:
+    """For each open question, the older one on its point it may repeat: a score in [low, high).
+
+    ``open_questions`` are ``(id, point, text)``; a lower id is older. Each question is
+    compared, as the new one, with the older questions on its point: all of them, or with
+    ``limit`` the first ``limit`` in the order given (the queue passes its own order, most
+    votes first). Scores at or above ``high`` are left out: such a pair was kept apart on
+    purpose (``!ask --new``) or would have been merged. A tie goes to the older question.
+    """
+    stats = _stats(article) if article is not None else _NO_ARTICLE
+    by_point: dict[int | None, list[tuple[int, str]]] = {}
+    for qid, point, text in open_questions:
+        by_point.setdefault(point, []).append((qid, text))
+    found: dict[int, Match] = {}
+    for group in by_point.values():
+        for qid, text in group:
+            mine, best, seen = _profile(text), None, 0
+            for oid, otext in group:
+                if oid >= qid:
+                    continue
+                if limit is not None and seen >= limit:
+                    break
+                seen += 1
+                score, reason = _score(mine, _profile(otext), stats)
+                if low <= score < high and (best is None or (score, -oid) > (best[0], -best[1])):
+                    best = (score, oid, reason)
+            if best is not None:
+                found[qid] = Match(best[1], round(best[0], 3), best[2])
+    return found

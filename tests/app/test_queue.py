@@ -11,7 +11,7 @@ from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
 
 Q3 = 'Please explain what you mean by "clandestine arms transfers" in point 3.'
-Q3_AGAIN = "What exactly counts as a clandestine arms transfer in point 3?"
+Q3_AGAIN = "Point 3: clandestine in what sense, by whose definition?"  # may repeat #1, not merged
 
 
 async def ask(bot: Bot, fake: FakeChatAdapter, who: str, text: str, **kw: object):  # type: ignore[no-untyped-def]

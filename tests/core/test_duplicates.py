@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import pytest
 
-from bot.core.duplicates import THRESHOLD, Match, compare, find_duplicate
+from bot.core.duplicates import SUGGEST, THRESHOLD, Match, compare, find_duplicate, similar_pairs
 from bot.core.models import Article, Point
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -310,15 +310,15 @@ ROWS = [
         True,
         "same wording",
     ),
-    # close, but below the precision-first threshold: missed rather than risk a wrong merge
-    Row("seed", CLANDESTINE, FOLLOW_UP, False, "same request in other words (shared: clandestine"),
-    Row(
+    Row(  # "°C" reads as "degrees"
         "sleep",
         "Is 18 °C the right bedroom temperature?",
         "Is 18 degrees right for the bedroom?",
-        False,
+        True,
         "same request in other words",
     ),
+    # close, but below the precision-first threshold: missed rather than risk a wrong merge
+    Row("seed", CLANDESTINE, FOLLOW_UP, False, "same request in other words (shared: clandestine"),
     # vetoes: another kind of question, number, negation, point, actor, role or time
     Row(
         "seed",
@@ -469,6 +469,54 @@ def test_works_without_the_article() -> None:
     assert find_duplicate(WORDING, 2, [(1, 2, "Would Russia give Iran the S-300?")]) is None
 
 
+# --- the "may repeat" band ------------------------------------------------------------------
+
+PARAPHRASE = "Why is the Zangezur Corridor such a sensitive issue?"
+OTHER_WORDS = "What makes the corridor so sensitive for them?"
+
+
+def test_the_seed_reader_pair_may_repeat_but_is_not_merged() -> None:
+    score, reason = compare(FOLLOW_UP, CLANDESTINE, seed())
+    assert SUGGEST <= score < THRESHOLD, (score, reason)
+    assert reason == "same request in other words (shared: clandestine, meaning)"
+
+
+def test_similar_pairs_hints_each_question_at_an_older_one_in_the_band() -> None:
+    open_questions = [
+        (1, 3, CLANDESTINE),
+        (2, 3, FOLLOW_UP),  # other words: the band
+        (3, 3, "Could you clarify the BRICS Summit date?"),  # another request
+        (4, 5, PARAPHRASE),
+        (5, 5, OTHER_WORDS),  # "the corridor" is the Zangezur Corridor
+    ]
+    hints = similar_pairs(open_questions, seed())
+    assert set(hints) == {2, 5}
+    assert hints[2].question_id == 1 and SUGGEST <= hints[2].score < THRESHOLD
+    assert hints[2].reason == "same request in other words (shared: clandestine, meaning)"
+    assert hints[5].question_id == 4
+
+
+def test_similar_pairs_only_within_a_point_and_only_older() -> None:
+    assert similar_pairs([(1, 3, CLANDESTINE), (2, 4, FOLLOW_UP)], seed()) == {}
+    hints = similar_pairs([(2, 3, FOLLOW_UP), (1, 3, CLANDESTINE)], seed())
+    assert set(hints) == {2} and hints[2].question_id == 1  # ids say which is older
+
+
+def test_similar_pairs_leaves_out_what_would_merge() -> None:
+    """A pair at or above THRESHOLD was kept apart on purpose (!ask --new): no hint."""
+    same = 'What exactly are "clandestine arms transfers"?'
+    assert compare(same, CLANDESTINE, seed())[0] >= THRESHOLD
+    assert similar_pairs([(1, 3, CLANDESTINE), (2, 3, same)], seed()) == {}
+    assert set(similar_pairs([(1, 3, CLANDESTINE), (2, 3, same)], seed(), high=1.01)) == {2}
+
+
+def test_similar_pairs_limit_bounds_the_candidates_in_the_order_given() -> None:
+    open_questions = [(1, 3, "Could you clarify the BRICS Summit date?"), (2, 3, CLANDESTINE)]
+    open_questions.append((3, 3, FOLLOW_UP))
+    assert similar_pairs(open_questions, seed(), limit=1) == {}  # only #1 was looked at
+    assert similar_pairs(open_questions[::-1], seed(), limit=1)[3].question_id == 2
+
+
 # --- the labelled set ------------------------------------------------------------------------
 
 
@@ -481,7 +529,7 @@ def test_labelled_set_shape() -> None:
 
 
 def test_precision_on_the_tuning_pairs() -> None:
-    tuned = [p for p in labelled_pairs() if p.split in ("tune", "seen1", "seen2")]
+    tuned = [p for p in labelled_pairs() if p.split != "held2"]
     precision, recall = precision_recall(tuned)
     assert precision >= 0.95 and recall >= 0.4, (precision, recall)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.app import texts
 from bot.app.replies import Replies, Transaction
+from bot.core.duplicates import similar_pairs
 from bot.core.models import (
     Article,
     ArticleId,
@@ -29,6 +30,27 @@ from bot.core.models import (
 from bot.storage.articles import ArticleRepository
 from bot.storage.outbox import OutboxItem, OutboxRepository
 from bot.storage.questions import QuestionRepository
+
+HINT_CANDIDATES = 100
+"""!queue compares each open question with at most this many older ones on its point (the
+most voted first): pairwise work is quadratic, and a long queue must still render at once."""
+
+
+def may_repeat(
+    questions: list[Question], articles: dict[int, Article], limit: int | None = HINT_CANDIDATES
+) -> dict[int, tuple[int, str]]:
+    """Open question id -> (the older open question on its point it may repeat, why).
+
+    Scored by the duplicate matcher in its "may repeat" band: close, but not close enough to
+    have been merged at intake. ``questions`` come in queue order (most votes first)."""
+    by_article: dict[int, list[tuple[int, int | None, str]]] = {}
+    for q in questions:
+        by_article.setdefault(q.article_id, []).append((q.id, q.point, q.text))
+    return {
+        qid: (m.question_id, m.reason)
+        for aid, qs in by_article.items()
+        for qid, m in similar_pairs(qs, articles.get(aid), limit=limit).items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +113,9 @@ class AuthorDesk:
             feeds = await self.articles.feeds_authored_by(msg.author.key)
             open_qs = await self.questions.open_for_feeds(feeds)
         arts = await self.articles_by_id({q.article_id for q in open_qs})
-        await self.replies.say(msg, texts.queue(open_qs, arts, self.prefix))
+        await self.replies.say(
+            msg, texts.queue(open_qs, arts, self.prefix, may_repeat(open_qs, arts))
+        )
 
     async def may_act_on(self, user: UserRef, q: Question) -> bool:
         if user.key in self.admins:

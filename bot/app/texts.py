@@ -115,7 +115,14 @@ def own_questions(questions: Iterable[Question], titles: dict[int, Article]) -> 
     return "Your questions:\n" + "\n".join(lines)
 
 
-def queue(questions: list[Question], articles: dict[int, Article], prefix: str) -> str:
+def queue(
+    questions: list[Question],
+    articles: dict[int, Article],
+    prefix: str,
+    may_repeat: dict[int, tuple[int, str]] | None = None,
+) -> str:
+    """The open questions by article and point; under a question that may repeat an older
+    one on its point, a hint with the merge command (``may_repeat``: id -> (older id, why))."""
     if not questions:
         return "No open questions. Nothing waits for you."
     out = [f"Open questions ({len(questions)}), most votes first, then oldest:"]
@@ -129,10 +136,21 @@ def queue(questions: list[Question], articles: dict[int, Article], prefix: str) 
         current = (q.article_id, q.point or 0)
         votes = f"{q.votes} vote{'s' if q.votes != 1 else ''}"
         out.append(f"    #{q.id} ({votes}) {q.asker_label}: {quote(q.text, 140)}")
+        if may_repeat and q.id in may_repeat:
+            older, why = may_repeat[q.id]
+            out.append(
+                f"      may repeat #{older} ({_hint_reason(why)}) — "
+                f"{prefix}merge {q.id} into {older}"
+            )
     out.append(
         f"Answer with {prefix}answer <number> <text>; close with {prefix}dismiss <number> [reason]."
     )
     return "\n".join(out)
+
+
+def _hint_reason(reason: str) -> str:
+    """The matcher's reason as a hint says it: "same request in other words: a, b"."""
+    return reason.replace(" (shared: ", ": ").removesuffix(")") if "(shared: " in reason else reason
 
 
 def not_allowed(command: str, needed: str) -> str:

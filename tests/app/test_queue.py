@@ -195,3 +195,44 @@ async def test_a_clear_duplicate_is_folded_in_and_told_unless_asked_anew(
     await ask(bot, fake, "author", "!answer 1 Undeclared deliveries.")
     notices = [s for s in fake.sent if "answered your question" in s.text]
     assert {n.reply_to for n in notices} == {first, dup}
+
+
+async def queue_text(bot: Bot, fake: FakeChatAdapter) -> str:
+    await ask(bot, fake, "author", "!queue")
+    return fake.sent[-1].text
+
+
+async def test_queue_hints_that_a_paraphrase_may_repeat_an_older_question(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    await ask(bot, fake, "dana", Q3)
+    await ask(bot, fake, "lee", Q3_AGAIN)  # the seed's two reader comments: not merged
+    q2 = await QuestionRepository(bot.db).get(2)
+    assert q2 is not None and q2.merged_into is None
+    lines = (await queue_text(bot, fake)).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("#2 "))
+    assert lines[at + 1] == (
+        "      may repeat #1 (same request in other words: clandestine, meaning) — !merge 2 into 1"
+    )
+    assert sum("may repeat" in line for line in lines) == 1  # #1 repeats nothing older
+    await ask(bot, fake, "author", "!merge 2 into 1")  # the hint's command, in one step
+    assert "may repeat" not in await queue_text(bot, fake)
+
+
+async def test_queue_gives_no_hint_for_a_different_request_or_another_point(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    await ask(bot, fake, "dana", Q3)
+    await ask(bot, fake, "lee", "Could you clarify the BRICS Summit date in point 3?")
+    await ask(bot, fake, "kim", "Point 4: clandestine in what sense, by whose definition?")
+    text = await queue_text(bot, fake)
+    assert "#2" in text and "#3" in text and "may repeat" not in text
+
+
+async def test_an_auto_merged_duplicate_is_not_a_hint(bot: Bot, fake: FakeChatAdapter) -> None:
+    await ask(bot, fake, "dana", Q3)
+    await ask(bot, fake, "lee", 'What exactly are "clandestine arms transfers" in point 3?')
+    q2 = await QuestionRepository(bot.db).get(2)
+    assert q2 is not None and q2.merged_into == 1  # merged at intake
+    text = await queue_text(bot, fake)
+    assert "#2" not in text.split("Answer with")[0] and "may repeat" not in text

@@ -55,10 +55,14 @@ def report(split: str, pairs: list[Pair], no_article: bool) -> None:
     print(f"\n== {split}: {len(pairs)} pairs ({dup} duplicates, {len(pairs) - dup} not)")
     for name, t in (("merge", THRESHOLD), ("hint", SUGGEST)):
         print(f"at {name} ({t}): {prf(*counts(pairs, scores, t))}")
-        for kind in sorted({p.kind for p in pairs}):
-            sel = [(p, s) for p, s in zip(pairs, scores, strict=True) if p.kind == kind]
+        for dup, kind in sorted({(p.duplicate, p.kind) for p in pairs}):
+            sel = [
+                (p, s)
+                for p, s in zip(pairs, scores, strict=True)
+                if (p.duplicate, p.kind) == (dup, kind)
+            ]
             tp, fp, fn, _ = counts([p for p, _ in sel], [s for _, s in sel], t)
-            label = "duplicate" if sel[0][0].duplicate else "not"
+            label = "duplicate" if dup else "not"
             print(f"  {label:9} {kind:10} {tp + fp:2}/{len(sel):2}  (wrong {fp}, missed {fn})")
     print(f"mistakes (merge: >= {THRESHOLD}; hint: >= {SUGGEST}):")
     for p, (s, why) in zip(pairs, results, strict=True):

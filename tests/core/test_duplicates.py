@@ -202,7 +202,7 @@ ARTICLES = {"seed": seed(), "tech": TECH, "oats": OATS, "sleep": SLEEP}
 
 class Pair(NamedTuple):
     id: int
-    split: str  # "tune" or "held"
+    split: str  # "tune", "seen1", "seen2", "held" (tuned on) or "held2" (held out)
     article: str
     point: int | None
     duplicate: bool
@@ -536,7 +536,7 @@ def test_precision_on_the_tuning_pairs() -> None:
 
 def test_precision_on_the_held_out_pairs() -> None:
     """The held-out pairs were never tuned on: this is the honest figure, and it can fail."""
-    held = [p for p in labelled_pairs() if p.split == "held"]
+    held = [p for p in labelled_pairs() if p.split == "held2"]
     assert len(held) >= 80
     precision, recall = precision_recall(held)
     assert precision >= 0.9, (precision, recall)

@@ -54,9 +54,7 @@ class OutboxRow:
             key=row["key"],
             op=row["op"],
             where=ChatRef(platform, row["channel"], row["thread"], row["message"]),
-            message=Rendered(
-                row["text"], row["html"], row["card_title"], row["card_url"], actions
-            ),
+            message=Rendered(row["text"], row["html"], row["card_title"], row["card_url"], actions),
             purpose=row["purpose"],
             title=row["title"],
             mention=mention,

@@ -259,7 +259,10 @@ def not_merged(q_id: int) -> str:
 
 
 def kept_separate(q_id: int, was_in: int) -> str:
-    return f"#{q_id} is back in the author's queue as a question of its own, apart from #{was_in}."
+    return (
+        f"Your question #{q_id} is back in the author's queue as a question of its own, "
+        f"apart from #{was_in}."
+    )
 
 
 def unmerged_notice(q: Question) -> str:

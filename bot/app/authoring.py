@@ -1,4 +1,5 @@
-"""The author's desk: the queue, answers, dismissals, reopening, merges, votes and history.
+"""The author's desk: the queue, answers, dismissals, reopening, merges, votes and history
+(and the one merge move an asker may make: keeping their own question separate).
 
 A decision is one transaction: claim the command's message, compare-and-set the question's
 state (so two authors can never both answer it), store the answer, and queue the notices to
@@ -18,6 +19,7 @@ from bot.app import texts
 from bot.app.replies import Replies, Transaction
 from bot.core.duplicates import similar_pairs
 from bot.core.models import (
+    Action,
     Article,
     ArticleId,
     IncomingMessage,
@@ -64,13 +66,20 @@ DISMISS = Decision((QuestionStatus.QUEUED,), QuestionStatus.DISMISSED)
 REOPEN = Decision((QuestionStatus.ANSWERED, QuestionStatus.DISMISSED), QuestionStatus.QUEUED)
 
 
-def notice_to(q: Question, text: str, key: str, purpose: str = "notice") -> OutboxItem:
+def notice_to(
+    q: Question,
+    text: str,
+    key: str,
+    purpose: str = "notice",
+    *,
+    actions: tuple[Action, ...] = (),
+) -> OutboxItem:
     """A reply to the asker's own question, where they asked it, mentioning them."""
     return OutboxItem(
         key=key,
         op="reply",
         where=q.where,
-        message=Rendered(text),
+        message=Rendered(text, actions=actions),
         purpose=purpose,
         mention=q.asker,
         question_id=q.id,
@@ -265,7 +274,8 @@ class AuthorDesk:
                 now=tx.now,
             )
             key = f"q:{source}:merged:{w.platform}:{w.channel}:{w.message}"
-            tx.queue(notice_to(dup, texts.merged_notice(dup, target, self.prefix), key))
+            said = texts.merged_notice(dup, target, self.prefix)
+            tx.queue(notice_to(dup, said, key, actions=texts.keep_separate(source, self.prefix)))
             tx.respond(f"Merged #{source} into #{into}; {dup.asker_label} was told.")
 
         await self.replies.act(msg, write)
@@ -277,21 +287,37 @@ class AuthorDesk:
         w = msg.where
 
         def write(tx: Transaction) -> None:
-            if not QuestionRepository.set_merged(tx.raw, qid, None, tx.now):
+            if not _unmerge(tx, q, msg.author.key, f"unmerged from #{q.merged_into}"):
                 tx.respond(f"Question #{qid} is not merged into another; nothing changed.")
                 return
-            QuestionRepository.log_event(
-                tx.raw,
-                qid,
-                actor=msg.author.key,
-                old=q.status,
-                new=q.status,
-                note=f"unmerged from #{q.merged_into}",
-                now=tx.now,
-            )
             key = f"q:{qid}:unmerged:{w.platform}:{w.channel}:{w.message}"
             tx.queue(notice_to(q, texts.unmerged_notice(q), key))
             tx.respond(f"#{qid} is a question of its own again; {q.asker_label} was told.")
+
+        await self.replies.act(msg, write)
+
+    async def separate(self, msg: IncomingMessage, qid: int) -> None:
+        """The asker's own ``!unmerge``: their question, folded into another (by the bot or
+        the author), becomes a question of its own again, taking its votes with it."""
+        q = await self.questions.get(qid)
+        if q is None:
+            await self.replies.say(msg, texts.no_such_question(qid))
+            return
+        if not q.asker.same_person(msg.author):
+            await self.replies.say(msg, texts.not_your_question(qid, self.prefix))
+            return
+
+        def write(tx: Transaction) -> None:
+            now = QuestionRepository.get_in(tx.raw, qid)  # as it is in this transaction
+            if now is None or now.merged_into is None:
+                tx.respond(texts.not_merged(qid))
+            elif now.status is not QuestionStatus.QUEUED:  # answered or closed with the other
+                tx.respond(texts.state_unchanged(qid, now.status))
+            else:
+                was_in = now.merged_into
+                note = f"kept separate by its asker (was merged into #{was_in})"
+                _unmerge(tx, now, msg.author.key, note)
+                tx.respond(texts.kept_separate(qid, was_in))
 
         await self.replies.act(msg, write)
 
@@ -322,3 +348,14 @@ class AuthorDesk:
             tx.respond(texts.ignored_changed(user_key, on=on, changed=changed))
 
         await self.replies.act(msg, write)
+
+
+def _unmerge(tx: Transaction, q: Question, actor: str, note: str) -> bool:
+    """Undo ``q``'s merge (the merge's vote leaves the other question) and record who and
+    why; False if it was not merged."""
+    if not QuestionRepository.set_merged(tx.raw, q.id, None, tx.now):
+        return False
+    QuestionRepository.log_event(
+        tx.raw, q.id, actor=actor, old=q.status, new=q.status, note=note, now=tx.now
+    )
+    return True

@@ -22,7 +22,7 @@ from bot.app.authoring import ANSWER, DISMISS, REOPEN, AuthorDesk
 from bot.app.delivery import Delivery
 from bot.app.faq import Faq
 from bot.app.notify import queue_new_question_notices, set_preference
-from bot.app.replies import Replies, Transaction, reply_to
+from bot.app.replies import Replies, Transaction, reply_to, with_actions
 from bot.config import QuestionSettings
 from bot.core import commands as cmd
 from bot.core.duplicates import find_duplicate
@@ -268,6 +268,7 @@ class Conversation:
             # The authors hear of it in the same transaction: no question unannounced.
             queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)
             ack = reply_to(msg, said, "ack")
+            ack = with_actions(ack, texts.keep_separate(qid, self.prefix)) if same else ack
             if self.acknowledge == "reaction" and same is None:
                 ack = replace(ack, op="react", message=Rendered(texts.ACK_REACTION))
             tx.queue(replace(ack, question_id=qid, article_id=stored.id))
@@ -339,6 +340,8 @@ class Conversation:
                 await self.desk.decide(msg, command.question_id, REOPEN)
             case cmd.Vote():
                 await self.desk.vote(msg, command.question_id)
+            case cmd.Separate():
+                await self.desk.separate(msg, command.question_id)
             case cmd.Merge():
                 await self.desk.merge(msg, command.question_id, command.into)
             case cmd.Unmerge():

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
 from bot.app.delivery import Delivery
-from bot.core.models import IncomingMessage, Rendered
+from bot.core.models import Action, IncomingMessage, Rendered
 from bot.storage.db import Database
 from bot.storage.outbox import InboundRepository, OutboxItem, OutboxRepository
 
@@ -36,6 +37,11 @@ def reply_to(msg: IncomingMessage, text: str, purpose: str = "response") -> Outb
         message=Rendered(text),
         purpose=purpose,
     )
+
+
+def with_actions(item: OutboxItem, actions: tuple[Action, ...]) -> OutboxItem:
+    """``item`` offering ``actions`` (buttons, where the platform has them)."""
+    return replace(item, message=replace(item.message, actions=actions))
 
 
 class Transaction:

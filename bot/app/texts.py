@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.core.models import Article, Question, QuestionStatus
+from bot.core.models import Action, Article, Question, QuestionStatus
 
 MAX_QUOTE = 160
 
@@ -255,8 +255,31 @@ def cannot_merge(source: int, into: int) -> str:
 def merged_notice(q: Question, target: Question, prefix: str) -> str:
     return (
         f"The author merged your question #{q.id} into #{target.id}, which asks the same:\n"
-        f"> {quote(target.text)}\nYou will get its answer too. If yours is different, ask again "
-        f"with {prefix}ask --new <your question>."
+        f"> {quote(target.text)}\nYou will get its answer too. If yours asks something else, "
+        f"{prefix}separate {q.id} makes it a question of its own again."
+    )
+
+
+def keep_separate(q_id: int, prefix: str) -> tuple[Action, ...]:
+    """The button offered with a merge: the asker's one press to undo it."""
+    return (Action("Keep mine separate", f"{prefix}separate {q_id}"),)
+
+
+def not_your_question(q_id: int, prefix: str) -> str:
+    return (
+        f"Only the person who asked #{q_id} can keep it separate, so nothing was done. "
+        f"To ask something else yourself: {prefix}ask --new <your question>."
+    )
+
+
+def not_merged(q_id: int) -> str:
+    return f"Question #{q_id} is already a question of its own; nothing changed."
+
+
+def kept_separate(q_id: int, was_in: int) -> str:
+    return (
+        f"Your question #{q_id} is back in the author's queue as a question of its own, "
+        f"apart from #{was_in}."
     )
 
 
@@ -293,5 +316,6 @@ def duplicate_found(q_id: int, same: Question, prefix: str) -> str:
     return (
         f"This looks like question #{same.id}, which asks the same:\n> {quote(same.text)}\n"
         f"I've added you to it as #{q_id}: you will get its answer too, and your vote counts "
-        f"for it. If yours is different, ask again with {prefix}ask --new <your question>."
+        f"for it. If yours asks something else, {prefix}separate {q_id} keeps it a question of "
+        f"its own ({prefix}ask --new skips this check next time)."
     )

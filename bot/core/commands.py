@@ -39,6 +39,12 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec("points", "points", "list the article's points", Role.MEMBER),
         CommandSpec("vote", "vote <number>", "vote for a question", Role.MEMBER),
+        CommandSpec(
+            "separate",
+            "separate <number>",
+            "keep your question apart from the one the bot folded it into",
+            Role.MEMBER,
+        ),
         CommandSpec("help", "help [command]", "list commands, or explain one", Role.MEMBER),
         CommandSpec("queue", "queue", "show the questions waiting for you", Role.AUTHOR),
         CommandSpec("answer", "answer <number> <text>", "answer a question", Role.AUTHOR),
@@ -132,6 +138,11 @@ class Vote:
 
 
 @dataclass(frozen=True, slots=True)
+class Separate:
+    question_id: int  # the asker's own question, merged into another
+
+
+@dataclass(frozen=True, slots=True)
 class Feed:
     action: str  # one of FEED_ACTIONS, lower-cased
     args: tuple[str, ...]  # the rest, split on whitespace, left for the feed commands to parse
@@ -187,6 +198,7 @@ Command = (
     | Dismiss
     | Reopen
     | Vote
+    | Separate
     | Feed
     | Merge
     | Unmerge
@@ -361,6 +373,9 @@ _PARSERS: dict[str, Callable[[str, str], Command]] = {
         _question_id("reopen", args, prefix, "a question number")[0]
     ),
     "vote": lambda args, prefix: Vote(_question_id("vote", args, prefix, "a question number")[0]),
+    "separate": lambda args, prefix: Separate(
+        _question_id("separate", args, prefix, "the number of your question")[0]
+    ),
     "feed": _feed,
     "merge": _merge,
     "unmerge": lambda args, prefix: Unmerge(

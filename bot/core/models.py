@@ -113,18 +113,33 @@ InboundEvent = IncomingMessage | MessageEdited | MessageDeleted | ReactionAdded
 
 
 @dataclass(frozen=True, slots=True)
+class Action:
+    """A one-press shortcut for a text command the message already spells out.
+
+    ``command`` is the text command with its prefix ("!separate 12"); pressing the button
+    is the same as the presser typing it where the message is, with their own rights.
+    """
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """One outgoing message, in the forms adapters can use.
 
     ``text`` is always present and readable as it is; ``html`` is a sanitised rendering
     for platforms with rich text (Matrix ``formatted_body``); ``title``/``url`` let a
-    platform show a card (a Discord embed) instead of the first line.
+    platform show a card (a Discord embed) instead of the first line. ``actions`` may
+    become buttons (Discord); the text names their commands, so platforms without buttons
+    ignore them.
     """
 
     text: str
     html: str | None = None
     title: str | None = None
     url: str | None = None
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

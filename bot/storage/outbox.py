@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from bot.core.models import ChatRef, Platform, Rendered, UserRef
+from bot.core.models import Action, ChatRef, Platform, Rendered, UserRef
 from bot.storage.db import Database, from_iso, iso
 
 
@@ -42,7 +43,7 @@ class OutboxRow:
     next_attempt_at: datetime
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> OutboxRow:
+    def from_row(cls, row: sqlite3.Row, actions: tuple[Action, ...] = ()) -> OutboxRow:
         platform = Platform(row["platform"])
         mention = (
             UserRef(platform, row["mention_id"], row["mention_display"] or "")
@@ -53,7 +54,7 @@ class OutboxRow:
             key=row["key"],
             op=row["op"],
             where=ChatRef(platform, row["channel"], row["thread"], row["message"]),
-            message=Rendered(row["text"], row["html"], row["card_title"], row["card_url"]),
+            message=Rendered(row["text"], row["html"], row["card_title"], row["card_url"], actions),
             purpose=row["purpose"],
             title=row["title"],
             mention=mention,
@@ -102,18 +103,38 @@ class OutboxRepository:
                 iso(now),
             ),
         )
-        return cur.rowcount == 1
+        if cur.rowcount != 1:
+            return False
+        if m.actions:
+            raw.executemany(
+                "INSERT INTO outbox_actions (outbox_id, position, label, command) "
+                "VALUES (?, ?, ?, ?)",
+                [(cur.lastrowid, i, a.label, a.command) for i, a in enumerate(m.actions)],
+            )
+        return True
 
     async def enqueue(self, conn: aiosqlite.Connection, item: OutboxItem, now: datetime) -> bool:
         """:meth:`add` from inside an async :meth:`Database.transaction`."""
         return await Database.on_thread(conn, self.add, item, now)
 
     async def pending(self, limit: int = 500) -> list[OutboxRow]:
-        """Undelivered rows in the order they were queued, due or not."""
+        """Undelivered rows in the order they were queued, due or not, with their actions."""
         rows = await self.db.fetchall(
-            "SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?", (limit,)
+            "SELECT o.*, a.label AS action_label, a.command AS action_command "
+            "FROM (SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?) o "
+            "LEFT JOIN outbox_actions a ON a.outbox_id = o.id ORDER BY o.id, a.position",
+            (limit,),
         )
-        return [OutboxRow.from_row(r) for r in rows]
+        found = []
+        for _, group in itertools.groupby(rows, key=lambda r: r["id"]):
+            same_row = list(group)
+            actions = tuple(
+                Action(r["action_label"], r["action_command"])
+                for r in same_row
+                if r["action_label"] is not None
+            )
+            found.append(OutboxRow.from_row(same_row[0], actions))
+        return found
 
     async def next_due_at(self) -> str | None:
         row = await self.db.fetchone(

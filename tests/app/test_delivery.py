@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app.delivery import Delivery
-from bot.core.models import ChatRef, Platform, Rendered
+from bot.core.models import Action, ChatRef, Platform, Rendered
 from bot.runtime import Bot
-from bot.storage.db import Database
+from bot.storage.db import Database, bundled_migrations
 from bot.storage.outbox import OutboxItem, OutboxRepository
 from tests.conftest import Clock, seed_settings
 from tests.fakes import FakeChatAdapter
@@ -106,3 +106,52 @@ async def test_rows_for_a_platform_that_is_not_running_wait_for_it(
         await outbox.enqueue(conn, item, clock())
     await Delivery(db, {Platform("fake"): fake}, clock).drain()
     assert await outbox.counts() == {"pending": 1}
+
+
+def _reply(key: str, message: Rendered) -> OutboxItem:
+    where = ChatRef(Platform("fake"), "#general", None, "u1")
+    return OutboxItem(key=key, op="reply", where=where, message=message, purpose="ack")
+
+
+async def test_actions_survive_a_restart_and_reach_the_adapter(
+    tmp_path: Path, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    path = tmp_path / "actions.sqlite3"
+    db = await Database.open(path)
+    two = (Action("Keep mine separate", "!separate 12"), Action("Vote", "!vote 12"))
+    async with db.transaction() as conn:
+        outbox = OutboxRepository(db)
+        await outbox.enqueue(conn, _reply("a", Rendered("plain")), clock())
+        await outbox.enqueue(conn, _reply("b", Rendered("with buttons", actions=two)), clock())
+        await outbox.enqueue(conn, _reply("b", Rendered("again", actions=two[:1])), clock())
+        await outbox.enqueue(conn, _reply("c", Rendered("one", actions=two[1:])), clock())
+    await db.close()
+
+    db2 = await Database.open(path)  # restart: only the database remembers
+    try:
+        rows = await OutboxRepository(db2).pending()
+        # In order; the second enqueue of "b" added nothing.
+        expected = [("a", ()), ("b", two), ("c", two[1:])]
+        assert [(r.item.key, r.item.message.actions) for r in rows] == expected
+        await Delivery(db2, {Platform("fake"): fake}, clock).drain()
+        assert [s.message.actions for s in fake.sent if s.message] == [(), two, two[1:]]
+    finally:
+        await db2.close()
+
+
+async def test_rows_queued_before_actions_existed_still_load(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "old.sqlite3"
+    before = [m for m in bundled_migrations() if m.version < 5]
+    old = await Database.open(path, before)
+    await old.execute(
+        "INSERT INTO outbox (key, op, platform, channel, text, purpose, next_attempt_at, "
+        "created_at) VALUES ('old', 'post', 'fake', '#general', 'queued long ago', 'response', "
+        "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')"
+    )
+    await old.close()
+    db = await Database.open(path)
+    try:
+        [row] = await OutboxRepository(db).pending()
+        assert row.item.message == Rendered("queued long ago")
+    finally:
+        await db.close()

@@ -177,7 +177,7 @@ async def test_a_clear_duplicate_is_folded_in_and_told_unless_asked_anew(
     dup = await ask(bot, fake, "lee", 'What do you mean by "clandestine arms transfers"?')
     told = fake.sent[-1]
     assert told.reply_to == dup and "looks like question #1" in told.text
-    assert "!ask --new" in told.text
+    assert "!separate 2 keeps it a question of its own" in told.text
     repo = QuestionRepository(bot.db)
     q2 = await repo.get(2)
     assert q2 is not None and q2.merged_into == 1

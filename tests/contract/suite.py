@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.adapters.base import ChatAdapter
-from bot.core.models import ChatRef, InboundEvent, IncomingMessage, Rendered, UserRef
+from bot.core.models import Action, ChatRef, InboundEvent, IncomingMessage, Rendered, UserRef
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,17 @@ async def reaction_is_accepted(h: Harness, inbox: Inbox) -> None:
     await h.adapter.react(said, "👀", key="c-react")  # same key: no error, no second reaction
 
 
+async def actions_leave_the_text_whole(h: Harness, inbox: Inbox) -> None:
+    """A message's actions are optional extras (buttons where there are any): its text,
+    which names their commands, arrives whole everywhere."""
+    said = await h.member_says("contract: is this a duplicate?")
+    keep = (Action("Keep mine separate", "!separate 7"),)
+    message = Rendered("contract: if not, !separate 7 keeps it apart", actions=keep)
+    ref = await h.adapter.reply(said, message, mention=None, key="c-actions")
+    seen = await h.seen(ref)
+    assert "contract: if not, !separate 7 keeps it apart" in seen.text
+
+
 CONTRACT: dict[str, Test] = {
     "post_is_seen": post_is_seen,
     "same_key_posts_once": same_key_posts_once,
@@ -151,4 +162,5 @@ CONTRACT: dict[str, Test] = {
     "reply_lands_in_thread_and_mentions": reply_lands_in_thread_and_mentions,
     "bots_own_messages_are_not_delivered": bots_own_messages_are_not_delivered,
     "reaction_is_accepted": reaction_is_accepted,
+    "actions_leave_the_text_whole": actions_leave_the_text_whole,
 }

@@ -19,6 +19,7 @@ from bot.core.commands import (
     Questions,
     Queue,
     Reopen,
+    Separate,
     Unknown,
     Vote,
     help_text,
@@ -67,6 +68,10 @@ PARSES: list[tuple[str, Command | None]] = [
     ("!vote #12", Vote(12)),
     ("!vote q12", Vote(12)),
     ("!vote Q12 good one", Vote(12)),
+    ("!separate 12", Separate(12)),
+    ("!separate #12", Separate(12)),
+    ("!Separate q12 please", Separate(12)),
+    ("!sep 12", Unknown("sep", "separate")),  # the only command it begins
     # author
     ("!queue", Queue()),
     ("!answer 12 Because of the summit.", Answer(12, "Because of the summit.")),
@@ -124,6 +129,9 @@ USAGE_ERRORS = [
     ("!reopen x1", "reopen", "not 'x1'"),
     ("!vote", "vote", "!vote needs a question number: !vote 12"),
     ("!vote twelve", "vote", "not 'twelve'"),
+    ("!separate", "separate", "!separate needs the number of your question: !separate 12"),
+    ("!separate mine", "separate", "not 'mine'"),
+    ("!separate 0", "separate", "not '0'"),
     ("!feed", "feed", "!feed needs an action, one of: add, list, remove, pause, resume, post"),
     ("!feed eat 3", "feed", "!feed has no action 'eat'"),
 ]
@@ -155,6 +163,7 @@ def test_every_command_has_a_parser_a_role_and_a_help_line() -> None:
         "dismiss",
         "reopen",
         "vote",
+        "separate",
         "feed",
         "merge",
         "unmerge",
@@ -172,6 +181,7 @@ def test_every_command_has_a_parser_a_role_and_a_help_line() -> None:
         "points",
         "help",
         "vote",
+        "separate",
     }
     assert {n for n, r in roles.items() if r is Role.AUTHOR} == {
         "queue",
@@ -189,7 +199,7 @@ def test_every_command_has_a_parser_a_role_and_a_help_line() -> None:
 
 @pytest.mark.parametrize(
     ("role", "count", "absent"),
-    [(Role.MEMBER, 5, "!queue"), (Role.AUTHOR, 14, "!feed"), (Role.ADMIN, 17, None)],
+    [(Role.MEMBER, 6, "!queue"), (Role.AUTHOR, 15, "!feed"), (Role.ADMIN, 18, None)],
 )
 def test_help_text_lists_what_the_role_may_use(role: Role, count: int, absent: str | None) -> None:
     lines = help_text("!", role).splitlines()

@@ -135,6 +135,20 @@ class ChannelType(IntEnum):
 THREAD_TYPES = frozenset({10, 11, 12})
 
 
+class ComponentType(IntEnum):
+    ACTION_ROW = 1
+    BUTTON = 2
+
+
+class ButtonStyle(IntEnum):
+    PRIMARY = 1
+    SECONDARY = 2
+    SUCCESS = 3
+    DANGER = 4
+    LINK = 5
+    PREMIUM = 6
+
+
 class MessageType(IntEnum):
     DEFAULT = 0
     THREAD_CREATED = 18
@@ -494,3 +508,70 @@ def validate_embeds(embeds: Any) -> list[JSON]:
             ["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"
         )
     return stored
+
+
+def validate_components(components: Any) -> list[JSON]:
+    """Apply Discord's rules for message components (action rows of buttons; select menus
+    and the v2 layout components are not modelled); return them as Discord stores them."""
+    if not isinstance(components, list):
+        raise form_error(["components"], "BASE_TYPE_ARRAY", "Must be an array.")
+    if len(components) > 5:
+        raise form_error(["components"], "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+    custom_ids: set[str] = set()
+    for index, row in enumerate(components):
+        where: list[str | int] = ["components", index]
+        if not isinstance(row, dict) or row.get("type") != ComponentType.ACTION_ROW:
+            if isinstance(row, dict) and isinstance(row.get("type"), int) and row["type"] > 2:
+                raise NotImplementedError(f"component type {row['type']} is not modelled")
+            raise form_error([*where, "type"], "BASE_TYPE_CHOICES", "Must be an action row.")
+        children = row.get("components")
+        if not isinstance(children, list) or not 1 <= len(children) <= 5:
+            raise form_error(
+                [*where, "components"],
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "An action row holds 1 to 5 buttons.",
+            )
+        for c_index, button in enumerate(children):
+            _validate_button(button, [*where, "components", c_index], custom_ids)
+    return copy.deepcopy(components)
+
+
+def _validate_button(button: Any, where: list[str | int], custom_ids: set[str]) -> None:
+    if not isinstance(button, dict) or button.get("type") != ComponentType.BUTTON:
+        kind = button.get("type") if isinstance(button, dict) else None
+        if isinstance(kind, int) and kind > 2:
+            raise NotImplementedError(f"component type {kind} is not modelled")
+        raise form_error([*where, "type"], "BASE_TYPE_CHOICES", "Must be a button.")
+    style = button.get("style")
+    if style not in set(ButtonStyle):
+        raise form_error([*where, "style"], "BASE_TYPE_CHOICES", "Value must be one of 1-6.")
+    label = button.get("label")
+    if label is not None and len(str(label)) > 80:
+        raise form_error(
+            [*where, "label"], "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length."
+        )
+    custom_id = button.get("custom_id")
+    if style == ButtonStyle.LINK:
+        if not button.get("url") or custom_id is not None:
+            raise form_error(where, "BUTTON_COMPONENT_INVALID_URL", "A link button needs a url.")
+        return
+    if style == ButtonStyle.PREMIUM:
+        raise NotImplementedError("premium buttons are not modelled")
+    if not label and not button.get("emoji"):
+        raise form_error([*where, "label"], "BASE_TYPE_REQUIRED", "This field is required")
+    if not isinstance(custom_id, str) or not 1 <= len(custom_id) <= 100:
+        raise form_error(
+            [*where, "custom_id"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+        )
+    if custom_id in custom_ids:
+        raise form_error(
+            [*where, "custom_id"],
+            "COMPONENT_CUSTOM_ID_DUPLICATED",
+            "Component custom id cannot be duplicated",
+        )
+    custom_ids.add(custom_id)
+
+
+def buttons_of(message: JSON) -> list[JSON]:
+    """The buttons of a message, row by row."""
+    return [c for row in message.get("components") or [] for c in row.get("components") or []]

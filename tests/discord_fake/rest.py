@@ -885,13 +885,13 @@ class Rest:
             "application_id": str(self.world.application_id),
             "interaction_metadata": record.metadata(),
         }
-        if not followup:
+        if not followup and record.kind == 2:
             extra["interaction"] = record.legacy_interaction()
         message, _ = self.world.create_message(
             channel,
             self.world.bot,
             data,
-            kind=MessageType.CHAT_INPUT_COMMAND,
+            kind=MessageType.CHAT_INPUT_COMMAND if record.kind == 2 else MessageType.DEFAULT,
             extra=extra,
             attachments=attachments,
             ephemeral=ephemeral,

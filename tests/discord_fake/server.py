@@ -39,6 +39,7 @@ from .model import (
     Perm,
     Role,
     User,
+    buttons_of,
     now_iso,
 )
 from .rest import API, RateLimitRule, RequestRecord, Rest
@@ -75,8 +76,10 @@ class InteractionRecord:
     channel_id: int
     guild_id: int | None
     user: User
-    command_name: str
+    command_name: str  # for a button press: its custom_id
     created_at: float
+    kind: int = 2  # 2: application command, 3: message component (a button press)
+    message_id: int | None = None  # the message whose button was pressed
     callbacks: list[JSON] = field(default_factory=list)
     edits: list[JSON] = field(default_factory=list)
     original: MessageRecord | None = None
@@ -100,12 +103,14 @@ class InteractionRecord:
     def metadata(self) -> JSON:
         data: JSON = {
             "id": str(self.id),
-            "type": 2,
-            "name": self.command_name,
-            "command_type": 1,
+            "type": self.kind,
             "user": self.user.payload(),
             "authorizing_integration_owners": {"0": str(self.guild_id or 0)},
         }
+        if self.kind == 2:
+            data.update(name=self.command_name, command_type=1)
+        else:
+            data["interacted_message_id"] = str(self.message_id)
         if self.original is not None:
             data["original_response_message_id"] = str(self.original.id)
         return data
@@ -657,13 +662,70 @@ class FakeDiscord:
         data_options = self._build_options(
             command.get("options") or [], parts[1:], options or {}, resolved
         )
-        interaction_id = self.world.ids.next()
-        token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
         data: JSON = {"id": command["id"], "name": parts[0], "type": 1, "options": data_options}
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
         if resolved:
             data["resolved"] = resolved
+        return await self._interact(member, ch, guild, 2, data, name)
+
+    async def member_presses_button(
+        self,
+        member: Member,
+        message: MessageRef,
+        *,
+        custom_id: str | None = None,
+        label: str | None = None,
+    ) -> InteractionRecord:
+        """Press a button of a bot message (INTERACTION_CREATE type 3) as ``member``.
+
+        The button is found by ``custom_id`` or ``label`` (the only button if neither is
+        given); LookupError if it is not there, PermissionError if the member cannot see the
+        channel or the message is an ephemeral one shown to someone else."""
+        record = self._message(message)
+        if record.deleted:
+            raise LookupError(f"message {record.id} was deleted")
+        ch = self.world.channels[record.channel_id]
+        guild = self.world.guild_of(ch)
+        if guild is None:
+            raise NotImplementedError("buttons in DMs are not modelled")
+        self._author_can(member, ch, int(Perm.VIEW_CHANNEL))
+        payload = self.world.message_payload(record)
+        shown_to = ((payload.get("interaction_metadata") or {}).get("user") or {}).get("id")
+        if record.ephemeral and shown_to != str(member.id):
+            raise PermissionError(f"{member.name} cannot see ephemeral message {record.id}")
+        buttons = [
+            b
+            for b in buttons_of(payload)
+            if (custom_id is None or b.get("custom_id") == custom_id)
+            and (label is None or b.get("label") == label)
+        ]
+        if len(buttons) != 1 or "custom_id" not in buttons[0]:
+            raise LookupError(f"no single button {custom_id or label!r} on message {record.id}")
+        data: JSON = {"custom_id": buttons[0]["custom_id"], "component_type": 2}
+        return await self._interact(
+            member, ch, guild, 3, data, buttons[0]["custom_id"], message=payload
+        )
+
+    async def replay_interaction(self, record: InteractionRecord) -> None:
+        """Send the same INTERACTION_CREATE again (as a gateway replay would)."""
+        self.gateway.dispatch("INTERACTION_CREATE", copy.deepcopy(record.payload))
+        await self.flush()
+
+    async def _interact(
+        self,
+        member: Member,
+        ch: Channel,
+        guild: Guild,
+        kind: int,
+        data: JSON,
+        name: str,
+        *,
+        message: JSON | None = None,
+    ) -> InteractionRecord:
+        member_perms = self.world.permissions_for(member.id, ch)
+        interaction_id = self.world.ids.next()
+        token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
         channel_payload = self.world.channel_payload(ch)
         channel_payload["permissions"] = str(member_perms)
         member_payload = member.payload()
@@ -671,7 +733,7 @@ class FakeDiscord:
         payload: JSON = {
             "id": str(interaction_id),
             "application_id": str(self.world.application_id),
-            "type": 2,
+            "type": kind,
             "data": data,
             "guild_id": str(guild.id),
             "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
@@ -688,6 +750,8 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if message is not None:
+            payload["message"] = message
         record = InteractionRecord(
             id=interaction_id,
             token=token,
@@ -697,6 +761,8 @@ class FakeDiscord:
             user=member.user,
             command_name=name,
             created_at=asyncio.get_running_loop().time(),
+            kind=kind,
+            message_id=int(message["id"]) if message is not None else None,
         )
         self.interactions.append(record)
         self.interactions_by_id[interaction_id] = record

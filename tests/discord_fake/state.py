@@ -39,6 +39,7 @@ from .model import (
     now_iso,
     snowflake_iso,
     unknown,
+    validate_components,
     validate_embeds,
 )
 
@@ -488,6 +489,7 @@ class World:
                 ["content"], "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length."
             )
         embeds = validate_embeds(body.get("embeds") or [])
+        validate_components(body.get("components") or [])
         allowed = self.validate_allowed_mentions(body.get("allowed_mentions"))
         nonce = body.get("nonce")
         if isinstance(nonce, str) and len(nonce) > 25:
@@ -659,7 +661,7 @@ class World:
             kept = int(data["flags"]) & ~SETTABLE_MESSAGE_FLAGS
             data["flags"] = kept | (int(body["flags"]) & SETTABLE_MESSAGE_FLAGS)
         if "components" in body:
-            data["components"] = copy.deepcopy(body["components"] or [])
+            data["components"] = validate_components(body["components"] or [])
         if "attachments" in body and body["attachments"] is not None:
             keep = {str(a.get("id")) for a in body["attachments"]}
             data["attachments"] = [a for a in data["attachments"] if a["id"] in keep]

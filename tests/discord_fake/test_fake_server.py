@@ -408,6 +408,71 @@ async def test_slash_command_ephemeral_response_is_recorded(
     )
 
 
+async def test_a_button_press_reaches_on_interaction_and_can_be_answered(
+    fake_discord: FakeDiscord, scene: Scene, bot: RecordingClient
+) -> None:
+    presses: list[discord.Interaction] = []
+
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.component:
+            presses.append(interaction)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.edit_original_response(content=f"pressed by {interaction.user.id}")
+
+    bot.event(on_interaction)
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Keep", custom_id="pb:keep"))
+    view.add_item(discord.ui.Button(label="Docs", url="https://example.org/"))
+    sent = await text_channel(bot, scene.general).send("Choose", view=view)
+    stored = fake_discord.message(sent.id)
+    assert [[b["label"] for b in row["components"]] for row in stored["components"]] == [
+        ["Keep", "Docs"]
+    ]
+    with pytest.raises(LookupError):
+        await fake_discord.member_presses_button(scene.alice, sent.id, custom_id="pb:other")
+    pressed = await fake_discord.member_presses_button(scene.alice, sent.id, label="Keep")
+    assert (await pressed.response())["type"] == 5
+    await fake_discord.wait_until(lambda: pressed.content == f"pressed by {scene.alice.id}")
+    assert pressed.ephemeral and presses[0].data == {"custom_id": "pb:keep", "component_type": 2}
+    assert presses[0].message is not None and presses[0].message.id == sent.id
+    assert pressed.original is not None
+    metadata = pressed.original.data["interaction_metadata"]
+    assert metadata["type"] == 3 and metadata["interacted_message_id"] == str(sent.id)
+    with pytest.raises(PermissionError):  # an ephemeral reply is Alice's alone
+        await fake_discord.member_presses_button(scene.mod, pressed.original.id)
+
+
+def _row(*buttons: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"type": 1, "components": list(buttons)}]
+
+
+def _button(**fields: Any) -> dict[str, Any]:
+    return {"type": 2, "style": 2, "label": "x", "custom_id": "a", **fields}
+
+
+@pytest.mark.parametrize(
+    ("components", "where"),
+    [
+        ([_button()], "components.0.type: Must be an action row"),
+        (_row(*[_button(custom_id=str(i)) for i in range(6)]), "components.0.components:"),
+        (_row({"type": 2, "style": 2, "label": "x"}), "components.0.components.0.custom_id:"),
+        (_row(_button(custom_id="a" * 101)), "components.0.components.0.custom_id:"),
+        (_row(_button(label="x" * 81)), "components.0.components.0.label:"),
+        (_row(_button(), _button(style=1)), "components.0.components.1.custom_id: Component"),
+    ],
+)
+async def test_components_follow_discords_rules(
+    fake_discord: FakeDiscord, scene: Scene, bot: RecordingClient, components: Any, where: str
+) -> None:
+    route = discord.http.Route(
+        "POST", "/channels/{channel_id}/messages", channel_id=scene.general.id
+    )
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.request(route, json={"content": "hi", "components": components})
+    assert refused.value.status == 400 and refused.value.code == 50035
+    assert f"In {where}" in refused.value.text
+
+
 async def test_rest_errors_are_discord_shaped(
     fake_discord: FakeDiscord, scene: Scene, bot: RecordingClient
 ) -> None:

@@ -6,7 +6,8 @@ Content intent it still starts, without it, and says how to switch it on. Sends 
 outbox key, hashed, as the message nonce with ``enforce_nonce``, so a retried send within
 Discord's nonce window returns the first message; threads are looked for before they are
 created (``threads``). Whatever the text, only the person the bot answers can be pinged
-(``render``). Slash commands come back through the core as text commands (``slash``).
+(``render``). Slash commands and presses on the bot's buttons come back through the core as
+text commands (``slash``).
 """
 
 from __future__ import annotations
@@ -279,6 +280,7 @@ class DiscordAdapter:
             texts = render.split_content(render.literal(message.text), render.CONTENT_LIMIT - 32)
             texts[0] = f"{ping} {texts[0]}" if ping else texts[0]
             parts = [(text, None) for text in texts]
+        view = render.view_of(message.actions, self.prefix)  # buttons under the last part
         first: discord.Message | None = None
         try:
             for i, (content, embed) in enumerate(parts):
@@ -293,6 +295,7 @@ class DiscordAdapter:
                     nonce=render.nonce(key, i),
                     allowed_mentions=allowed,
                     reference=reply_to,  # type: ignore[arg-type]
+                    view=view if i == len(parts) - 1 else None,  # type: ignore[arg-type]
                 )
                 first = first or sent
         except Exception as exc:
@@ -330,12 +333,13 @@ class DiscordAdapter:
         container = ref.thread or ref.channel
         target = self.client.get_partial_messageable(snowflake(container, "edit"))
         partial = target.get_partial_message(int(ref.message))
+        view = render.view_of(message.actions, self.prefix)  # None: no buttons left either
         try:
             if message.title:
-                await partial.edit(content=None, embed=render.embed_of(message))
+                await partial.edit(content=None, embed=render.embed_of(message), view=view)
             else:
                 text = render.split_content(render.literal(message.text), max_parts=1)[0]
-                await partial.edit(content=text, embeds=[])
+                await partial.edit(content=text, embeds=[], view=view)
         except Exception as exc:
             raise failure_of(exc, "edit", container) from exc
 

@@ -95,6 +95,12 @@ class PointbotClient(discord.Client):
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         await self.adapter.inbound.reaction(payload)
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # Slash commands reach the command tree by themselves; a press on one of the bot's
+        # buttons is matched here, by its custom_id, whichever process sent the button.
+        if interaction.type is discord.InteractionType.component:
+            await self.adapter.slash.pressed(interaction)
+
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("error while handling Discord event %s", event_method)
 

@@ -6,15 +6,21 @@ broken with a zero-width space (``@everyone``, ``@here``, ``<@id>``, ``<@&id>``)
 send carries ``allowed_mentions`` so that, whatever slips through, only the person the bot
 answers can be pinged. The one formatting kept is a line starting with ``> `` (the core's
 quote of a question), which renders as a quote block and cannot ping anyone.
+
+A message's actions become buttons whose ``custom_id`` carries the text command they stand
+for (``pointbot:cmd:separate 12``), so a press can be handled from the id alone, by any
+process, after any restart (``slash.SlashCommands.pressed``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Iterable
 
 import discord
 
-from bot.core.models import Rendered, UserRef
+from bot.core.models import Action, Rendered, UserRef
 from bot.core.parsing.textutil import cut_words
 
 CONTENT_LIMIT = 2000  # characters in a message's content
@@ -26,6 +32,12 @@ THREAD_NAME_LIMIT = 100
 MAX_PARTS = 4  # a longer text is cut (ending in "…") after this many messages
 NONCE_LIMIT = 25  # Discord rejects longer nonces
 MARK = "pointbot"  # footer prefix: "pointbot · ref <hash>", the key marker for retries
+COMMAND_ID = "pointbot:cmd:"  # a button's custom_id: this, then its command without the prefix
+CUSTOM_ID_LIMIT = 100
+BUTTON_LABEL_LIMIT = 80
+MAX_BUTTONS = 25  # five rows of five
+
+log = logging.getLogger(__name__)
 
 
 def literal(text: str) -> str:
@@ -133,3 +145,47 @@ def mentions_only(user: UserRef | None, *, replied_user: bool) -> discord.Allowe
         roles=False,
         replied_user=replied_user,
     )
+
+
+def custom_id(command: str, prefix: str) -> str | None:
+    """The ``custom_id`` of a button for text command ``command``, or None if it cannot be
+    one. The prefix is left out, so buttons already posted keep working if it changes."""
+    if not command.startswith(prefix):
+        return None
+    found = COMMAND_ID + " ".join(command[len(prefix) :].split())
+    return found if len(COMMAND_ID) < len(found) <= CUSTOM_ID_LIMIT else None
+
+
+def command_of(custom_id: str, prefix: str) -> str | None:
+    """The text command a pressed button stands for; None for an id that is not ours."""
+    if not custom_id.startswith(COMMAND_ID):
+        return None
+    command = custom_id[len(COMMAND_ID) :].strip()
+    return f"{prefix}{command}" if command else None
+
+
+def view_of(actions: Iterable[Action], prefix: str) -> discord.ui.View | None:
+    """Buttons for ``actions`` (None when there are none).
+
+    The view is only a layout: it is stopped before it is sent, so discord.py keeps no copy
+    of it in memory; presses come back as interactions carrying the ``custom_id``.
+    """
+    view = discord.ui.View(timeout=None)
+    seen: set[str] = set()
+    for action in actions:
+        cid = custom_id(action.command, prefix)
+        if cid in seen:
+            continue
+        if cid is None or len(seen) == MAX_BUTTONS:
+            why = "more than 25 buttons" if cid else "its command does not fit a button's id"
+            log.warning("no button for %r: %s (the text still names it)", action.command, why)
+            continue
+        seen.add(cid)
+        label = cut_words(" ".join(action.label.split()) or action.command, BUTTON_LABEL_LIMIT)
+        view.add_item(
+            discord.ui.Button(style=discord.ButtonStyle.secondary, label=label, custom_id=cid)
+        )
+    if not seen:
+        return None
+    view.stop()
+    return view

@@ -1,4 +1,5 @@
-"""Slash commands that mirror the text commands, answered through the core's one code path.
+"""Slash commands and button presses, answered through the core's one code path as the text
+commands they stand for.
 
 Design: a slash command is translated into the text command it mirrors (``/answer
 question:12 answer:Yes`` becomes ``!answer 12 Yes``) and handed to the core as an
@@ -18,6 +19,11 @@ synthetic id, which lands here:
 * A reply that mentions someone (the author's answer reaching the asker), or that comes
   after the interaction token expired (15 minutes) or the process restarted, is sent as a
   normal channel message instead: interaction messages cannot notify anyone later.
+
+A press on one of the bot's buttons takes the same path: its ``custom_id`` carries the text
+command (``render.command_of``), sent by whoever pressed, where the button is, answered to
+them alone. Nothing about the button is kept in memory, so a press after a restart works,
+and the core's inbound claim on ``interaction:<id>`` makes a replayed press act once.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import discord
 from discord import app_commands
@@ -78,6 +84,9 @@ class SlashCommands:
         self, interaction: discord.Interaction, text: str, *, public: bool = False
     ) -> None:
         """Acknowledge ``interaction`` at once, then hand its text command to the core."""
+        iid = str(interaction.id)
+        if iid in self.pending:
+            return  # delivered twice (a replayed gateway event): it is being answered
         preface = None
         if public:
             name, asked = interaction.user.display_name, str(interaction.namespace.question)
@@ -89,7 +98,6 @@ class SlashCommands:
             log.warning("could not acknowledge /%s: %s", _name(interaction), exc)
             deferred = False
         self.adapter.note_member(interaction.user)
-        iid = str(interaction.id)
         self.pending[iid] = Pending(interaction, not public, deferred, preface)
         self._expire()
         place = place_of(interaction.channel) or (str(interaction.channel_id), None)
@@ -102,6 +110,16 @@ class SlashCommands:
                 is_direct=interaction.guild_id is None,
             )
         )
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        """A press on a button: the command its ``custom_id`` carries, as the presser."""
+        data = cast(dict[str, Any], interaction.data or {})
+        custom_id = str(data.get("custom_id") or "")
+        command = render.command_of(custom_id, self.prefix)
+        if command is None:
+            log.info("ignored a press on component %r: not one of pointbot's", custom_id)
+            return
+        await self.run(interaction, command)
 
     def _expire(self) -> None:
         for iid in [i for i, p in self.pending.items() if not p.live()]:
@@ -141,17 +159,27 @@ class SlashCommands:
             text = f"{pending.preface}\n{text}"
         parts = render.split_content(text)
         interaction, none = pending.interaction, discord.AllowedMentions.none()
+        view = render.view_of(message.actions, self.prefix)
         first: discord.Message | None = None
         try:
-            if not pending.answered:
-                first = await interaction.edit_original_response(
-                    content=parts.pop(0), allowed_mentions=none
+            for i, part in enumerate(parts):
+                buttons: dict[str, Any] = (
+                    {"view": view} if view is not None and i == len(parts) - 1 else {}
                 )
-                pending.answered = True
-            for part in parts:
-                sent = await interaction.followup.send(
-                    part, ephemeral=pending.ephemeral, wait=True, allowed_mentions=none
-                )
+                sent: discord.Message
+                if not pending.answered:
+                    sent = await interaction.edit_original_response(
+                        content=part, allowed_mentions=none, **buttons
+                    )
+                    pending.answered = True
+                else:
+                    sent = await interaction.followup.send(
+                        part,
+                        ephemeral=pending.ephemeral,
+                        wait=True,
+                        allowed_mentions=none,
+                        **buttons,
+                    )
                 first = first or sent
         except discord.NotFound:
             raise

@@ -11,6 +11,7 @@ exists, and a crash loses nothing. The author's commands live in
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from typing import Protocol
 
 from bot.adapters.base import ChatAdapter
 from bot.app import texts
-from bot.app.authoring import ANSWER, DISMISS, REOPEN, AuthorDesk
+from bot.app.authoring import ANSWER, DISMISS, REOPEN, AuthorDesk, notice_to
 from bot.app.delivery import Delivery
 from bot.app.faq import Faq
 from bot.app.notify import queue_new_question_notices, set_preference
@@ -43,6 +44,8 @@ from bot.core.models import (
 from bot.core.questions import classify
 from bot.storage.articles import ArticleRepository, StoredArticle
 from bot.storage.db import Database
+from bot.storage.open_questions import OpenQuestionIndex, OpenSet
+from bot.storage.outbox import OutboxRepository
 from bot.storage.questions import NewQuestion, QuestionRepository
 
 log = logging.getLogger(__name__)
@@ -90,6 +93,7 @@ class Conversation:
         self.limits = limits or QuestionSettings()
         self.articles = ArticleRepository(db)
         self.questions = QuestionRepository(db)
+        self.open_questions = OpenQuestionIndex()
         self.replies = Replies(db, delivery, clock)
         self.faq = Faq(db, delivery, clock)
         self.desk = AuthorDesk(
@@ -152,8 +156,9 @@ class Conversation:
             return
         actor = event.by.key if event.by else q.asker.key
         now = self.clock()
-        await self.db.run(
-            lambda raw: QuestionRepository.change_status(
+
+        def withdraw(raw: sqlite3.Connection) -> None:
+            old = QuestionRepository.change_status(
                 raw,
                 q.id,
                 expected=(QuestionStatus.QUEUED,),
@@ -162,7 +167,25 @@ class Conversation:
                 now=now,
                 reason="message deleted",
             )
-        )
+            heir_id = QuestionRepository.promote_followers(raw, q.id, now) if old else None
+            heir = QuestionRepository.get_in(raw, heir_id) if heir_id is not None else None
+            if heir is None:
+                return
+            # Its followers still want an answer: the oldest takes its place in the queue.
+            QuestionRepository.log_event(
+                raw,
+                heir.id,
+                actor="bot",
+                old=heir.status,
+                new=heir.status,
+                note=f"takes the place of #{q.id}, withdrawn",
+                now=now,
+            )
+            notice = notice_to(heir, texts.promoted_notice(heir, q.id), f"q:{heir.id}:heir:{q.id}")
+            OutboxRepository.add(raw, notice, now)
+
+        await self.db.run(withdraw)
+        self.delivery.kick()
 
     async def _reacted(self, event: ReactionAdded) -> None:
         """A 👍 on a question, or on the bot's acknowledgement of it, is a vote for it."""
@@ -246,25 +269,27 @@ class Conversation:
             if refusal is not None:
                 tx.respond(refusal)
                 return None
-            same = None if separate else self._same_as(tx, stored, point, asked)
+            open_set = self.open_questions.current(tx.raw, stored.id, point)
+            same = None if separate else self._same_as(open_set, stored, asked)
             new = NewQuestion(stored.id, point, msg.author, msg.where, asked, anonymous=anonymous)
             qid = QuestionRepository.add(tx.raw, new, tx.now)
             if qid is None:
                 return None
-            if same is not None and QuestionRepository.set_merged(tx.raw, qid, same.id, tx.now):
+            if same is not None and QuestionRepository.set_merged(tx.raw, qid, same[0], tx.now):
                 QuestionRepository.log_event(
                     tx.raw,
                     qid,
                     actor="bot",
                     old=QuestionStatus.QUEUED,
                     new=QuestionStatus.QUEUED,
-                    note=f"merged into #{same.id} as a duplicate",
+                    note=f"merged into #{same[0]} as a duplicate",
                     now=tx.now,
                 )
-                said = texts.duplicate_found(qid, same, self.prefix)
+                said = texts.duplicate_found(qid, same[0], same[1], self.prefix)
             else:
                 same = None
                 said = texts.acknowledged(qid, article, point, self.prefix)
+            self.open_questions.added(tx.raw, open_set, qid, asked)
             # The authors hear of it in the same transaction: no question unannounced.
             queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)
             ack = reply_to(msg, said, "ack")
@@ -288,13 +313,15 @@ class Conversation:
             )
 
     @staticmethod
-    def _same_as(
-        tx: Transaction, stored: StoredArticle, point: int | None, text: str
-    ) -> Question | None:
-        """The open question on this point that ``text`` clearly repeats, if any."""
-        candidates = QuestionRepository.open_on_point(tx.raw, stored.id, point)
-        match = find_duplicate(text, point, candidates, stored.article) if candidates else None
-        return QuestionRepository.get_in(tx.raw, match.question_id) if match else None
+    def _same_as(open_set: OpenSet, stored: StoredArticle, text: str) -> tuple[int, str] | None:
+        """``(id, text)`` of the open question on this point that ``text`` clearly repeats."""
+        candidates = open_set.candidates(text)
+        match = (
+            find_duplicate(text, open_set.point, candidates, stored.article) if candidates else None
+        )
+        if match is None:
+            return None
+        return match.question_id, next(t for i, _, t in candidates if i == match.question_id)
 
     # commands ------------------------------------------------------------------------
 

@@ -283,6 +283,13 @@ def kept_separate(q_id: int, was_in: int) -> str:
     )
 
 
+def promoted_notice(q: Question, withdrawn: int) -> str:
+    return (
+        f"Question #{withdrawn}, which yours was merged into, was withdrawn, so your question "
+        f"#{q.id} is back in the author's queue in its place (with its followers)."
+    )
+
+
 def unmerged_notice(q: Question) -> str:
     return f"Your question #{q.id} is a question of its own again, back in the author's queue."
 
@@ -312,9 +319,9 @@ def ignored_changed(user_key: str, *, on: bool, changed: bool) -> str:
     )
 
 
-def duplicate_found(q_id: int, same: Question, prefix: str) -> str:
+def duplicate_found(q_id: int, same_id: int, same_text: str, prefix: str) -> str:
     return (
-        f"This looks like question #{same.id}, which asks the same:\n> {quote(same.text)}\n"
+        f"This looks like question #{same_id}, which asks the same:\n> {quote(same_text)}\n"
         f"I've added you to it as #{q_id}: you will get its answer too, and your vote counts "
         f"for it. If yours asks something else, {prefix}separate {q_id} keeps it a question of "
         f"its own ({prefix}ask --new skips this check next time)."

@@ -284,6 +284,7 @@ class _Profile:
     points: frozenset[str]  # "point 3" references
     capitalised: frozenset[str]
     passive: bool  # "summoned by Iran": names may come in the other order
+    terms: frozenset[str]  # content words, and '"' + each quoted phrase's key: see terms()
 
 
 @lru_cache(maxsize=4096)
@@ -298,8 +299,9 @@ def _profile(text: str) -> _Profile:
     bare = _POINT_REF.sub(" ", norm)
     numbers = _NUMBER.findall(_NOT_A_COUNT.sub(" ", bare))
     when = {m.lastgroup or "" for m in _WHEN.finditer(bare)}
+    words = _content(bare)
     return _Profile(
-        words=_content(bare),
+        words=words,
         quotes=quotes,
         intent=_intent(bare),
         negated=bool(_NEGATION.search(_NOT_NEGATION.sub(" ", bare))),
@@ -308,7 +310,15 @@ def _profile(text: str) -> _Profile:
         points=points,
         capitalised=frozenset(w for run in _capital_runs(text) for w in run),
         passive=bool(re.search(r"\b\w+(?:ed|en)\s+by\b", bare)),
+        terms=frozenset(words) | frozenset('"' + k for k in quotes),
     )
+
+
+def terms(text: str) -> frozenset[str]:
+    """What a question must share with another for them to score above 0: its content words
+    (stemmed, synonyms merged) and its quoted phrases. Questions sharing no term never match,
+    so a caller may index candidates by term and score only those sharing one."""
+    return _profile(text).terms
 
 
 # --- the article: word weights and names -----------------------------------------------------
@@ -396,7 +406,7 @@ def compare(new: str, old: str, article: Article | None = None) -> tuple[float, 
 
 def _score(p: _Profile, q: _Profile, stats: _Stats) -> tuple[float, str]:
     # Most candidates share nothing: say so before the dearer veto checks.
-    if p.quotes.keys().isdisjoint(q.quotes.keys()) and p.words.keys().isdisjoint(q.words.keys()):
+    if p.terms.isdisjoint(q.terms):  # terms() promises exactly this
         return 0.0, "no words in common"
     if p.points and q.points and p.points != q.points:
         return 0.0, "names other points"

@@ -266,6 +266,38 @@ class QuestionRepository:
         )
         return True
 
+    @staticmethod
+    def promote_followers(raw: sqlite3.Connection, qid: int, now: datetime) -> int | None:
+        """``qid`` left the queue on its own (withdrawn): its oldest follower takes its place
+        and the other followers follow that one, with the votes their merges gave. Returns
+        the promoted question's id, or None if ``qid`` had no followers."""
+        followers = [
+            r[0]
+            for r in raw.execute(
+                "SELECT id FROM questions WHERE merged_into = ? ORDER BY id", (qid,)
+            ).fetchall()
+        ]
+        if not followers:
+            return None
+        heir, rest = followers[0], followers[1:]
+        stamp = iso(now)
+        raw.execute(
+            "UPDATE questions SET merged_into = NULL, updated_at = ? WHERE id = ?", (stamp, heir)
+        )
+        raw.execute("DELETE FROM votes WHERE via_question = ?", (heir,))
+        for f in rest:
+            raw.execute(
+                "UPDATE questions SET merged_into = ?, updated_at = ? WHERE id = ?",
+                (heir, stamp, f),
+            )
+            raw.execute(
+                "UPDATE OR IGNORE votes SET question_id = ? WHERE question_id = ? "
+                "AND via_question = ?",
+                (heir, qid, f),
+            )
+            raw.execute("DELETE FROM votes WHERE question_id = ? AND via_question = ?", (qid, f))
+        return int(heir)
+
     async def merged_into(self, qid: int) -> list[Question]:
         """The questions merged into ``qid`` (their askers follow it)."""
         rows = await self.db.fetchall(_SELECT + "WHERE q.merged_into = ? ORDER BY q.id", (qid,))

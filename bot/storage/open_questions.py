@@ -77,12 +77,13 @@ class OpenQuestionIndex:
         if s is not None and s.token == token:
             return s
         s = OpenSet(key, point, token)
-        rows = raw.execute(
-            "SELECT id, text FROM questions WHERE article_id = ? AND point IS ? "
-            "AND status = 'queued' AND merged_into IS NULL ORDER BY id",
+        # One row per distinct text, streamed: memory follows the distinct texts, not the
+        # number of open questions.
+        for qid, qtext in raw.execute(
+            "SELECT MIN(id), text FROM questions WHERE article_id = ? AND point IS ? "
+            "AND status = 'queued' AND merged_into IS NULL GROUP BY text",
             (article_id, point),
-        ).fetchall()
-        for qid, qtext in rows:
+        ):
             s.add(qid, qtext)
         self._sets[key] = s
         self.loads += 1

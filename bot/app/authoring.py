@@ -22,6 +22,7 @@ from bot.core.models import (
     Action,
     Article,
     ArticleId,
+    ChatRef,
     IncomingMessage,
     Platform,
     Question,
@@ -64,6 +65,19 @@ class Decision:
 ANSWER = Decision((QuestionStatus.QUEUED,), QuestionStatus.ANSWERED)
 DISMISS = Decision((QuestionStatus.QUEUED,), QuestionStatus.DISMISSED)
 REOPEN = Decision((QuestionStatus.ANSWERED, QuestionStatus.DISMISSED), QuestionStatus.QUEUED)
+
+
+def _record(q: Question, thread: ChatRef, text: str, key: str) -> OutboxItem:
+    """A message kept in a point's thread (no one mentioned: the askers were, where asked)."""
+    return OutboxItem(
+        key=key,
+        op="post",
+        where=thread,
+        message=Rendered(text),
+        purpose="notice",  # op "post" tells it from a notice to an asker (a reply)
+        question_id=q.id,
+        article_id=q.article_id,
+    )
 
 
 def notice_to(
@@ -165,6 +179,7 @@ class AuthorDesk:
         stored = await self.articles.get(q.article_id)
         assert stored is not None  # questions reference articles (foreign key)
         group = [q, *await self.questions.merged_into(qid)]
+        threads = await self.articles.point_threads(q.article_id, q.point) if answer else []
         w = msg.where
 
         def notice(member: Question) -> str:
@@ -209,6 +224,14 @@ class AuthorDesk:
                 key = f"q:{member.id}:{decision.new}:{w.platform}:{w.channel}:{w.message}"
                 tx.queue(notice_to(member, notice(member), key))
                 told.append(member.asker_label)
+            if answer is not None and told:
+                # Each of the point's threads keeps its answered questions, wherever asked.
+                record = texts.answer_record(q, stored.article, answer, told)
+                asked_in = {(m.where.platform, m.where.thread) for m in group}
+                for thread in threads:
+                    if (thread.platform, thread.thread) not in asked_in:
+                        key = f"q:{qid}:record:{thread.platform}:{thread.thread}:{w.message}"
+                        tx.queue(_record(q, thread, record, key))
             tx.respond(texts.decided(qid, decision.new, told))
 
         await self.replies.act(msg, write)
@@ -219,6 +242,8 @@ class AuthorDesk:
         assert stored is not None
         group: dict[int, Question] = {m.id: m for m in [q, *await self.questions.merged_into(q.id)]}
         posted = await self.outbox.delivered(list(group), purpose="notice", op="reply")
+        records = await self.outbox.delivered([q.id], purpose="notice", op="post")
+        asked = [m.asker_label for m in group.values() if m.status is QuestionStatus.ANSWERED]
         digest = hashlib.sha256(answer.encode()).hexdigest()[:12]
 
         def write(tx: Transaction) -> None:
@@ -249,7 +274,24 @@ class AuthorDesk:
                     )
                 else:
                     tx.queue(notice_to(member, texts.corrected_notice(member, answer), key))
-            tx.respond(texts.corrected(q.id, len(posted)))
+            record = texts.answer_record(q, stored.article, answer, asked or [q.asker_label])
+            for _, ref in records:
+                key = f"q:{q.id}:record-correction:{digest}:{ref.platform}:{ref.message}"
+                if self.can_edit(ref.platform):
+                    tx.queue(
+                        OutboxItem(
+                            key=key,
+                            op="edit",
+                            where=ref,
+                            message=Rendered(record),
+                            purpose="edit",
+                            question_id=q.id,
+                        )
+                    )
+                else:
+                    correction = texts.record_corrected(q, answer)
+                    tx.queue(_record(q, ref.container(), correction, key))
+            tx.respond(texts.corrected(q.id, len(posted) + len(records)))
 
         await self.replies.act(msg, write)
 

@@ -76,6 +76,15 @@ def answered_notice(q: Question, article: Article, answer: str) -> str:
     )
 
 
+def answer_record(q: Question, article: Article, answer: str, askers: list[str]) -> str:
+    """What a point's thread keeps of an answer given to questions asked elsewhere."""
+    who = askers[0] if len(askers) == 1 else f"{', '.join(askers[:-1])} and {askers[-1]}"
+    return (
+        f"Answered: question #{q.id} on {point_label(article, q.point)}, asked by {who}:\n"
+        f"> {quote(q.text)}\n{answer}"
+    )
+
+
 def dismissed_notice(q: Question, article: Article, reason: str | None) -> str:
     why = f" Reason: {reason}" if reason else " No reason was given."
     return (
@@ -229,6 +238,10 @@ def decided(q_id: int, status: QuestionStatus, told: list[str]) -> str:
 
 def corrected_notice(q: Question, answer: str) -> str:
     return f"Correction — the author's answer to your question #{q.id} now reads:\n{answer}"
+
+
+def record_corrected(q: Question, answer: str) -> str:
+    return f"Correction — the author's answer to question #{q.id} now reads:\n{answer}"
 
 
 def corrected(q_id: int, places: int) -> str:

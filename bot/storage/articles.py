@@ -277,6 +277,17 @@ class ArticleRepository:
         self._cache.latest[key] = found
         return found
 
+    async def point_threads(self, article_id: ArticleId, point: int | None) -> list[ChatRef]:
+        """The threads of one point of an article, in every channel and room it went to."""
+        if point is None:
+            return []
+        rows = await self.db.fetchall(
+            "SELECT platform, channel, thread FROM posts WHERE article_id = ? AND kind = 'thread' "
+            "AND point = ? AND thread IS NOT NULL ORDER BY id",
+            (article_id, point),
+        )
+        return [ChatRef(Platform(r[0]), r[1], r[2], None) for r in rows]
+
     async def threads_of(self, article_id: ArticleId, where: ChatRef) -> dict[int, ChatRef]:
         """Point number -> thread ref, for the article's threads in this channel."""
         rows = await self.db.fetchall(

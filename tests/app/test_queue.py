@@ -87,11 +87,13 @@ async def test_answering_again_edits_the_answer_where_it_was_posted(
     await ask(bot, fake, "dana", Q3)
     await ask(bot, fake, "author", "!answer 1 first try")
     notice = next(s for s in fake.sent if "answered your question #1" in s.text)
+    record = next(s for s in fake.sent if s.text.startswith("Answered: question #1"))
     await ask(bot, fake, "author", "!answer 1 second, better answer")
     edits = [s for s in fake.sent if s.op == "edit"]
-    assert len(edits) == 1 and edits[0].where == notice.where
-    assert "second, better answer" in edits[0].text
-    assert "corrected in 1 place" in fake.sent[-1].text
+    # Where Dana asked, and the record kept in point 3's thread.
+    assert [e.where for e in edits] == [notice.where, record.where]
+    assert all("second, better answer" in e.text for e in edits)
+    assert "corrected in 2 places" in fake.sent[-1].text
     q = await QuestionRepository(bot.db).get(1)
     assert q is not None and q.answer == "second, better answer"
 
@@ -158,8 +160,12 @@ async def test_faq_and_notify_from_chat(bot: Bot, fake: FakeChatAdapter) -> None
     assert len(dms) == 1 and "New question #1" in dms[0].text  # the author is told at once
     await ask(bot, fake, "author", "!answer 1 Undeclared deliveries.")
     await ask(bot, fake, "author", "!faq")
-    faq = [s for s in fake.sent if s.op == "post" and "Undeclared deliveries." in s.text]
+    posts = [s for s in fake.sent if s.op == "post" and "Undeclared deliveries." in s.text]
+    faq = [s for s in posts if s.where.thread is None]
     assert len(faq) == 1 and faq[0].where.channel == "#general"
+    # The other post is the answer kept in point 3's thread (Dana asked in the channel).
+    [record] = [s for s in posts if s.where.thread is not None]
+    assert record.where.container() == fake.thread_of_point(3).container()
     await ask(bot, fake, "dana", "!faq")
     assert "for authors only" in fake.sent[-1].text
     await ask(bot, fake, "author", "!notify none")
@@ -236,3 +242,23 @@ async def test_an_auto_merged_duplicate_is_not_a_hint(bot: Bot, fake: FakeChatAd
     assert q2 is not None and q2.merged_into == 1  # merged at intake
     text = await queue_text(bot, fake)
     assert "#2" not in text.split("Answer with")[0] and "may repeat" not in text
+
+
+async def test_the_points_thread_keeps_answers_to_questions_asked_elsewhere(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    thread = fake.thread_of_point(3)
+    await fake.say(fake.user("dana"), Q3, thread=thread.thread)  # asked in the thread
+    await ask(bot, fake, "lee", "Point 3: which countries received the S-300 systems?")
+    await ask(bot, fake, "author", "!answer 1 Undeclared deliveries.")
+    await ask(bot, fake, "author", "!answer 2 None, officially.")
+    records = [s for s in fake.sent if s.text.startswith("Answered: question")]
+    # #1's answer already went to the thread (where Dana asked); #2 was asked in the channel.
+    assert [(r.text.split(",")[0], r.where.thread, r.mention) for r in records] == [
+        (
+            "Answered: question #2 on point 3 (Their Updated Strategic Partnership Document)",
+            thread.thread,
+            None,
+        )
+    ]
+    assert "asked by Lee" in records[0].text and "None, officially." in records[0].text

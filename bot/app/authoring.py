@@ -67,6 +67,13 @@ DISMISS = Decision((QuestionStatus.QUEUED,), QuestionStatus.DISMISSED)
 REOPEN = Decision((QuestionStatus.ANSWERED, QuestionStatus.DISMISSED), QuestionStatus.QUEUED)
 
 
+def _edit(q: Question, ref: ChatRef, text: str, key: str) -> OutboxItem:
+    """An edit of a message already delivered about ``q``."""
+    return OutboxItem(
+        key=key, op="edit", where=ref, message=Rendered(text), purpose="edit", question_id=q.id
+    )
+
+
 def _record(q: Question, thread: ChatRef, text: str, key: str) -> OutboxItem:
     """A message kept in a point's thread (no one mentioned: the askers were, where asked)."""
     return OutboxItem(
@@ -180,6 +187,11 @@ class AuthorDesk:
         assert stored is not None  # questions reference articles (foreign key)
         group = [q, *await self.questions.merged_into(qid)]
         threads = await self.articles.point_threads(q.article_id, q.point) if answer else []
+        # Answered before (then reopened): its records in the threads are edited, not repeated.
+        kept = {
+            (ref.platform, ref.thread): ref
+            for _, ref in await self.outbox.delivered([qid], purpose="notice", op="post")
+        }
         w = msg.where
 
         def notice(member: Question) -> str:
@@ -229,8 +241,13 @@ class AuthorDesk:
                 record = texts.answer_record(q, stored.article, answer, told)
                 asked_in = {(m.where.platform, m.where.thread) for m in group}
                 for thread in threads:
-                    if (thread.platform, thread.thread) not in asked_in:
-                        key = f"q:{qid}:record:{thread.platform}:{thread.thread}:{w.message}"
+                    place = (thread.platform, thread.thread)
+                    if place in asked_in:
+                        continue
+                    key = f"q:{qid}:record:{thread.platform}:{thread.thread}:{w.message}"
+                    if place in kept and self.can_edit(thread.platform):
+                        tx.queue(_edit(q, kept[place], record, key))
+                    else:
                         tx.queue(_record(q, thread, record, key))
             tx.respond(texts.decided(qid, decision.new, told))
 
@@ -262,32 +279,14 @@ class AuthorDesk:
                 key = f"q:{qid}:correction:{digest}:{ref.platform}:{ref.message}"
                 if self.can_edit(ref.platform):
                     text = texts.answered_notice(member, stored.article, answer)
-                    tx.queue(
-                        OutboxItem(
-                            key=key,
-                            op="edit",
-                            where=ref,
-                            message=Rendered(text),
-                            purpose="edit",
-                            question_id=qid,
-                        )
-                    )
+                    tx.queue(_edit(member, ref, text, key))
                 else:
                     tx.queue(notice_to(member, texts.corrected_notice(member, answer), key))
             record = texts.answer_record(q, stored.article, answer, asked or [q.asker_label])
             for _, ref in records:
                 key = f"q:{q.id}:record-correction:{digest}:{ref.platform}:{ref.message}"
                 if self.can_edit(ref.platform):
-                    tx.queue(
-                        OutboxItem(
-                            key=key,
-                            op="edit",
-                            where=ref,
-                            message=Rendered(record),
-                            purpose="edit",
-                            question_id=q.id,
-                        )
-                    )
+                    tx.queue(_edit(q, ref, record, key))
                 else:
                     correction = texts.record_corrected(q, answer)
                     tx.queue(_record(q, ref.container(), correction, key))

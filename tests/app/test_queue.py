@@ -262,3 +262,15 @@ async def test_the_points_thread_keeps_answers_to_questions_asked_elsewhere(
         )
     ]
     assert "asked by Lee" in records[0].text and "None, officially." in records[0].text
+
+
+async def test_reopened_then_answered_again_edits_the_threads_record(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    await ask(bot, fake, "dana", Q3)  # asked in the channel: the answer is kept in the thread
+    await ask(bot, fake, "author", "!answer 1 First answer.")
+    await ask(bot, fake, "author", "!reopen 1")
+    await ask(bot, fake, "author", "!answer 1 Second answer.")
+    records = [s for s in fake.sent if s.text.startswith("Answered: question #1")]
+    assert [r.op for r in records] == ["post", "edit"]  # one record, edited in place
+    assert records[1].where == records[0].where and "Second answer." in records[1].text

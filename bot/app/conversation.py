@@ -290,8 +290,9 @@ class Conversation:
                 same = None
                 said = texts.acknowledged(qid, article, point, self.prefix)
             self.open_questions.added(tx.raw, open_set, qid, asked)
-            # The authors hear of it in the same transaction: no question unannounced.
-            queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)
+            if same is None:  # a duplicate is nothing new to answer: no notice
+                # The authors hear of it in the same transaction: no question unannounced.
+                queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)
             ack = reply_to(msg, said, "ack")
             ack = with_actions(ack, texts.keep_separate(qid, self.prefix)) if same else ack
             if self.acknowledge == "reaction" and same is None:

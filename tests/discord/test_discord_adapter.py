@@ -60,7 +60,7 @@ async def test_start_connects_with_minimal_intents_and_registers_commands(
     names = {c["name"] for c in fake_discord.commands()}
     assert names == {
         "ask", "questions", "points", "vote", "help", "queue", "answer", "dismiss", "reopen",
-        "feed",
+        "feed", "separate", "merge", "unmerge", "history", "faq", "notify",
     }  # fmt: skip
     assert adapter[0].warnings == []
     await adapter[0].close()

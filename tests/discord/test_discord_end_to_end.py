@@ -349,6 +349,35 @@ async def test_member_and_admin_slash_commands_answer_privately(world: World) ->
     assert world.fake.messages_in(world.general)[-1]["type"] == 18  # nothing said in public
 
 
+async def test_the_queue_slash_commands_merge_unmerge_and_show_history(world: World) -> None:
+    await world.publish_seed()
+    await world.say(world.scene.alice, world.thread(3), "Why would they keep it secret?")
+    await world.questions(world.scene.alice, 1)
+    await world.say(world.scene.bob, world.thread(3), "What is the reason for the secrecy?")
+    [q2] = await world.questions(world.scene.bob, 1)
+    repo = QuestionRepository(world.db)
+
+    async def run(who: Member, name: str, options: dict[str, Any]) -> str:
+        record = await world.fake.member_slash_command(who, world.general, name, options)
+        await world.fake.wait_until(lambda: answered(record))
+        assert record.ephemeral
+        return record.content or ""
+
+    author = world.scene.author
+    said = await run(author, "merge", {"question": q2.id, "into": q2.id - 1})
+    assert said == f"Merged #{q2.id} into #{q2.id - 1}; Bob was told."
+    merged = await repo.get(q2.id)
+    assert merged is not None and merged.merged_into == q2.id - 1
+    assert "for authors only" in await run(world.scene.bob, "unmerge", {"question": q2.id})
+    said = await run(author, "unmerge", {"question": q2.id})
+    # A leading "#" would make a Discord heading: the adapter escapes it.
+    assert said == f"\\#{q2.id} is a question of its own again; Bob was told."
+    history = await run(author, "history", {"question": q2.id})
+    assert f"merged into #{q2.id - 1}" in history and f"unmerged from #{q2.id - 1}" in history
+    said = await run(author, "notify", {"mode": "digest", "at": "18:30"})
+    assert "18:30" in said
+
+
 async def test_edits_follow_and_deletions_withdraw(world: World) -> None:
     await world.publish_seed()
     said = await world.say(world.scene.alice, world.thread(1), "Why delay the response?")

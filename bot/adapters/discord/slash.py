@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 TOKEN_LIFETIME = 14 * 60.0  # Discord's interaction tokens last 15 minutes; keep a margin
 PREFIX = "interaction:"
 FeedAction = Literal["add", "list", "remove", "pause", "resume", "post", "status"]
+NotifyMode = Literal["each", "digest", "none"]
 
 
 @dataclass
@@ -261,6 +262,44 @@ def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.Com
     @app_commands.guild_only()
     async def reopen(interaction: discord.Interaction, question: int) -> None:
         await slash.run(interaction, f"{p}reopen {question}")
+
+    @tree.command(name="separate", description="Keep your question apart from the one it joined")
+    @app_commands.describe(question="Your question's number")
+    @app_commands.guild_only()
+    async def separate(interaction: discord.Interaction, question: int) -> None:
+        await slash.run(interaction, f"{p}separate {question}")
+
+    @tree.command(name="merge", description="Authors: fold a duplicate into another question")
+    @app_commands.describe(question="The duplicate's number", into="The question it repeats")
+    @app_commands.guild_only()
+    async def merge(interaction: discord.Interaction, question: int, into: int) -> None:
+        await slash.run(interaction, f"{p}merge {question} into {into}")
+
+    @tree.command(name="unmerge", description="Authors: make a merged question its own again")
+    @app_commands.describe(question="The merged question's number")
+    @app_commands.guild_only()
+    async def unmerge(interaction: discord.Interaction, question: int) -> None:
+        await slash.run(interaction, f"{p}unmerge {question}")
+
+    @tree.command(name="history", description="Authors: every change to a question")
+    @app_commands.describe(question="The question's number")
+    @app_commands.guild_only()
+    async def history(interaction: discord.Interaction, question: int) -> None:
+        await slash.run(interaction, f"{p}history {question}")
+
+    @tree.command(name="faq", description="Authors: post or update the article's FAQ message")
+    @app_commands.describe(article="The article's number (optional: the one posted here)")
+    @app_commands.guild_only()
+    async def faq(interaction: discord.Interaction, article: int | None = None) -> None:
+        await slash.run(interaction, f"{p}faq {article if article is not None else ''}".strip())
+
+    @tree.command(name="notify", description="Authors: how you hear of new questions")
+    @app_commands.describe(mode="each, digest or none", at="The digest's time, HH:MM UTC")
+    @app_commands.guild_only()
+    async def notify(
+        interaction: discord.Interaction, mode: NotifyMode, at: str | None = None
+    ) -> None:
+        await slash.run(interaction, f"{p}notify {mode} {at or ''}".strip())
 
     @tree.command(name="feed", description="Admins: manage the article feeds")
     @app_commands.describe(

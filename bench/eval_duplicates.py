@@ -22,8 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import texts  # noqa: E402
 from bot.app.authoring import HINT_CANDIDATES, may_repeat  # noqa: E402
-from bot.core import duplicates  # noqa: E402
-from bot.core.duplicates import SUGGEST, THRESHOLD, compare, find_duplicate  # noqa: E402
+from bot.core.duplicates import SUGGEST, THRESHOLD, compare, find_duplicate, matcher  # noqa: E402
 from bot.core.models import ChatRef, Platform, Question, QuestionStatus, UserRef  # noqa: E402
 from tests.core.test_duplicates import ARTICLES, Pair, labelled_pairs  # noqa: E402
 
@@ -90,10 +89,10 @@ def speed() -> None:
         for text in new:
             find_duplicate(text, 3, pool, article)
         rounds.append((time.perf_counter() - start) / (len(new) * len(pool)) * 1e6)
-    duplicates._profile.cache_clear()
+    matcher._profile.cache_clear()
     start = time.perf_counter()
     for text in new:
-        duplicates._profile(text)
+        matcher._profile(text)
     cold = (time.perf_counter() - start) / len(new) * 1e6
     print(
         f"\nspeed: {min(rounds):.2f} µs per comparison (best of 5; median "
@@ -118,7 +117,7 @@ def queue_speed(n: int = 300) -> None:
     arts = {1: ARTICLES["seed"]}
 
     def render(limit: int | None) -> tuple[float, float, int]:
-        duplicates._profile.cache_clear()
+        matcher._profile.cache_clear()
         start = time.perf_counter()
         hints = may_repeat(qs, arts, limit)
         texts.queue(qs, arts, "!", hints)

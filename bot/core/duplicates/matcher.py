@@ -1,10 +1,4 @@
-"""Does a new question ask what an open question on the same point already asks?
-
-Pure and rule-based. Two questions match when they ask the same kind of thing (what it
-means, why, when, how much, yes or no, ...), differ in no number, negation, time frame or
-named actor, and either quote the same phrase or share their content words, each weighted by
-how rare it is in the article (IDF over its sentences). Every verdict has a plain-words reason.
-"""
+"""The matcher: question profiles, article statistics, vetoes and score; the public calls."""
 
 from __future__ import annotations
 
@@ -14,8 +8,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.core.models import Article
-from bot.core.questions import QUOTED, STOP_WORDS
+from ..models import Article
+from ..questions import QUOTED
+from .kinds import (
+    _ASKS,
+    _NEAR,
+    _NEGATION,
+    _NOT_A_COUNT,
+    _NOT_NEGATION,
+    _NUMBER,
+    _POINT_REF,
+    _WHEN,
+    _intent,
+)
+from .words import _GENERIC, _NUMBER_WORDS, _SENTENCE, _capital_runs, _content, _normalise
 
 THRESHOLD = 0.8
 """Default score a candidate must reach: tuned for precision (docs/duplicates.md)."""
@@ -37,238 +43,6 @@ class Match:
     question_id: int
     score: float
     reason: str
-
-
-def _words(text: str) -> list[str]:
-    return text.split()  # word lists read better as one string than as a list literal
-
-
-def _groups(text: str) -> list[str]:
-    return text.split("|")
-
-
-_IRREGULAR = {"ca": "can", "wo": "will", "sha": "shall"}  # can't, won't, shan't
-
-
-def _normalise(text: str) -> str:
-    """Lower case, one kind of apostrophe, contractions spelled out, no URLs."""
-    text = re.sub(r"https?://\S+|www\.\S+", " ", text.replace("’", "'").replace("‘", "'")).lower()
-    text = re.sub(r"\b(ca|wo|sha)n't\b", lambda m: _IRREGULAR[m[1]] + " not", text)
-    text = re.sub(r"\bcannot\b", "can not", text)
-    text = re.sub(r"n't\b", " not", text)
-    return " ".join(re.sub(r"'(?:s|re|ve|ll|d|m)\b", "", text).split())
-
-
-# --- what kind of thing is asked -------------------------------------------------------------
-
-
-def _what(nouns: str) -> str:
-    """'what/which [is] [the] [word word] NOUN': a what-question naming its kind of answer."""
-    return (
-        rf"\b(?:what|which)\s+(?:(?:is|are|was)\s+)?(?:(?:the|your|their)\s+)?"
-        rf"(?:\w+\s+){{0,2}}(?:{nouns})\b"
-    )
-
-
-# One alternation: the earliest match wins and, at the same place, the first group listed.
-# "explain why ..." is a why and "clarify the summit date" a when, not a request for meaning.
-_INTENT = re.compile(
-    rf"""(?P<meaning>\bwhat\s+(?:(?:do|did|does)\s+)?(?:you|they|he|she|the\s+author)\s+meant?\b
-        | \bwhat\s+(?:does|do)\b[^?]{{1,60}}?\bmean\b | \bin\s+what\s+sense\b
-        | \bwhat\s+(?:exactly\s+)?(?:counts|qualifies)\s+as\b
-        | \b(?:explain|clarify|elaborate|expand|unpack|define|definition|meaning|say\s+more
-            |spell\s+out|an?\s+example|examples)\b
-          (?!(?:\s+[\w\-]+){{0,3}}?\s+(?:why|how|when|whether|if|where|who|which|date|timeline
-            |deadline|reasons?|sources?|evidence|amount|number|frequency)\b)
-        | ^what(?:\s+exactly)?\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?=\S)
-            (?:"[^"]+"\s*)?(?:[\w\-]+(?:\s+[\w\-]+){{0,3}})?\s*\??$)
-    | (?P<reason>\bwhy\b|\bhow\s+come\b|\bwhat\s+(?:caused|causes|makes|made)\b
-        | ^what\b[^?]*\bfor\s*\? | {_what("reasons?|causes?|motives?")})
-    | (?P<evidence>\b(?:sources?|evidence|proof|cite|citations?)\b|\bhow\s+do\s+you\s+know\b
-        | {_what("evidence|sources?|proof")})
-    | (?P<duration>\bhow\s+long\b|\bhow\s+many\s+(?:minutes|hours|days|weeks|months|years)\b
-        (?!\s+of\b))
-    | (?P<amount>\bhow\s+(?:much|many|often|big|large)\b|\bfrequency\b
-        | {_what("quantity|amount|ratio|proportion|percentage|number|size|frequency")})
-    | (?P<time>\bwhen\b|\bhow\s+soon\b|\b(?:in|under)\s+(?:which|what)\s+(?:cases?|circumstances
-        |situations?)\b|\b(?:a|any|the)\s+(?:[\w\-]+\s+){{0,2}}(?:date|timeline
-        |deadline)\b | {_what("date|time|timeline|deadline")})
-    | (?P<person>\bwho(?:m|se)?\b)
-    | (?P<place>\bwhere\b)
-    | (?P<method>\bhow\s+(?:do|did|can|could|should|would|will)\s+(?:you|i|we)\b
-        | {_what("tools?|methods?|ways?|techniques?")})
-    | (?P<manner>\bhow\b)
-    | (?P<thing>\bwhat\b(?!\s+about\b)|\bwhich\b)""",
-    re.VERBOSE,
-)
-_YES_NO = re.compile(
-    r"(?:^|[.!?,]\s+)(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had"
-    r"|may|might|must|shall)\b"
-)
-# "How does X help" asks why in other words; "how do you X" (a method) does not.
-# Both "how": "How do you run the suite in 11 minutes" and "How does one build test it all".
-_NEAR = {frozenset(p) for p in (("reason", "manner"), ("thing", "person"), ("method", "manner"))}
-# How a reason names a kind both questions ask; kinds without a name here go unnamed.
-_ASKS = {"time": "timing", "evidence": "sources", "person": "who"} | {
-    k: k for k in _words("meaning reason amount duration place")
-}
-
-
-# "Will Iran be disappointed by what Russia offers?" asks yes or no; "can you tell me what
-# ..." asks the what.
-_AUX_OPENER = re.compile(
-    r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|may|might)\b"
-)
-_ASKS_FOR = re.compile(r"\b(?:tell|know|say|share|show)\s+(?:me\s+|us\s+)?$")
-
-
-def _intent(norm: str) -> str | None:
-    m = _INTENT.search(norm)
-    if (
-        m
-        and m.lastgroup == "thing"
-        and m.group().startswith("what")
-        and m.start()
-        and _AUX_OPENER.match(norm)
-        and not _ASKS_FOR.search(norm[: m.start()])
-    ):
-        return "yes/no"
-    return m.lastgroup if m else "yes/no" if _YES_NO.search(norm) else None
-
-
-# --- numbers, negation, time frame -----------------------------------------------------------
-
-_NUMBER_WORDS = {
-    w: str(n)
-    for n, ws in enumerate(
-        _words("""_ one,once two,second,twice three,third,thrice four,fourth five,fifth six,sixth
-seven,seventh eight,eighth nine,ninth ten,tenth eleven,eleventh twelve,twelfth""")
-    )
-    for w in ws.split(",")
-    if n
-} | {"twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "half": "0.5"}
-_NUMBER = re.compile(r"\d+(?:\.\d+)?|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
-_NOT_A_COUNT = re.compile(
-    r"\b(?:which|this|that|the|any|each|every|no|some|does|do|can|could|should|would|must)\s+one\b"
-    r"|\bone\s+of\b"
-)
-_POINT_REF = re.compile(r"\b(?:points?|pts?\.?|items?|sections?|#)\s*(\d{1,2})\b")
-# Negations that leave the question as it was: "I don't understand ...", "not sure".
-_NOT_NEGATION = re.compile(
-    r"\bi\s+(?:do|did|can)\s+not\s+(?:quite\s+)?(?:understand|get|follow|see)\b|\bnot\s+sure\b"
-    r"|\bwhether\s+or\s+not\b|\bnot\s+only\b"
-    # "Doesn't in-process code fail too?" asks what "Does in-process code fail too?" asks.
-    r"|^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+not\b"
-)
-_NEGATION = re.compile(r"\b(?:not|no|never|nothing|none|neither|nor|without)\b")
-# "How long does it take now" and "how long did it take before" ask about different times.
-_WHEN = re.compile(
-    r"\b(?:(?P<now>now|currently|today|nowadays|these\s+days)|(?P<before>before|previously"
-    r"|used\s+to|originally|earlier|formerly|back\s+then|in\s+the\s+past))\b"
-)
-
-
-# --- content words ---------------------------------------------------------------------------
-
-_EXTRA_STOP = frozenset(
-    _words("""exactly really actually just still also too anything something thing things
-expect here now please kind sort way lot bit else quite much many long often whose whom example
-examples sense mean meaning definition define unpack expand tell give share describe source
-sources evidence proof reason ok okay sure tho anyway author article piece thanks""")
-)
-_SUFFIXES = [
-    tuple((pair + ":").split(":")[:2])
-    for pair in _words("""ational:ate ations ation ments ment ness ings ing ies:y ied:y ly ed es
-ate ians ian ia ier:y s""")
-]
-
-
-_COMPARATIVES = {w + "er": w for w in _words("soft slow hard warm cool long short")} | {
-    "later": "late"
-}
-
-
-def _stem(word: str) -> str:
-    """Stemming-lite: 'signing', 'signed', 'signs' -> 'sign'; 'Iranian' -> 'iran'."""
-    if len(word) <= 3:
-        return word
-    if word in _COMPARATIVES:
-        return _COMPARATIVES[word]
-    for suffix, repl in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) + len(repl) >= 3:
-            if suffix != "s" or not word.endswith(("ss", "us", "is")):
-                word = word[: len(word) - len(suffix)] + repl
-            break
-    if len(word) > 3 and word.endswith("e"):
-        word = word[:-1]
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
-        word = word[:-1]  # "stopped" -> "stopp" -> "stop"
-    return word
-
-
-# Everyday synonyms; the first word of a group stands for it.
-_SYNONYMS = {
-    _stem(w): group.split()[0]
-    for group in _groups("""defense defence | yogurt yoghurt | weapon weapons arms armament |
-secret clandestine covert hidden | transfer export send sent ship shipment supply deliver delivery
-| buy purchase | sell sale | delay postpone wait | large big huge | small little tiny | start begin
-| disagreement dispute quarrel | impede hurt harm hinder damage | enough sufficient | fridge
-refrigerator | warm hot heat | cool cold chilly | soft mushy soften | quick instant | recommend
-suggest advise | help assist | need require | deny denial | problem issue | arrive reach | change
-reshape alter | rise increase | intercept shoot | fight hostility hostilities | regular plain
-normal | stance position | lose loss | evening night | reduce cut decrease | rumor rumour report |
-bite chewy | sweet sweeten | respond response retaliate retaliation | pager page""")
-    for w in group.split()
-}
-# Everyday words the article's IDF cannot know are common: sharing or lacking one says little.
-_GENERIC = frozenset(
-    _SYNONYMS.get(_stem(w), _stem(w))
-    for w in _words("""use work need take make go come get put keep give want try seem look find
-happen thing right good bad fine new old real true big small part enough count matter affect
-effect stay turn run ever even whole able possible likely way time case fact question answer idea
-better best worse worst short""")
-)
-_PHRASES = [
-    (re.compile(r"\b(?:in\s+place\s+of|rather\s+than)\b"), " instead of "),
-    (re.compile(r"\blean(?:s|ing)?\s+on\b"), " pressure "),
-    (re.compile(r"\bhold(?:s|ing)?\s+up\b|\bpush(?:es|ing|ed)?\s+back\b"), " delay "),
-    (re.compile(r"\b(?:go|goes|going|went|gone)\s+up\b"), " rise "),
-    (re.compile(r"\bhit(?:s|ting)?\s+back\b"), " retaliate "),
-    (re.compile(r"\bin\s+the\s+end\b"), " finally "),
-    (re.compile(r"\bafter\s+noon\b"), " afternoon "),
-    (re.compile(r"°\s*c\b"), " degrees "),
-    (re.compile(r"\bwhat\s+(?:exactly\s+)?(?:counts|qualifies)\s+as\b"), " what "),
-]
-
-
-def _content(norm: str) -> dict[str, str]:
-    """Content words of normalised text, in order: canonical stem -> the word as written."""
-    for rx, repl in _PHRASES:
-        norm = rx.sub(repl, norm)
-    out: dict[str, str] = {}
-    for word in re.findall(r"[a-z][a-z0-9]*", norm):
-        if len(word) > 1 and not (
-            word in STOP_WORDS or word in _EXTRA_STOP or word in _NUMBER_WORDS
-        ):
-            out.setdefault(_SYNONYMS.get(_stem(word), _stem(word)), word)
-    return out
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-# Spaces join a name ("Zangezur Corridor"); a hyphen joins two ("Russian-Iranian").
-_CAPITAL_RUN = re.compile(r"(?<![\w'’\-])[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)*")
-
-
-def _capital_runs(text: str) -> list[frozenset[str]]:
-    """Content words of each run of capitals inside a sentence ("the Zangezur Corridor")."""
-    runs = []
-    for sentence in _SENTENCE.split(text.strip()):
-        for m in _CAPITAL_RUN.finditer(sentence):
-            # A sentence's first word has a capital anyway.
-            run = m.group() if m.start() else "".join(m.group().split(maxsplit=1)[1:])
-            if words := frozenset(_content(_normalise(run))):
-                runs.append(words)
-    return runs
 
 
 @dataclass(frozen=True, slots=True)

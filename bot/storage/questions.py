@@ -268,9 +268,12 @@ class QuestionRepository:
 
     @staticmethod
     def promote_followers(raw: sqlite3.Connection, qid: int, now: datetime) -> int | None:
-        """``qid`` left the queue on its own (withdrawn): its oldest follower takes its place
-        and the other followers follow that one, with the votes their merges gave. Returns
-        the promoted question's id, or None if ``qid`` had no followers."""
+        """``qid`` left the queue on its own (withdrawn): the vote its merge gave (if it was a
+        follower) goes, its oldest follower takes its place and the other followers follow
+        that one, with the votes their merges gave. Returns the promoted question's id, or
+        None if ``qid`` had no followers."""
+        # A follower withdrawn on its own no longer backs the question it followed.
+        raw.execute("DELETE FROM votes WHERE via_question = ?", (qid,))
         followers = [
             r[0]
             for r in raw.execute(
@@ -302,19 +305,6 @@ class QuestionRepository:
         """The questions merged into ``qid`` (their askers follow it)."""
         rows = await self.db.fetchall(_SELECT + "WHERE q.merged_into = ? ORDER BY q.id", (qid,))
         return [question_from_row(r) for r in rows]
-
-    @staticmethod
-    def open_on_point(
-        raw: sqlite3.Connection, article_id: int, point: int | None
-    ) -> list[tuple[int, int | None, str]]:
-        """``(id, point, text)`` of the open, unmerged questions on this point of this
-        article, newest first: the duplicate candidates, kept light (it runs per question)."""
-        rows = raw.execute(
-            "SELECT id, point, text FROM questions WHERE article_id = ? AND point IS ? "
-            "AND status = 'queued' AND merged_into IS NULL ORDER BY id DESC LIMIT 200",
-            (article_id, point),
-        ).fetchall()
-        return [(r[0], r[1], r[2]) for r in rows]
 
     @staticmethod
     def get_in(raw: sqlite3.Connection, qid: int) -> Question | None:

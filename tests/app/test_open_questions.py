@@ -138,3 +138,18 @@ async def test_only_texts_sharing_a_term_are_candidates_and_repeats_count_once(
     await say(bot, fake, "bo", Q3_THIRD)
     await say(bot, fake, "cy", "Point 3: and the S-300 systems went where?")
     assert index.loads == loads  # the transactions that grew the set kept it current
+
+
+async def test_a_withdrawn_follower_no_longer_backs_the_question(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    await say(bot, fake, "dana", Q3)
+    dup = await fake.say(fake.user("lee"), Q3_SAME)  # folded into #1, backing it
+    await bot.delivery.drain()
+    repo = QuestionRepository(bot.db)
+    q1 = await repo.get(1)
+    assert q1 is not None and q1.votes == 1
+    await bot.conversation.handle(MessageDeleted(dup))
+    q1, q2 = await repo.get(1), await repo.get(2)
+    assert q2 is not None and q2.status == "withdrawn"
+    assert q1 is not None and q1.votes == 0 and q1.status == "queued"

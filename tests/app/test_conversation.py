@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.core.models import QuestionStatus
 from bot.runtime import Bot
 from bot.storage.questions import QuestionRepository
@@ -155,8 +157,21 @@ async def test_dismissal_carries_its_reason_and_reopen_brings_it_back(
     ]
 
 
-async def test_two_authors_answering_at_once_only_one_wins(bot: Bot, fake: FakeChatAdapter) -> None:
+async def test_two_authors_answering_at_once_only_one_wins(
+    bot: Bot, fake: FakeChatAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await fake.say(fake.user("dana"), SEED_Q3)
+    # Both authors read #1 as queued before either writes: the race the compare-and-set
+    # settles. (Reads finish without yielding, so the test makes each one yield after it.)
+    read = QuestionRepository.get
+
+    async def read_then_yield(self: QuestionRepository, qid: int) -> object:
+        found = await read(self, qid)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return found
+
+    monkeypatch.setattr(QuestionRepository, "get", read_then_yield)
     await asyncio.gather(
         fake.say(fake.user("author"), "!answer 1 first"),
         fake.say(fake.user("admin"), "!answer 1 second"),

@@ -222,6 +222,8 @@ async def test_a_thread_left_empty_by_a_crash_gets_its_opening(
     channel = bot.client.get_channel(scene.general.id)
     assert isinstance(channel, discord.TextChannel)
     empty = await channel.create_thread(name="4. Y", type=discord.ChannelType.public_thread)
+    # After a restart the thread comes with the guild; here, wait for its gateway event.
+    await fake_discord.wait_until(lambda: empty.id in [t.id for t in channel.threads])
     made = await bot.open_thread(channel_ref(scene), "4. Y", Rendered("body"), key="k4")
     assert made.thread == str(empty.id)
     assert [m["embeds"][0]["description"] for m in fake_discord.messages_in(empty.id)] == ["body"]

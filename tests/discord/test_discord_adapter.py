@@ -62,6 +62,13 @@ async def test_start_connects_with_minimal_intents_and_registers_commands(
         "ask", "questions", "points", "vote", "help", "queue", "answer", "dismiss", "reopen",
         "feed", "separate", "merge", "unmerge", "history", "faq", "notify",
     }  # fmt: skip
+    by_name = {c["name"]: c for c in fake_discord.commands()}
+    for name in ("vote", "separate", "reopen", "unmerge", "history"):  # built from one table
+        [option] = by_name[name]["options"]
+        assert (option["name"], option["type"], option["required"]) == ("question", 4, True)
+        assert option["description"] and by_name[name]["description"]
+        for flag in ("dm_permission", "contexts"):  # guild-only, like /answer
+            assert by_name[name].get(flag) == by_name["answer"].get(flag), (name, flag)
     assert adapter[0].warnings == []
     await adapter[0].close()
     await adapter[0].close()  # twice is fine

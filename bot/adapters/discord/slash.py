@@ -194,6 +194,29 @@ class SlashCommands:
         return result
 
 
+# Commands whose one option is a question's number: name -> (description, the option's help).
+_ON_ONE_QUESTION = {
+    "vote": ("Vote for a question", "The question's number, as in #12"),
+    "separate": ("Keep your question apart from the one it joined", "Your question's number"),
+    "reopen": ("Authors: put a closed question back in the queue", "The question's number"),
+    "unmerge": ("Authors: make a merged question its own again", "The merged question's number"),
+    "history": ("Authors: every change to a question", "The question's number"),
+}
+
+
+def _one_question_command(
+    tree: app_commands.CommandTree, slash: SlashCommands, name: str, description: str, about: str
+) -> None:
+    """Register ``/name question:N``, the mirror of ``!name N``."""
+
+    @app_commands.describe(question=about)
+    @app_commands.guild_only()
+    async def command(interaction: discord.Interaction, question: int) -> None:
+        await slash.run(interaction, f"{slash.prefix}{name} {question}")
+
+    tree.add_command(app_commands.Command(name=name, description=description, callback=command))
+
+
 def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.CommandTree:
     """The slash commands, each the mirror of a text command (``bot.core.commands``)."""
     tree: app_commands.CommandTree = app_commands.CommandTree(client)
@@ -226,11 +249,8 @@ def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.Com
     async def points(interaction: discord.Interaction) -> None:
         await slash.run(interaction, f"{p}points")
 
-    @tree.command(name="vote", description="Vote for a question")
-    @app_commands.describe(question="The question's number, as in #12")
-    @app_commands.guild_only()
-    async def vote(interaction: discord.Interaction, question: int) -> None:
-        await slash.run(interaction, f"{p}vote {question}")
+    for name, (description, about) in _ON_ONE_QUESTION.items():
+        _one_question_command(tree, slash, name, description, about)
 
     @tree.command(name="help", description="List the commands you may use, or explain one")
     @app_commands.describe(command="A command to explain (optional)")
@@ -257,35 +277,11 @@ def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.Com
     ) -> None:
         await slash.run(interaction, f"{p}dismiss {question} {reason or ''}".strip())
 
-    @tree.command(name="reopen", description="Authors: put a closed question back in the queue")
-    @app_commands.describe(question="The question's number")
-    @app_commands.guild_only()
-    async def reopen(interaction: discord.Interaction, question: int) -> None:
-        await slash.run(interaction, f"{p}reopen {question}")
-
-    @tree.command(name="separate", description="Keep your question apart from the one it joined")
-    @app_commands.describe(question="Your question's number")
-    @app_commands.guild_only()
-    async def separate(interaction: discord.Interaction, question: int) -> None:
-        await slash.run(interaction, f"{p}separate {question}")
-
     @tree.command(name="merge", description="Authors: fold a duplicate into another question")
     @app_commands.describe(question="The duplicate's number", into="The question it repeats")
     @app_commands.guild_only()
     async def merge(interaction: discord.Interaction, question: int, into: int) -> None:
         await slash.run(interaction, f"{p}merge {question} into {into}")
-
-    @tree.command(name="unmerge", description="Authors: make a merged question its own again")
-    @app_commands.describe(question="The merged question's number")
-    @app_commands.guild_only()
-    async def unmerge(interaction: discord.Interaction, question: int) -> None:
-        await slash.run(interaction, f"{p}unmerge {question}")
-
-    @tree.command(name="history", description="Authors: every change to a question")
-    @app_commands.describe(question="The question's number")
-    @app_commands.guild_only()
-    async def history(interaction: discord.Interaction, question: int) -> None:
-        await slash.run(interaction, f"{p}history {question}")
 
     @tree.command(name="faq", description="Authors: post or update the article's FAQ message")
     @app_commands.describe(article="The article's number (optional: the one posted here)")

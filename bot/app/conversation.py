@@ -253,7 +253,7 @@ class Conversation:
         separate: bool = False,
     ) -> None:
         """Take a question: guard rails, duplicates, storage, notices and the acknowledgement
-        (or the reason it was not taken), all in one transaction and one database trip.
+        (or the reason it was not taken), all in one transaction.
 
         A question that repeats an open one on the same point is folded into it: the asker
         follows it (and backs it with their vote) unless they asked with ``--new``.
@@ -289,7 +289,7 @@ class Conversation:
             else:
                 same = None
                 said = texts.acknowledged(qid, article, point, self.prefix)
-            self.open_questions.added(tx.raw, open_set, qid, asked)
+            self.open_questions.added(tx.raw, open_set, qid, asked, merged=same is not None)
             if same is None:  # a duplicate is nothing new to answer: no notice
                 # The authors hear of it in the same transaction: no question unannounced.
                 queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)

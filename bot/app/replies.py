@@ -1,6 +1,6 @@
 """Acting on one inbound message: claim it, change what it changes, queue the replies.
 
-Every handler ends in :meth:`Replies.act`: one transaction, one trip to the database thread,
+Every handler ends in :meth:`Replies.act`: one transaction (`Database.run`),
 that records the message as handled (so a second delivery of it does nothing), applies the
 handler's writes and queues its outgoing messages in the outbox. Reply keys derive from the
 inbound message's id, so they too are stable across retries.

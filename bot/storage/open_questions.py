@@ -90,15 +90,11 @@ class OpenQuestionIndex:
         return s
 
     @staticmethod
-    def added(raw: sqlite3.Connection, s: OpenSet, qid: int, text: str) -> None:
-        """Question ``qid`` was just stored on ``s``'s point, in the transaction that got
-        ``s`` from :meth:`current` and changed nothing else there: take the new token and, if
-        the question is open and unmerged, add it."""
+    def added(raw: sqlite3.Connection, s: OpenSet, qid: int, text: str, *, merged: bool) -> None:
+        """Question ``qid`` was just stored on ``s``'s point (``merged``: into a duplicate),
+        in the transaction that got ``s`` from :meth:`current` and changed nothing else
+        there: take the new token and, if it is a question of its own, add it."""
         row = raw.execute(_TOKEN, s.key).fetchone()
         s.token = row[0] if row else None
-        is_open = raw.execute(
-            "SELECT 1 FROM questions WHERE id = ? AND status = 'queued' AND merged_into IS NULL",
-            (qid,),
-        ).fetchone()
-        if is_open:
+        if not merged:
             s.add(qid, text)

@@ -135,7 +135,7 @@ class QuestionRepository:
         return [question_from_row(r) for r in rows]
 
     # Writes: plain functions over the raw connection, run inside Database.run() so a
-    # whole decision (claim, compare-and-set, answer, notices) is one transaction and one trip.
+    # whole decision (claim, compare-and-set, answer, notices) is one transaction.
 
     @staticmethod
     def change_status(
@@ -209,11 +209,14 @@ class QuestionRepository:
         )
 
     @staticmethod
-    def add_vote(raw: sqlite3.Connection, qid: int, voter_key: str, now: datetime) -> bool:
+    def add_vote(
+        raw: sqlite3.Connection, qid: int, voter_key: str, now: datetime, source: str = "command"
+    ) -> bool:
+        """One vote per person per question; ``source`` says how (command, reaction)."""
         cur = raw.execute(
-            "INSERT INTO votes (question_id, voter_key, voted_at) VALUES (?, ?, ?) "
+            "INSERT INTO votes (question_id, voter_key, voted_at, source) VALUES (?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
-            (qid, voter_key, iso(now)),
+            (qid, voter_key, iso(now), source),
         )
         return cur.rowcount == 1
 
@@ -274,32 +277,24 @@ class QuestionRepository:
         None if ``qid`` had no followers."""
         # A follower withdrawn on its own no longer backs the question it followed.
         raw.execute("DELETE FROM votes WHERE via_question = ?", (qid,))
-        followers = [
-            r[0]
-            for r in raw.execute(
-                "SELECT id FROM questions WHERE merged_into = ? ORDER BY id", (qid,)
-            ).fetchall()
-        ]
-        if not followers:
+        row = raw.execute("SELECT MIN(id) FROM questions WHERE merged_into = ?", (qid,)).fetchone()
+        if row is None or row[0] is None:
             return None
-        heir, rest = followers[0], followers[1:]
-        stamp = iso(now)
+        heir, stamp = int(row[0]), iso(now)
         raw.execute(
-            "UPDATE questions SET merged_into = NULL, updated_at = ? WHERE id = ?", (stamp, heir)
+            "UPDATE questions SET merged_into = CASE id WHEN ? THEN NULL ELSE ? END, "
+            "updated_at = ? WHERE merged_into = ?",
+            (heir, heir, stamp, qid),
         )
+        # The heir's own merge vote goes; the other followers' votes move to the heir.
         raw.execute("DELETE FROM votes WHERE via_question = ?", (heir,))
-        for f in rest:
-            raw.execute(
-                "UPDATE questions SET merged_into = ?, updated_at = ? WHERE id = ?",
-                (heir, stamp, f),
-            )
-            raw.execute(
-                "UPDATE OR IGNORE votes SET question_id = ? WHERE question_id = ? "
-                "AND via_question = ?",
-                (heir, qid, f),
-            )
-            raw.execute("DELETE FROM votes WHERE question_id = ? AND via_question = ?", (qid, f))
-        return int(heir)
+        raw.execute(
+            "UPDATE OR IGNORE votes SET question_id = ? WHERE question_id = ? "
+            "AND via_question IS NOT NULL",
+            (heir, qid),
+        )
+        raw.execute("DELETE FROM votes WHERE question_id = ? AND via_question IS NOT NULL", (qid,))
+        return heir
 
     async def merged_into(self, qid: int) -> list[Question]:
         """The questions merged into ``qid`` (their askers follow it)."""
@@ -322,13 +317,8 @@ class QuestionRepository:
                 "DELETE FROM votes WHERE question_id = ? AND voter_key = ? AND source = 'reaction'",
                 (qid, voter_key),
             )
-        else:
-            cur = raw.execute(
-                "INSERT INTO votes (question_id, voter_key, voted_at, source) "
-                "VALUES (?, ?, ?, 'reaction') ON CONFLICT DO NOTHING",
-                (qid, voter_key, iso(now)),
-            )
-        return cur.rowcount == 1
+            return cur.rowcount == 1
+        return QuestionRepository.add_vote(raw, qid, voter_key, now, "reaction")
 
     @staticmethod
     def record_acknowledgement(raw: sqlite3.Connection, qid: int, ref: ChatRef) -> None:

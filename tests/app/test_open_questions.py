@@ -114,7 +114,7 @@ async def test_a_rolled_back_transaction_leaves_no_trace_in_the_index(
         new = NewQuestion(ArticleId(1), 3, lee, where, Q3_OTHER)
         qid = QuestionRepository.add(raw, new, bot.conversation.clock())
         assert qid is not None
-        OpenQuestionIndex.added(raw, s, qid, Q3_OTHER)
+        OpenQuestionIndex.added(raw, s, qid, Q3_OTHER, merged=False)
         assert Q3_OTHER in s.oldest  # the copy made inside the transaction has it...
         raise RuntimeError("crash before commit")
 

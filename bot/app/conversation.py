@@ -10,6 +10,7 @@ exists, and a crash loses nothing. The author's commands live in
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -45,7 +46,7 @@ from bot.core.questions import classify
 from bot.storage.articles import ArticleRepository, StoredArticle
 from bot.storage.db import Database
 from bot.storage.open_questions import OpenQuestionIndex, OpenSet
-from bot.storage.outbox import OutboxRepository
+from bot.storage.outbox import InboundRepository, OutboxRepository
 from bot.storage.questions import NewQuestion, QuestionRepository
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,49 @@ class Conversation:
     # entry points --------------------------------------------------------------------
 
     async def handle(self, event: InboundEvent) -> None:
-        """Act on one inbound event (never raises for bad user input)."""
+        """Act on one inbound event. Never raises, but for cancellation.
+
+        Every adapter hands every event here, so this is the one place a failure is
+        contained: an unexpected exception is logged with its traceback, the transaction it
+        interrupted was rolled back (``Database.run`` and ``transaction`` do), a message is
+        claimed as failed and answered with one plain reply, and the next event goes on.
+        """
+        try:
+            await self._dispatch(event)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            w = event.where
+            log.exception(
+                "handling %s %s in %s/%s failed",
+                type(event).__name__,
+                w.message,
+                w.platform,
+                w.channel,
+            )
+            if isinstance(event, IncomingMessage):
+                await self._failed(event, exc)
+
+    async def _failed(self, msg: IncomingMessage, exc: Exception) -> None:
+        """Claim ``msg`` as failed (a replay of it does nothing) and tell its sender, once;
+        nothing if it had been claimed already (the failure came after its commit)."""
+        now = self.clock()
+        error = f"{type(exc).__name__}: {exc}"
+
+        def record(raw: sqlite3.Connection) -> None:
+            if InboundRepository.take_failed(raw, msg.where, now, error):
+                OutboxRepository.add(raw, reply_to(msg, texts.WENT_WRONG, "error"), now)
+
+        try:
+            await self.db.run(record)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database itself is failing: the log is all that is left
+            log.exception("could not record the failure of message %s", msg.where.message)
+            return
+        self.delivery.kick()
+
+    async def _dispatch(self, event: InboundEvent) -> None:
         match event:
             case IncomingMessage():
                 await self.handle_message(event)

@@ -55,7 +55,7 @@ def _count(word: str, what: str) -> int:
     if (n := read_number(w, lowest=1, highest=MAX_BACKFILL)) is not None:
         return n
     raise UsageError(
-        f"{what} takes none, latest or a number from 1 to {MAX_BACKFILL}, not '{word}'"
+        f"{what} takes none, latest or a number from 1 to {MAX_BACKFILL}, not '{cmd.shown(word)}'"
     )
 
 
@@ -127,7 +127,7 @@ def _identity(word: str, platform: str, platforms: Collection[str]) -> str:
 def feed_id(args: tuple[str, ...], action: str, prefix: str) -> int:
     fid = read_number(args[0].removeprefix("#"), lowest=1) if args else None
     if fid is None:
-        got = f", not '{args[0]}'" if args else ""
+        got = f", not '{cmd.shown(args[0])}'" if args else ""
         raise UsageError(
             f"{prefix}feed {action} needs a feed number like 3{got} ({prefix}feed list)"
         )

@@ -238,6 +238,11 @@ def _first_line_rest(rest: str) -> str:
     return rest.rstrip()
 
 
+def shown(word: str, limit: int = 30) -> str:
+    """``word`` as echoed back in a usage line: clipped, so a pasted page stays one line."""
+    return word if len(word) <= limit else word[: limit - 1] + "…"
+
+
 def _number(word: str) -> int | None:
     """A question number as typed ("12", "#12", "q12", "12:"), or None."""
     found = _QUESTION_ID.fullmatch(word)
@@ -253,7 +258,8 @@ def _question_id(name: str, args: str, prefix: str, needs: str) -> tuple[int, st
     qid = _number(token.group(1))
     if qid is None:
         raise CommandUsageError(
-            name, f"{prefix}{name} needs a question number like 12 or #12, not '{token.group(1)}'"
+            name,
+            f"{prefix}{name} needs a question number like 12 or #12, not '{shown(token.group(1))}'",
         )
     return qid, _first_line_rest(args[token.end() :])
 
@@ -312,7 +318,9 @@ def _feed(args: str, prefix: str) -> Feed:
         raise CommandUsageError("feed", f"{prefix}feed needs an action, one of: {actions}")
     action = words[0].lower()
     if action not in FEED_ACTIONS:
-        raise CommandUsageError("feed", f"{prefix}feed has no action '{words[0]}'; use: {actions}")
+        raise CommandUsageError(
+            "feed", f"{prefix}feed has no action '{shown(words[0])}'; use: {actions}"
+        )
     return Feed(action, tuple(words[1:]))
 
 

@@ -144,7 +144,7 @@ class Conversation:
 
         def record(raw: sqlite3.Connection) -> None:
             if InboundRepository.take_failed(raw, msg.where, now, error):
-                OutboxRepository.add(raw, reply_to(msg, texts.WENT_WRONG, "error"), now)
+                OutboxRepository.add(raw, reply_to(msg, texts.WENT_WRONG), now)
 
         try:
             await self.db.run(record)

@@ -91,7 +91,10 @@ class Delivery:
                 log.exception("outbox pass failed; trying again shortly")
             timeout = await self._seconds_until_next()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that
+                # lands with a wake-up (gh-86296), and the worker then never stopped.
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def _seconds_until_next(self) -> float:
         nxt = await self.outbox.next_due_at()

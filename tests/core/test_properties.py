@@ -29,7 +29,7 @@ COMMAND_TEXT = st.builds(
 ANY_TEXT = st.one_of(st.text(), COMMAND_TEXT)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(ANY_TEXT)
 @example("!vote 9223372036854775808")
 @example("!faq ²")
@@ -53,6 +53,7 @@ def test_any_text_is_a_command_a_usage_error_or_chatter(text: str) -> None:
         assert value is None or 1 <= value <= MAX_NUMBER, (name, value)
 
 
+@settings(deadline=None)  # a loaded CI machine must not turn slowness into a failure
 @given(st.text())
 @example("9223372036854775808")
 @example("0" * 5000 + "1")
@@ -65,6 +66,7 @@ def test_read_number_takes_ascii_digits_in_range_only(text: str) -> None:
         assert value == int(text.lstrip("0") or "0")
 
 
+@settings(deadline=None)
 @given(
     st.integers(min_value=0, max_value=2**64),
     st.integers(min_value=0, max_value=2**64),
@@ -83,7 +85,7 @@ POINT_REFS = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.one_of(st.text(), POINT_REFS),
     st.one_of(st.none(), st.integers(min_value=-5, max_value=20)),

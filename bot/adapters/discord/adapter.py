@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
-from typing import Any
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import discord
 
@@ -35,10 +36,11 @@ from bot.adapters.discord.client import (
     sync_commands,
 )
 from bot.adapters.discord.errors import PLATFORM as PLATFORM_NAME
-from bot.adapters.discord.errors import failure_of
+from bot.adapters.discord.errors import THREAD_ARCHIVED, ThreadLockedFailure, failure_of
 from bot.adapters.discord.events import CONTENT_MISSING, Inbound
 from bot.adapters.discord.inbound import PLATFORM
 from bot.adapters.discord.roles import AdminNotices, Roles
+from bot.adapters.discord.sent import SentBefore
 from bot.adapters.discord.slash import SlashCommands
 from bot.adapters.discord.state import DiscordState, StateStore
 from bot.adapters.discord.threads import ThreadOpener
@@ -46,6 +48,7 @@ from bot.config import DiscordSettings, Settings
 from bot.core.models import ChatRef, InboundEvent, Rendered, Role, UserRef
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ARCHIVE_CHOICES = (60, 1440, 4320, 10080)  # minutes Discord accepts for auto-archiving
 SEND_PERMISSIONS = "the permissions View Channel, Send Messages (in threads too) and Embed Links"
@@ -88,6 +91,8 @@ class DiscordAdapter:
         ready_timeout: float = 60.0,
         reidentify_delay: float = 5.0,
         max_ratelimit_timeout: float = 60.0,
+        nonce_window: float = 60.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if auto_archive_minutes not in ARCHIVE_CHOICES:
             raise ValueError(f"auto_archive_minutes must be one of {ARCHIVE_CHOICES}")
@@ -104,6 +109,7 @@ class DiscordAdapter:
         self.slash = SlashCommands(self, prefix)
         self.threads = ThreadOpener(self, auto_archive_minutes)
         self.roles = Roles(self)
+        self.sent_before = SentBefore(self, nonce_window, clock)
         discord_admins = frozenset(a.removeprefix("discord:") for a in admins)
         self.notices = AdminNotices(self, discord_admins)
         self.warnings: list[str] = []
@@ -274,15 +280,20 @@ class DiscordAdapter:
         replied = self._replied_user(reference, mention)
         allowed = render.mentions_only(mention, replied_user=replied)
         parts: list[tuple[str | None, discord.Embed | None]]
-        if message.title:
+        if message.title and self.can_embed(container):
             parts = [(ping, render.embed_of(message))]
         else:
-            texts = render.split_content(render.literal(message.text), render.CONTENT_LIMIT - 32)
+            # Without Embed Links Discord drops an embed (and refuses the then empty
+            # message): the card goes out as the same text instead.
+            texts = render.split_content(render.plain_of(message), render.CONTENT_LIMIT - 32)
             texts[0] = f"{ping} {texts[0]}" if ping else texts[0]
             parts = [(text, None) for text in texts]
         view = render.view_of(message.actions, self.prefix)  # buttons under the last part
         first: discord.Message | None = None
         try:
+            earlier = await self.sent_before.find(target, key, parts[0][0], parts[0][1])
+            if earlier is not None:
+                return ChatRef(PLATFORM, where.channel, where.thread, str(earlier))
             for i, (content, embed) in enumerate(parts):
                 reply_to = None
                 if reference is not None and i == 0:
@@ -304,6 +315,33 @@ class DiscordAdapter:
         await self.state.remember(container, first.id)
         return ChatRef(PLATFORM, where.channel, where.thread, str(first.id))
 
+    def can_embed(self, container: str) -> bool:
+        """Whether the bot may show embeds in channel or thread ``container`` (Embed Links;
+        True where discord.py cannot tell, e.g. a DM or a channel not cached)."""
+        client = self._client
+        channel = client.get_channel(int(container)) if client and container.isdigit() else None
+        guild = getattr(channel, "guild", None)
+        if channel is None or guild is None or guild.me is None:
+            return True
+        return bool(channel.permissions_for(guild.me).embed_links)  # type: ignore[union-attr]
+
+    async def unarchived(self, container: str, op: str, action: Callable[[], Awaitable[T]]) -> T:
+        """Run ``action`` in thread ``container``; if Discord says the thread is archived
+        (50083), unarchive it (the bot is a member of its own threads) and run it again.
+        The thread archives again by itself after its idle time. A locked thread raises
+        :class:`ThreadLockedFailure`."""
+        try:
+            return await action()
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ARCHIVED:
+                raise
+        try:
+            await self.client.http.edit_channel(int(container), archived=False)
+        except Exception as exc:
+            raise failure_of(exc, op, container) from exc
+        log.info("unarchived thread %s to %s there", container, op.replace("_", " "))
+        return await action()
+
     def _replied_user(self, reference: int | None, mention: UserRef | None) -> bool:
         """Let the reply ping the replied-to author only if that is who we mean to ping."""
         if reference is None or mention is None or self._client is None:
@@ -321,7 +359,11 @@ class DiscordAdapter:
         target = self.client.get_partial_messageable(snowflake(container, "react"))
         try:
             # Adding the same reaction twice is a no-op on Discord: no key needed.
-            await target.get_partial_message(int(to.message)).add_reaction(emoji)
+            partial = target.get_partial_message(int(to.message))
+            await self.unarchived(container, "react", lambda: partial.add_reaction(emoji))
+        except ThreadLockedFailure as exc:
+            await self.notices.tell(exc)
+            raise
         except Exception as exc:
             raise failure_of(
                 exc, "react", container, "Add Reactions and Read Message History"
@@ -334,12 +376,19 @@ class DiscordAdapter:
         target = self.client.get_partial_messageable(snowflake(container, "edit"))
         partial = target.get_partial_message(int(ref.message))
         view = render.view_of(message.actions, self.prefix)  # None: no buttons left either
-        try:
-            if message.title:
+
+        async def edit_once() -> None:
+            if message.title and self.can_embed(container):
                 await partial.edit(content=None, embed=render.embed_of(message), view=view)
             else:
-                text = render.split_content(render.literal(message.text), max_parts=1)[0]
+                text = render.split_content(render.plain_of(message), max_parts=1)[0]
                 await partial.edit(content=text, embeds=[], view=view)
+
+        try:
+            await self.unarchived(container, "edit", edit_once)
+        except ThreadLockedFailure as exc:
+            await self.notices.tell(exc)
+            raise
         except Exception as exc:
             raise failure_of(exc, "edit", container) from exc
 
@@ -367,6 +416,6 @@ class DiscordAdapter:
         the row for later."""
         try:
             return await sending
-        except PermissionFailure as exc:
+        except (PermissionFailure, ThreadLockedFailure) as exc:
             await self.notices.tell(exc)
             raise

@@ -76,6 +76,8 @@ async def test_a_locked_thread_fails_the_row_with_its_reason_and_tells_admins_on
             await bot.edit(opened, Rendered("Answered: no."))
         assert not caught.value.retryable
         assert "locked" in caught.value.detail
+    await fake_discord.flush()
+    assert len(await admin_dms(fake_discord, scene)) == 1  # told by the edit itself
     with pytest.raises(ThreadLockedFailure):  # a reply there too: 160005, not "rejected"
         await bot.reply(opened, Rendered("Hi"), mention=None, key="r-locked")
     await fake_discord.flush()

@@ -4,10 +4,13 @@
 gateway in a background task and returns once Discord says READY; without the Message
 Content intent it still starts, without it, and says how to switch it on. Sends use the
 outbox key, hashed, as the message nonce with ``enforce_nonce``, so a retried send within
-Discord's nonce window returns the first message; threads are looked for before they are
-created (``threads``). Whatever the text, only the person the bot answers can be pinged
-(``render``). Slash commands and presses on the bot's buttons come back through the core as
-text commands (``slash``).
+Discord's nonce window returns the first message, and a resend after it looks for that
+message first (``sent``); threads are looked for before they are created (``threads``).
+Cards go out as text where the bot lacks Embed Links; edits and reactions in an archived
+thread unarchive it first, and a locked thread fails the work once, telling the admins.
+Whatever the text, only the person the bot answers can be pinged (``render``). Slash
+commands and presses on the bot's buttons come back through the core as text commands
+(``slash``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any, TypeVar
 import discord
 
 from bot.adapters.base import (
+    AdapterError,
     Capabilities,
     MessageHandler,
     NotFoundFailure,
@@ -361,13 +365,9 @@ class DiscordAdapter:
             # Adding the same reaction twice is a no-op on Discord: no key needed.
             partial = target.get_partial_message(int(to.message))
             await self.unarchived(container, "react", lambda: partial.add_reaction(emoji))
-        except ThreadLockedFailure as exc:
-            await self.notices.tell(exc)
-            raise
         except Exception as exc:
-            raise failure_of(
-                exc, "react", container, "Add Reactions and Read Message History"
-            ) from exc
+            hint = "Add Reactions and Read Message History"
+            raise await self._told_if_locked(failure_of(exc, "react", container, hint)) from exc
 
     async def edit(self, ref: ChatRef, message: Rendered) -> None:
         if ref.message is None or not ref.message.isdigit():
@@ -386,11 +386,8 @@ class DiscordAdapter:
 
         try:
             await self.unarchived(container, "edit", edit_once)
-        except ThreadLockedFailure as exc:
-            await self.notices.tell(exc)
-            raise
         except Exception as exc:
-            raise failure_of(exc, "edit", container) from exc
+            raise await self._told_if_locked(failure_of(exc, "edit", container)) from exc
 
     async def direct_message(self, user: UserRef, message: Rendered, *, key: str) -> ChatRef:
         try:
@@ -410,6 +407,12 @@ class DiscordAdapter:
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
         """ADMIN for a member with Manage Server in the channel's server, else MEMBER."""
         return await self.roles.role_of(user, where)
+
+    async def _told_if_locked(self, failure: AdapterError) -> AdapterError:
+        """``failure``, after telling the admins (once) when it is a locked thread."""
+        if isinstance(failure, ThreadLockedFailure):
+            await self.notices.tell(failure)
+        return failure
 
     async def _reported_(self, sending: Awaitable[ChatRef]) -> ChatRef:
         """Await a send; on a permission problem, tell the admins before the outbox keeps

@@ -167,10 +167,12 @@ async def test_a_moderated_tag_is_skipped_and_a_required_tag_missing_is_reported
 async def test_a_resend_after_the_nonce_window_finds_the_first_message(
     fake_discord: FakeDiscord, scene: Scene, start_adapter: StartAdapter
 ) -> None:
-    fake_discord.world.nonce_window = 0.2
-    bot, _ = await start_adapter(nonce_window=0.1)
+    # Both on the test clock: Discord's window (the fake's 300 s) and the adapter's 60 s.
+    bot, _ = await start_adapter(clock=fake_discord.world.now)
     first = await bot.post(general(scene), Rendered("Hello once"), key="n1")
-    await asyncio.sleep(0.3)  # past the window: Discord itself would create a second one
+    soon = await bot.post(general(scene), Rendered("Hello once"), key="n1")
+    assert soon.message == first.message  # within the window: Discord's enforce_nonce
+    await fake_discord.advance(301)  # past it: Discord itself would create a second one
     again = await bot.post(general(scene), Rendered("Hello once"), key="n1")
     assert again.message == first.message
     sent = [m for m in fake_discord.messages_in(scene.general) if m["content"] == "Hello once"]
@@ -200,7 +202,7 @@ async def test_catch_up_reads_member_started_threads_and_archived_point_threads(
     texts = [e.text for e in inbox.events if isinstance(e, IncomingMessage)]
     assert sorted(texts) == ["Is point 1 sure?", "Is side talk seen?", "Thoughts"]
     bot2.inbound.start_catch_up()  # a second pass hands nothing over twice
-    await asyncio.sleep(0.2)
+    assert not bot2.inbound.caught_up.is_set()
     await asyncio.wait_for(bot2.inbound.caught_up.wait(), 10)
     assert len([e for e in inbox.events if isinstance(e, IncomingMessage)]) == 3
 

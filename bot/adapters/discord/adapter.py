@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import discord
 
@@ -31,7 +31,7 @@ from bot.adapters.base import (
     PermissionFailure,
     TemporaryFailure,
 )
-from bot.adapters.discord import render
+from bot.adapters.discord import guards, render
 from bot.adapters.discord.client import (
     PointbotClient,
     connect,
@@ -40,7 +40,7 @@ from bot.adapters.discord.client import (
     sync_commands,
 )
 from bot.adapters.discord.errors import PLATFORM as PLATFORM_NAME
-from bot.adapters.discord.errors import THREAD_ARCHIVED, ThreadLockedFailure, failure_of
+from bot.adapters.discord.errors import ThreadLockedFailure, failure_of
 from bot.adapters.discord.events import CONTENT_MISSING, Inbound
 from bot.adapters.discord.inbound import PLATFORM
 from bot.adapters.discord.roles import AdminNotices, Roles
@@ -52,7 +52,6 @@ from bot.config import DiscordSettings, Settings
 from bot.core.models import ChatRef, InboundEvent, Rendered, Role, UserRef
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 ARCHIVE_CHOICES = (60, 1440, 4320, 10080)  # minutes Discord accepts for auto-archiving
 SEND_PERMISSIONS = "the permissions View Channel, Send Messages (in threads too) and Embed Links"
@@ -284,7 +283,7 @@ class DiscordAdapter:
         replied = self._replied_user(reference, mention)
         allowed = render.mentions_only(mention, replied_user=replied)
         parts: list[tuple[str | None, discord.Embed | None]]
-        if message.title and self.can_embed(container):
+        if message.title and guards.can_embed(self.connected, container):
             parts = [(ping, render.embed_of(message))]
         else:
             # Without Embed Links Discord drops an embed (and refuses the then empty
@@ -319,33 +318,6 @@ class DiscordAdapter:
         await self.state.remember(container, first.id)
         return ChatRef(PLATFORM, where.channel, where.thread, str(first.id))
 
-    def can_embed(self, container: str) -> bool:
-        """Whether the bot may show embeds in channel or thread ``container`` (Embed Links;
-        True where discord.py cannot tell, e.g. a DM or a channel not cached)."""
-        client = self._client
-        channel = client.get_channel(int(container)) if client and container.isdigit() else None
-        guild = getattr(channel, "guild", None)
-        if channel is None or guild is None or guild.me is None:
-            return True
-        return bool(channel.permissions_for(guild.me).embed_links)  # type: ignore[union-attr]
-
-    async def unarchived(self, container: str, op: str, action: Callable[[], Awaitable[T]]) -> T:
-        """Run ``action`` in thread ``container``; if Discord says the thread is archived
-        (50083), unarchive it (the bot is a member of its own threads) and run it again.
-        The thread archives again by itself after its idle time. A locked thread raises
-        :class:`ThreadLockedFailure`."""
-        try:
-            return await action()
-        except discord.HTTPException as exc:
-            if exc.code != THREAD_ARCHIVED:
-                raise
-        try:
-            await self.client.http.edit_channel(int(container), archived=False)
-        except Exception as exc:
-            raise failure_of(exc, op, container) from exc
-        log.info("unarchived thread %s to %s there", container, op.replace("_", " "))
-        return await action()
-
     def _replied_user(self, reference: int | None, mention: UserRef | None) -> bool:
         """Let the reply ping the replied-to author only if that is who we mean to ping."""
         if reference is None or mention is None or self._client is None:
@@ -364,7 +336,9 @@ class DiscordAdapter:
         try:
             # Adding the same reaction twice is a no-op on Discord: no key needed.
             partial = target.get_partial_message(int(to.message))
-            await self.unarchived(container, "react", lambda: partial.add_reaction(emoji))
+            await guards.unarchived(
+                self.client, container, "react", lambda: partial.add_reaction(emoji)
+            )
         except Exception as exc:
             hint = "Add Reactions and Read Message History"
             raise await self._told_if_locked(failure_of(exc, "react", container, hint)) from exc
@@ -378,14 +352,14 @@ class DiscordAdapter:
         view = render.view_of(message.actions, self.prefix)  # None: no buttons left either
 
         async def edit_once() -> None:
-            if message.title and self.can_embed(container):
+            if message.title and guards.can_embed(self.connected, container):
                 await partial.edit(content=None, embed=render.embed_of(message), view=view)
             else:
                 text = render.split_content(render.plain_of(message), max_parts=1)[0]
                 await partial.edit(content=text, embeds=[], view=view)
 
         try:
-            await self.unarchived(container, "edit", edit_once)
+            await guards.unarchived(self.client, container, "edit", edit_once)
         except Exception as exc:
             raise await self._told_if_locked(failure_of(exc, "edit", container)) from exc
 

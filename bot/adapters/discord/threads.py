@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, cast
 import discord
 
 from bot.adapters.base import PermissionFailure
-from bot.adapters.discord import render
+from bot.adapters.discord import guards, render
 from bot.adapters.discord.errors import PLATFORM, RejectedFailure, failure_of
 from bot.adapters.discord.inbound import ref
 from bot.core.models import ChatRef, Rendered
@@ -63,7 +63,7 @@ class ThreadOpener:
         digest = render.key_ref(key)
         embed: discord.Embed | None = render.embed_of(first, footer=render.footer_for(key))
         text: str | None = None
-        if not self.adapter.can_embed(parent_id):
+        if not guards.can_embed(self.adapter.connected, parent_id):
             # Discord would drop the embed and refuse the empty opening, leaving the thread
             # empty: the same card goes out as text, its ref on the last line.
             text = render.split_content(

@@ -46,7 +46,7 @@ from bot.core.questions import classify
 from bot.storage.articles import ArticleRepository, StoredArticle
 from bot.storage.db import Database
 from bot.storage.open_questions import OpenQuestionIndex, OpenSet
-from bot.storage.outbox import InboundRepository, OutboxRepository
+from bot.storage.outbox import OutboxRepository
 from bot.storage.questions import NewQuestion, QuestionRepository
 
 log = logging.getLogger(__name__)
@@ -134,26 +134,7 @@ class Conversation:
                 w.channel,
             )
             if isinstance(event, IncomingMessage):
-                await self._failed(event, exc)
-
-    async def _failed(self, msg: IncomingMessage, exc: Exception) -> None:
-        """Claim ``msg`` as failed (a replay of it does nothing) and tell its sender, once;
-        nothing if it had been claimed already (the failure came after its commit)."""
-        now = self.clock()
-        error = f"{type(exc).__name__}: {exc}"
-
-        def record(raw: sqlite3.Connection) -> None:
-            if InboundRepository.take_failed(raw, msg.where, now, error):
-                OutboxRepository.add(raw, reply_to(msg, texts.WENT_WRONG), now)
-
-        try:
-            await self.db.run(record)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the database itself is failing: the log is all that is left
-            log.exception("could not record the failure of message %s", msg.where.message)
-            return
-        self.delivery.kick()
+                await self.replies.failed(event, exc)
 
     async def _dispatch(self, event: InboundEvent) -> None:
         match event:

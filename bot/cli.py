@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.app.questions_cli import add_questions_commands
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.numbers import number
 from bot.core.parsing import ArticleError, parse_article
 from bot.core.questions import classify
 from bot.core.summary import render_summary
@@ -202,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     cl = q_sub.add_parser("classify", help="is TEXT a question for the author, about which point?")
     cl.add_argument("text", nargs="?", help="the message (default: one per line from stdin)")
     cl.add_argument("--article", required=True, help="the article file the message is about")
-    cl.add_argument("--thread-point", type=int, help="the message was said in point N's thread")
+    cl.add_argument("--thread-point", type=number, help="the message was said in point N's thread")
     cl.add_argument("--json", action="store_true", help="one JSON object per message")
     cl.set_defaults(func=cmd_question_classify)
 

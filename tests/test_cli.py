@@ -185,3 +185,15 @@ def test_console_queue_flows_merge_faq_and_votes(tmp_path: Path) -> None:
     assert "This looks like question #3" in out
     assert "@Kim The author answered your question #3" in out
     assert "@Lu The author answered your question #5" in out
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9223372036854775808", "-1", "0", "1_0"])
+def test_number_flags_take_ascii_digits_only_and_say_so(tmp_path: Path, value: str) -> None:
+    classify = bot("question", "classify", "--article", str(SEED), "--thread-point", value, "x?")
+    export = bot(
+        "questions", "export", "--format", "json", "--article", value,
+        "--database", str(tmp_path / "none.sqlite3"),
+    )  # fmt: skip
+    for done in (classify, export):
+        assert done.returncode == 2, done.stderr
+        assert "invalid number value" in done.stderr and "Traceback" not in done.stderr

@@ -10,6 +10,7 @@ exists, and a crash loses nothing. The author's commands live in
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -112,7 +113,30 @@ class Conversation:
     # entry points --------------------------------------------------------------------
 
     async def handle(self, event: InboundEvent) -> None:
-        """Act on one inbound event (never raises for bad user input)."""
+        """Act on one inbound event. Never raises, but for cancellation.
+
+        Every adapter hands every event here, so this is the one place a failure is
+        contained: an unexpected exception is logged with its traceback, the transaction it
+        interrupted was rolled back (``Database.run`` and ``transaction`` do), a message is
+        claimed as failed and answered with one plain reply, and the next event goes on.
+        """
+        try:
+            await self._dispatch(event)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            w = event.where
+            log.exception(
+                "handling %s %s in %s/%s failed",
+                type(event).__name__,
+                w.message,
+                w.platform,
+                w.channel,
+            )
+            if isinstance(event, IncomingMessage):
+                await self.replies.failed(event, exc)
+
+    async def _dispatch(self, event: InboundEvent) -> None:
         match event:
             case IncomingMessage():
                 await self.handle_message(event)

@@ -16,6 +16,7 @@ from datetime import datetime
 from bot.app import feed_report
 from bot.core import commands as cmd
 from bot.core.models import ChatRef, FeedId, IncomingMessage, Platform
+from bot.core.numbers import read_number
 from bot.feeds.document import FeedError, newest
 from bot.feeds.fetch import FetchError, ReadFeed, read_feed
 from bot.feeds.notices import every, label
@@ -51,10 +52,10 @@ def _count(word: str, what: str) -> int:
         return 0
     if w == "latest":
         return 1
-    if w.isdigit() and 1 <= int(w) <= MAX_BACKFILL:
-        return int(w)
+    if (n := read_number(w, lowest=1, highest=MAX_BACKFILL)) is not None:
+        return n
     raise UsageError(
-        f"{what} takes none, latest or a number from 1 to {MAX_BACKFILL}, not '{word}'"
+        f"{what} takes none, latest or a number from 1 to {MAX_BACKFILL}, not '{cmd.shown(word)}'"
     )
 
 
@@ -124,12 +125,13 @@ def _identity(word: str, platform: str, platforms: Collection[str]) -> str:
 
 
 def feed_id(args: tuple[str, ...], action: str, prefix: str) -> int:
-    if not args or not args[0].lstrip("#").isdigit():
-        got = f", not '{args[0]}'" if args else ""
+    fid = read_number(args[0].removeprefix("#"), lowest=1) if args else None
+    if fid is None:
+        got = f", not '{cmd.shown(args[0])}'" if args else ""
         raise UsageError(
             f"{prefix}feed {action} needs a feed number like 3{got} ({prefix}feed list)"
         )
-    return int(args[0].lstrip("#"))
+    return fid
 
 
 class FeedAdmin:

@@ -15,6 +15,7 @@ from typing import cast
 
 from bot.app.export import FORMATS, ExportError, Format, export_questions
 from bot.config import ConfigError, load_settings
+from bot.core.numbers import number
 from bot.storage.db import Database, StorageError
 
 EXIT_USAGE = 2
@@ -26,7 +27,7 @@ def add_questions_commands(subparsers: argparse._SubParsersAction) -> None:  # t
     questions = subparsers.add_parser("questions", help="readers' questions and answers")
     sub = questions.add_subparsers(dest="questions_command", required=True)
     exp = sub.add_parser("export", help="print every question (of one article) with its answer")
-    exp.add_argument("--article", type=int, help="only this article's questions (its number)")
+    exp.add_argument("--article", type=number, help="only this article's questions (its number)")
     exp.add_argument("--format", required=True, choices=FORMATS, help="md, csv or json")
     # SUPPRESS: the top-level parser may have these too; a default here would erase them.
     exp.add_argument("--config", default=argparse.SUPPRESS, help="TOML settings file")

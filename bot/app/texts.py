@@ -202,6 +202,14 @@ def points(article: Article, with_threads: set[int], prefix: str) -> str:
     return "\n".join(lines)
 
 
+# The one reply to a message whose handling failed unexpectedly (a bug, a broken database):
+# nothing it asked for was done, and it is not retried (bot.app.conversation.handle).
+WENT_WRONG = (
+    "Sorry, that went wrong on our side; it has been logged, and nothing was changed. "
+    "Please try again later, or tell a moderator if it keeps happening."
+)
+
+
 ACK_REACTION = "✅"  # the acknowledgement when the config asks for reactions
 
 

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.models import ChatRef, FeedId, Platform
+from bot.core.numbers import read_number
 from bot.feeds.document import FeedError
 from bot.feeds.fetch import Fetcher, FetchError, ReadFeed, read_feed
 from bot.feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
@@ -127,9 +128,10 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
             return _fail(f"{spec!r} is not 'console:…', 'matrix:…' or 'discord:…'", 2)
     backfill = {"none": 0, "latest": 1}.get(args.backfill, -1)
     if backfill < 0:
-        if not args.backfill.isdigit() or not 1 <= int(args.backfill) <= 20:
+        count = read_number(args.backfill, lowest=1, highest=20)
+        if count is None:
             return _fail("--backfill takes none, latest or a number from 1 to 20", 2)
-        backfill = int(args.backfill)
+        backfill = count
     try:
         feeds = read_opml(Path(args.file).read_bytes())
     except OSError as exc:

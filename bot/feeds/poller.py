@@ -143,7 +143,10 @@ class Poller:
             nxt = await self.feeds.next_due_at(self.clock())
             delay = 60.0 if nxt is None else (nxt - self.clock()).total_seconds()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), min(60.0, max(1.0, delay)))
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that
+                # lands with a wake-up (gh-86296), and the worker then never stopped.
+                async with asyncio.timeout(min(60.0, max(1.0, delay))):
+                    await self._wake.wait()
 
     async def poll_due(self) -> CycleReport:
         """One cycle: every due feed fetched once, concurrently within the limits."""

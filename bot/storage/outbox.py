@@ -219,6 +219,26 @@ class InboundRepository:
         )
         return cur.rowcount == 1
 
+    @staticmethod
+    def take_failed(raw: sqlite3.Connection, where: ChatRef, now: datetime, error: str) -> bool:
+        """Record ``where.message`` as failed (not retried); False if it had been claimed."""
+        if where.message is None:
+            return True
+        cur = raw.execute(
+            "INSERT INTO inbound (platform, channel, message, handled_at, status, error) "
+            "VALUES (?, ?, ?, ?, 'failed', ?) ON CONFLICT DO NOTHING",
+            (where.platform, where.channel, where.message, iso(now), error[:500]),
+        )
+        return cur.rowcount == 1
+
+    async def failed(self) -> list[tuple[ChatRef, str]]:
+        """Every message claimed as failed, with its error, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT platform, channel, message, error FROM inbound WHERE status = 'failed' "
+            "ORDER BY handled_at"
+        )
+        return [(ChatRef(Platform(r[0]), r[1], None, r[2]), r[3] or "") for r in rows]
+
     async def get_state(self, platform: str, name: str) -> str | None:
         row = await self.db.fetchone(
             "SELECT value FROM adapter_state WHERE platform = ? AND name = ?", (platform, name)

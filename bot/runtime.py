@@ -28,6 +28,7 @@ from bot.core.models import ChatRef, FeedId, Platform
 from bot.feeds.document import FeedError, article_of, parse_feed
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller
+from bot.logs import print_line
 from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
 from bot.storage.outbox import InboundRepository
@@ -143,7 +144,8 @@ async def run(
     write: Callable[[str], None] | None = None,
 ) -> int:
     """Run the bot: on the chat platforms configured, else on the console."""
-    out = write or (lambda text: print(text, flush=True))
+    out = write or print_line
+    log.info("database %s (config: %s)", settings.database, settings.source)
     if settings.platforms:
         return await run_platforms(settings, out)
     from bot.console_main import run_console

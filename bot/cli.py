@@ -141,9 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = load_settings(Path(args.config) if args.config else None, os.environ)
     except ConfigError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    settings = replace(
-        settings, database=datapath.for_command(args.database, settings.database)
-    )
+    settings = replace(settings, database=datapath.for_command(args.database, settings.database))
     logs.configure(
         os.environ.get(
             "BOT_LOG_LEVEL", "WARNING" if not settings.platforms else settings.log_level

@@ -54,6 +54,8 @@ async def run_console(
         bot.start_workers(stack)
 
         out(f"pointbot on the console — database {settings.database}, config: {settings.source}")
+        for change in bot.config_changes:
+            out(f"config: {change}")
         await publish_configured(bot, feeds, out)
         await bot.start_polling(stack, feeds)
         interactive = script is None and stdin.isatty()

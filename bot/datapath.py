@@ -47,7 +47,7 @@ def for_command(option: str | None, configured: Path) -> Path:
 def existing(path: Path) -> str | None:
     """Why ``path`` cannot be read as a database (a read-only command never creates one)."""
     if not path.exists():
-        return f"{path}: no such database file (give --database, or set it in the config)"
+        return f"{path}: no such database file (give --database or set it in the config)"
     if not path.is_file():
         return f"{path}: is not a database file"
     if path.stat().st_size == 0:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.app import feed_report
+from bot.app.config_feeds import REMOVED
 from bot.core import commands as cmd
 from bot.core.models import ChatRef, FeedId, IncomingMessage, Platform
 from bot.feeds.document import FeedError, newest
@@ -305,7 +306,7 @@ class FeedAdmin:
         )
 
     async def remove(self, msg: IncomingMessage, feed: FeedRow) -> str:
-        if feed.source != "chat":
+        if feed.source != "chat" and not (feed.paused and feed.pause_reason == REMOVED):
             return (
                 f"Feed {label(feed)} comes from the config file, so it would come back at the "
                 f"next start; remove it there. {self.prefix}feed pause {feed.id} stops it now."
@@ -325,6 +326,11 @@ class FeedAdmin:
         return f"Paused feed {label(feed)}; {self.prefix}feed resume {feed.id} starts it again."
 
     async def resume(self, msg: IncomingMessage, feed: FeedRow) -> str:
+        if feed.paused and feed.pause_reason == REMOVED:
+            return (
+                f"Feed {label(feed)} was removed from the config file: list it there again "
+                f"to bring it back, or {self.prefix}feed remove {feed.id} forgets it."
+            )
         now = self.clock()
         if not await self.db.run(lambda raw: FeedRepository.resume(raw, feed.id, now)):
             return f"Feed {label(feed)} is not paused; nothing changed."

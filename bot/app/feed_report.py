@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.app.config_feeds import REMOVED
 from bot.feeds.notices import every, label, when
 from bot.storage.articles import Target
 from bot.storage.feeds import FeedRow, OutboxState, SeenEntry
 
 SOURCES = {"config": "from the config file", "chat": "added in chat", "builtin": "bundled"}
+
+
+def source_of(feed: FeedRow) -> str:
+    if feed.source == "config" and feed.paused and feed.pause_reason == REMOVED:
+        return "removed from the config file"
+    return SOURCES.get(feed.source, feed.source)
 
 
 def places(targets: Sequence[Target]) -> str:
@@ -42,7 +49,7 @@ def feed_list(
     lines = [f"Feeds ({len(feeds)}):"]
     for feed, targets, interval in feeds:
         lines.append(
-            f"{label(feed)} — {feed.url} — {SOURCES.get(feed.source, feed.source)} — "
+            f"{label(feed)} — {feed.url} — {source_of(feed)} — "
             f"posts to {places(targets)}"
         )
         lines.append(f"    {health(feed, interval, now)}")
@@ -109,7 +116,7 @@ def feed_status(
 ) -> str:
     by = f" by {feed.added_by}" if feed.added_by else ""
     lines = [
-        f"Feed {label(feed)} — {feed.url} — {SOURCES.get(feed.source, feed.source)}{by} — "
+        f"Feed {label(feed)} — {feed.url} — {source_of(feed)}{by} — "
         f"posts to {places(targets)}",
         f"Health: {health(feed, interval_s, now)}.",
     ]

@@ -20,8 +20,8 @@ from typing import TextIO
 
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console_session import CONSOLE_HELP, ConsoleSession
-from bot.app.wording import count, plural
 from bot.config import Settings
+from bot.core.wording import count, plural
 from bot.runtime import Bot, bundled_text, publish_configured
 from bot.storage.db import Database
 from bot.storage.outbox import InboundRepository

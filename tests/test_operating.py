@@ -170,3 +170,14 @@ def test_json_log_lines(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in done.stderr.splitlines()]
     assert lines and all({"time", "level", "logger", "message"} <= set(x) for x in lines)
     assert any("applying migration 0001" in x["message"] for x in lines)
+
+
+def test_the_copied_example_config_keeps_the_console_admin(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    example = (ROOT / "config" / "bot.example.toml").read_text("utf-8")
+    (tmp_path / "config" / "bot.toml").write_text(example, "utf-8")
+    done = bot("--no-demo", stdin="/as admin\n!feed list\n/help\n", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Feeds (1):" in done.stdout and "for admins only" not in done.stdout
+    assert "[bot] admins lists console:admin" in done.stdout
+    assert (tmp_path / "data" / "pointbot.sqlite3").exists()  # ../data beside config/

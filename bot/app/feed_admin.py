@@ -17,6 +17,7 @@ from bot.app import feed_report
 from bot.app.config_feeds import REMOVED
 from bot.core import commands as cmd
 from bot.core.models import ChatRef, FeedId, IncomingMessage, Platform
+from bot.core.wording import count
 from bot.feeds.document import FeedError, newest
 from bot.feeds.fetch import FetchError, ReadFeed, read_feed
 from bot.feeds.notices import every, label
@@ -264,7 +265,8 @@ class FeedAdmin:
         if latest:
             e = latest[0]
             date = f", {e.published:%Y-%m-%d}" if e.published else ""
-            about = f"It has {len(doc.entries)} entries; the latest is “{e.title or e.link}”{date}."
+            has = count(len(doc.entries), "entry")
+            about = f"It has {has}; the latest is “{e.title or e.link}”{date}."
         else:
             about = "It has no entries yet."
         if req.backfill == 0:

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import config_checks, datapath
-from bot.app.wording import count
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.models import ChatRef, FeedId, Platform
+from bot.core.wording import count
 from bot.feeds.document import FeedError
 from bot.feeds.fetch import Fetcher, FetchError, ReadFeed, read_feed
 from bot.feeds.opml import OpmlError, OpmlFeed, read_opml_report, write_opml

@@ -182,3 +182,33 @@ def test_the_copied_example_config_keeps_the_console_admin(tmp_path: Path) -> No
     assert "Feeds (1):" in done.stdout and "for admins only" not in done.stdout
     assert "[bot] admins lists console:admin" in done.stdout
     assert (tmp_path / "data" / "pointbot.sqlite3").exists()  # ../data beside config/
+
+
+def test_a_data_directory_holds_the_database(tmp_path: Path) -> None:
+    from bot.config import load_settings
+
+    cfg = tmp_path / "etc" / "bot.toml"
+    cfg.parent.mkdir()
+    cfg.write_text('[bot]\ndatabase = "../data/pointbot.sqlite3"\n', "utf-8")
+    state = tmp_path / "var" / "lib" / "pointbot"
+    s = load_settings(cfg, {"BOT_DATA_DIR": str(state)})
+    assert s.database == state / "pointbot.sqlite3"
+    assert load_settings(cfg, {}).database == (tmp_path / "data" / "pointbot.sqlite3")
+    cfg.write_text('[bot]\ndata_dir = "state"\n', "utf-8")
+    assert load_settings(cfg, {}).database == tmp_path / "etc" / "state" / "pointbot.sqlite3"
+    assert load_settings(cfg, {"BOT_DATABASE": "/x/y.db"}).database == Path("/x/y.db")
+
+
+def test_release_files_agree_with_pyproject() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["license"]["text"] == "MIT"
+    assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
+    changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    first = next(line for line in changelog.splitlines() if line.startswith("## "))
+    assert first.startswith(f"## {project['version']} ")
+    unit = (ROOT / "config" / "pointbot.service").read_text("utf-8")
+    for line in ("Restart=on-failure", "EnvironmentFile=", "StateDirectory=pointbot"):
+        assert line in unit
+    assert "BOT_DATA_DIR=" in unit and "--config /etc/pointbot/bot.toml" in unit

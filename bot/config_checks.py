@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 BUNDLED_PREFIX = "bundled:"
 _SNOWFLAKE = re.compile(r"^[0-9]{15,21}$")  # Discord ids: 64-bit integers in decimal
 _MATRIX_USER = re.compile(r"^@[^:\s]+:[^\s:]+(:[0-9]{1,5})?$")
-_MATRIX_ROOM = re.compile(r"^[!#][^:\s]+:[^\s:]+(:[0-9]{1,5})?$")
+# Room ids are "!opaque:server", or "!" and a hash with no server from room version 12 on
+# (Synapse 1.163 here makes v12 rooms); aliases are "#name:server".
+_MATRIX_ROOM = re.compile(r"^(![^\s]+|#[^:\s]+:[^\s:]+(:[0-9]{1,5})?)$")
 
 
 def web_url(value: str, *, what: str = "a feed URL") -> str | None:

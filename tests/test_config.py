@@ -84,3 +84,15 @@ def test_unreadable_toml_is_one_plain_error(tmp_path: Path) -> None:
         load_settings(write(tmp_path, "[bot\n"), {})
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "missing.toml", {})
+
+
+def test_targets_of_every_shape_a_platform_uses_are_accepted(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[[feeds]]\nurl = "https://w.example/feed"\ntargets = ["matrix:!abc:example.org", '
+        '"matrix:!KzCTS0rYesleVQ_F2BqkU_nqn6Fwcuv4V2eAF6BLZDs", "matrix:#news:example.org", '
+        '"discord:123456789012345678", "console:#general"]\n'
+        'authors = ["matrix:@ana:example.org", "discord:987654321098765432", "console:x"]\n',
+    )
+    s = load_settings(path, {})  # room version 12 ids carry no server name
+    assert len(s.feeds[0].targets) == 5

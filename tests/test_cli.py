@@ -120,7 +120,11 @@ def test_main_job_with_nothing_configured_plays_the_whole_loop(tmp_path: Path) -
     assert "The author answered your question #1" in out
     assert "The author answered your question #2" in out
     assert "has no point 9" in out
-    assert (tmp_path / "data" / "console-demo.sqlite3").exists()
+    assert (tmp_path / "data" / "pointbot.sqlite3").exists()  # the one default database
+    again = bot(cwd=tmp_path)  # the kept world is restored; the demo is not replayed
+    assert again.returncode == 0, again.stderr
+    assert "the demo is not played again" in again.stdout
+    assert "pointbot opened thread" not in again.stdout
 
 
 def test_console_script_lets_several_people_talk(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ from bot.core.numbers import read_number
 
 CONSOLE_HELP = """\
 Console controls (everything else is said as a chat message):
-  /as NAME          speak as NAME (try: dana, lee, author, admin)
+  /as NAME          speak as NAME (try: dana, lee, author, admin); "admin" may use admin
+                    commands when [bot] admins lists console:admin (the example config does)
   /in #CHANNEL      go to a channel
   /thread [N|tID]   enter the thread of point N (or thread tID); no argument lists threads
   /back             leave the thread, back to its channel

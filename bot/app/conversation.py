@@ -27,6 +27,7 @@ from bot.app.notify import queue_new_question_notices, set_preference
 from bot.app.replies import Replies, Transaction, reply_to, with_actions
 from bot.config import QuestionSettings
 from bot.core import commands as cmd
+from bot.core.command_help import command_help
 from bot.core.duplicates import find_duplicate
 from bot.core.models import (
     ArticleId,
@@ -386,7 +387,12 @@ class Conversation:
                 await self._points(msg)
             case cmd.Help():
                 role = await self.role_of(msg.author, msg)
-                await self.replies.say(msg, cmd.help_text(self.prefix, role))
+                said = (
+                    command_help(command.topic, self.prefix, role)
+                    if command.topic
+                    else cmd.help_text(self.prefix, role)
+                )
+                await self.replies.say(msg, said)
             case cmd.Queue():
                 await self.desk.queue(msg)
             case cmd.Answer():

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.app import feed_report
+from bot.app.config_feeds import REMOVED
 from bot.core import commands as cmd
 from bot.core.models import ChatRef, FeedId, IncomingMessage, Platform
 from bot.core.numbers import read_number
+from bot.core.wording import count
 from bot.feeds.document import FeedError, newest
 from bot.feeds.fetch import FetchError, ReadFeed, read_feed
 from bot.feeds.notices import every, label
@@ -265,7 +267,8 @@ class FeedAdmin:
         if latest:
             e = latest[0]
             date = f", {e.published:%Y-%m-%d}" if e.published else ""
-            about = f"It has {len(doc.entries)} entries; the latest is “{e.title or e.link}”{date}."
+            has = count(len(doc.entries), "entry")
+            about = f"It has {has}; the latest is “{e.title or e.link}”{date}."
         else:
             about = "It has no entries yet."
         if req.backfill == 0:
@@ -307,7 +310,7 @@ class FeedAdmin:
         )
 
     async def remove(self, msg: IncomingMessage, feed: FeedRow) -> str:
-        if feed.source != "chat":
+        if feed.source != "chat" and not (feed.paused and feed.pause_reason == REMOVED):
             return (
                 f"Feed {label(feed)} comes from the config file, so it would come back at the "
                 f"next start; remove it there. {self.prefix}feed pause {feed.id} stops it now."
@@ -327,6 +330,11 @@ class FeedAdmin:
         return f"Paused feed {label(feed)}; {self.prefix}feed resume {feed.id} starts it again."
 
     async def resume(self, msg: IncomingMessage, feed: FeedRow) -> str:
+        if feed.paused and feed.pause_reason == REMOVED:
+            return (
+                f"Feed {label(feed)} was removed from the config file: list it there again "
+                f"to bring it back, or {self.prefix}feed remove {feed.id} forgets it."
+            )
         now = self.clock()
         if not await self.db.run(lambda raw: FeedRepository.resume(raw, feed.id, now)):
             return f"Feed {label(feed)} is not paused; nothing changed."

@@ -31,6 +31,7 @@ from bot.feeds.poller import Poller
 from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
 from bot.storage.outbox import InboundRepository
+from bot.storage.subscriptions import CONFIG, SubscriptionRepository
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,12 @@ class Bot:
             prefix=settings.command_prefix,
         )
         self.feed_admin = FeedAdmin(
-            db, self.poller, clock, tuple(adapters), prefix=settings.command_prefix
+            db,
+            self.poller,
+            clock,
+            adapters,
+            admins=settings.admins,
+            prefix=settings.command_prefix,
         )
         self.conversation = Conversation(
             db,
@@ -104,7 +110,8 @@ class Bot:
         stack.push_async_callback(cancel_task, task)
 
     async def sync_config_feeds(self) -> list[tuple[FeedSettings, FeedId, list[Target]]]:
-        """Make the database's feeds, authors and targets include those in the config."""
+        """Make the database's feeds include those in the config, each with one 'config'
+        subscription holding its targets and exactly its authors."""
         found: list[tuple[FeedSettings, FeedId, list[Target]]] = []
         async with self.db.transaction() as conn:
             for feed in self.settings.feeds:
@@ -112,12 +119,15 @@ class Bot:
                 fid = await self.articles.ensure_feed(
                     conn, feed.url, title=feed.title, source=source, now=self.clock()
                 )
-                await self.articles.set_feed_authors(conn, fid, list(feed.authors))
+                sub = await SubscriptionRepository.ensure(
+                    conn, fid, CONFIG, added_by=None, backfill=1, now=self.clock()
+                )
+                await SubscriptionRepository.set_authors(conn, sub, list(feed.authors))
                 targets = []
                 for spec in feed.targets:
                     platform, _, channel = spec.partition(":")
                     where = ChatRef(Platform(platform), channel)
-                    targets.append(await self.articles.ensure_target(conn, fid, where))
+                    targets.append(await self.articles.ensure_target(conn, fid, where, sub))
                 found.append((feed, fid, targets))
         return found
 

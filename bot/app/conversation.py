@@ -438,7 +438,7 @@ class Conversation:
             await self.replies.say(msg, f"There is no article {article_id}.")
             return
         if msg.author.key not in self.admins and msg.author.key not in (
-            await self.articles.authors_of_article(aid)
+            await self.articles.authors_where(aid, msg.where)
         ):
             await self.replies.say(msg, f"Article {article_id} is not yours, so nothing was done.")
             return

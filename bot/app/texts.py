@@ -69,18 +69,19 @@ def no_article_here(prefix: str) -> str:
     )
 
 
-def answered_notice(q: Question, article: Article, answer: str) -> str:
+def answered_notice(q: Question, article: Article, answer: str, by: str) -> str:
+    """``by``: who answered, named as the platform shows them."""
     return (
-        f"The author answered your question #{q.id} on {point_label(article, q.point)}:\n"
+        f"{by} (an author) answered your question #{q.id} on {point_label(article, q.point)}:\n"
         f"> {quote(q.text)}\n{answer}"
     )
 
 
-def answer_record(q: Question, article: Article, answer: str, askers: list[str]) -> str:
+def answer_record(q: Question, article: Article, answer: str, askers: list[str], by: str) -> str:
     """What a point's thread keeps of an answer given to questions asked elsewhere."""
     who = askers[0] if len(askers) == 1 else f"{', '.join(askers[:-1])} and {askers[-1]}"
     return (
-        f"Answered: question #{q.id} on {point_label(article, q.point)}, asked by {who}:\n"
+        f"Answered by {by}: question #{q.id} on {point_label(article, q.point)}, asked by {who}:\n"
         f"> {quote(q.text)}\n{answer}"
     )
 

@@ -87,7 +87,7 @@ async def test_answering_again_edits_the_answer_where_it_was_posted(
     await ask(bot, fake, "dana", Q3)
     await ask(bot, fake, "author", "!answer 1 first try")
     notice = next(s for s in fake.sent if "answered your question #1" in s.text)
-    record = next(s for s in fake.sent if s.text.startswith("Answered: question #1"))
+    record = next(s for s in fake.sent if s.text.startswith("Answered by Author: question #1"))
     await ask(bot, fake, "author", "!answer 1 second, better answer")
     edits = [s for s in fake.sent if s.op == "edit"]
     # Where Dana asked, and the record kept in point 3's thread.
@@ -252,11 +252,11 @@ async def test_the_points_thread_keeps_answers_to_questions_asked_elsewhere(
     await ask(bot, fake, "lee", "Point 3: which countries received the S-300 systems?")
     await ask(bot, fake, "author", "!answer 1 Undeclared deliveries.")
     await ask(bot, fake, "author", "!answer 2 None, officially.")
-    records = [s for s in fake.sent if s.text.startswith("Answered: question")]
+    records = [s for s in fake.sent if s.text.startswith("Answered by Author: question")]
     # #1's answer already went to the thread (where Dana asked); #2 was asked in the channel.
     assert [(r.text.split(",")[0], r.where.thread, r.mention) for r in records] == [
         (
-            "Answered: question #2 on point 3 (Their Updated Strategic Partnership Document)",
+            "Answered by Author: question #2 on point 3 (Their Updated Strategic Partnership Document)",
             thread.thread,
             None,
         )
@@ -271,6 +271,6 @@ async def test_reopened_then_answered_again_edits_the_threads_record(
     await ask(bot, fake, "author", "!answer 1 First answer.")
     await ask(bot, fake, "author", "!reopen 1")
     await ask(bot, fake, "author", "!answer 1 Second answer.")
-    records = [s for s in fake.sent if s.text.startswith("Answered: question #1")]
+    records = [s for s in fake.sent if s.text.startswith("Answered by Author: question #1")]
     assert [r.op for r in records] == ["post", "edit"]  # one record, edited in place
     assert records[1].where == records[0].where and "Second answer." in records[1].text

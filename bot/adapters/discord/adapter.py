@@ -358,6 +358,10 @@ class DiscordAdapter:
     def note_member(self, member: object) -> None:
         self.roles.note(member)
 
+    async def community_of(self, where: ChatRef) -> str | None:
+        """``discord:<guild id>`` of the channel's server (None: a DM, or unseen)."""
+        return self.roles.community_of(where)
+
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
         """ADMIN for a member with Manage Server in the channel's server, else MEMBER."""
         return await self.roles.role_of(user, where)

@@ -286,6 +286,12 @@ class MatrixAdapter:
 
     # roles ---------------------------------------------------------------------------------
 
+    async def community_of(self, where: ChatRef) -> str | None:
+        """A room is its own community (its power levels are its own); a direct chat is none."""
+        if self.state.is_direct(where.channel) or not where.channel.startswith("!"):
+            return None
+        return f"matrix:{where.channel}"
+
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
         """ADMIN for a room creator or power level >= 50 in a shared room. In a direct chat
         everyone is a member: whoever opens a room is all-powerful there, which proves nothing."""

@@ -41,7 +41,9 @@ class Scope:
         if self.community is None:
             return "anywhere"
         platform = self.community.partition(":")[0]
-        return "in this server" if platform == "discord" else "in this room"
+        return {"matrix": "in this room", "console": "in this channel"}.get(
+            platform, "in this server"
+        )
 
 
 async def community_of(adapters: Mapping[Platform, ChatAdapter], where: ChatRef) -> str | None:

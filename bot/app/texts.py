@@ -221,6 +221,11 @@ def too_long(length: int, limit: int) -> str:
     )
 
 
+def edit_refused(qid: int, why: str) -> str:
+    """An edit of a question that a new question with its text would not pass."""
+    return f"Question #{qid} keeps its earlier text; your edit was not taken. {why}"
+
+
 def too_many(per_hour: int) -> str:
     return (
         f"You have asked {per_hour} questions in the last hour, the most allowed here. "

@@ -348,6 +348,16 @@ class QuestionRepository:
         return int(row[0]) if row else 0
 
     @staticmethod
+    def edited_since(raw: sqlite3.Connection, asker: UserRef, since: datetime) -> int:
+        """How often ``asker`` edited their questions since ``since``."""
+        row = raw.execute(
+            "SELECT COUNT(*) FROM question_events WHERE actor_key = ? "
+            "AND note = 'edited by the asker' AND at >= ?",
+            (asker.key, iso(since)),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
     def is_ignored(raw: sqlite3.Connection, user_key: str) -> bool:
         return (
             raw.execute("SELECT 1 FROM ignored WHERE user_key = ?", (user_key,)).fetchone()

@@ -110,6 +110,41 @@ async def test_without_edits_a_visible_correction_is_posted(
     assert correction.mention is not None and correction.mention.id == "dana"
 
 
+async def test_an_edit_obeys_the_rules_a_new_question_obeys(
+    bot: Bot, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    """Issue 19: an edit once skipped the length limit (and the rate and ignore list)."""
+    from bot.core.models import MessageEdited
+
+    bot.conversation.limits = QuestionSettings(max_chars=60, max_per_hour=3)
+    repo = QuestionRepository(bot.db)
+    dana = fake.user("dana")
+    asked = await ask(bot, fake, "dana", "Could you clarify point 3?")
+
+    async def edit(text: str) -> str | None:
+        await bot.conversation.handle(MessageEdited(dana, asked, text))
+        await bot.delivery.drain()
+        q = await repo.at_message(asked)
+        assert q is not None
+        return q.text
+
+    long = "Could you clarify point 3 " + "and more " * 10 + "?"
+    assert await edit(long) == "Could you clarify point 3?"
+    assert fake.sent[-1].text.startswith("Question #1 keeps its earlier text; your edit was")
+    assert "limit here is 60" in fake.sent[-1].text
+    assert fake.sent[-1].reply_to == asked  # the answer is a reply to the edited message
+    assert await edit("Could you clarify point 3, please?") == "Could you clarify point 3, please?"
+    assert await edit("Could you clarify point 3 at all?") == "Could you clarify point 3 at all?"
+    # One question and two edits make three this hour: the fourth change is refused.
+    assert await edit("Point 3 again?") == "Could you clarify point 3 at all?"
+    assert "questions in the last hour" in fake.sent[-1].text
+    clock.advance(3601)
+    assert await edit("Point 3 again?") == "Point 3 again?"
+    await ask(bot, fake, "admin", "!ignore fake:dana flooding")
+    assert await edit("Point 3, once more?") == "Point 3 again?"
+    assert "not being taken" in fake.sent[-1].text
+
+
 async def test_guard_rails_refuse_politely_and_store_nothing(
     bot: Bot, fake: FakeChatAdapter, clock: Clock
 ) -> None:
@@ -256,7 +291,8 @@ async def test_the_points_thread_keeps_answers_to_questions_asked_elsewhere(
     # #1's answer already went to the thread (where Dana asked); #2 was asked in the channel.
     assert [(r.text.split(",")[0], r.where.thread, r.mention) for r in records] == [
         (
-            "Answered by Author: question #2 on point 3 (Their Updated Strategic Partnership Document)",
+            "Answered by Author: question #2 on point 3 "
+            "(Their Updated Strategic Partnership Document)",
             thread.thread,
             None,
         )

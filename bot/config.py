@@ -93,12 +93,18 @@ class MatrixSettings:
     password: Secret | None
     access_token: Secret | None
     device_name: str = "pointbot"
+    # When either is set, the bot joins and answers only these rooms (ids or aliases) and
+    # rooms on these homeservers (server names), and leaves any other it is invited to.
+    allowed_rooms: tuple[str, ...] = ()
+    allowed_homeservers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class DiscordSettings:
     token: Secret
     auto_archive_minutes: int = 1440
+    # When set, the bot serves only these servers (guild ids) and leaves any other.
+    allowed_guilds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,7 @@ class Settings:
     acknowledge: str = "reply"  # "reply" (says the number) or "reaction" (a ✅ on the question)
     admins: frozenset[str] = frozenset()
     log_level: str = "INFO"
+    log_sql: bool = False  # DEBUG logs of the database driver (statements with their values)
     feeds: tuple[FeedSettings, ...] = ()
     polling: PollSettings = field(default_factory=PollSettings)
     questions: QuestionSettings = field(default_factory=QuestionSettings)
@@ -208,7 +215,11 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         problems.append(
             f"bot.acknowledge: {acknowledge!r} is not 'reply' or 'reaction' (in {source})"
         )
-    known = {"database", "command_prefix", "log_level", "admins", "acknowledge"}
+    log_sql = bot_t.get("log_sql", False)
+    if not isinstance(log_sql, bool):
+        problems.append(f"bot.log_sql: must be true or false (in {source})")
+        log_sql = False
+    known = {"database", "command_prefix", "log_level", "log_sql", "admins", "acknowledge"}
     for unknown in sorted(set(bot_t) - known):
         problems.append(f"bot.{unknown}: unknown setting (in {source})")
 
@@ -231,6 +242,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         acknowledge=acknowledge,
         admins=frozenset(admins),
         log_level=level.upper(),
+        log_sql=log_sql,
         feeds=feeds,
         polling=polling,
         questions=questions,
@@ -374,6 +386,8 @@ def _matrix(raw: Any, env: Mapping[str, str], r: _Reader) -> MatrixSettings | No
         password=Secret(password) if password else None,
         access_token=Secret(token) if token else None,
         device_name=str(table.get("device_name", "pointbot")),
+        allowed_rooms=r.get_list("matrix.allowed_rooms", table),
+        allowed_homeservers=r.get_list("matrix.allowed_homeservers", table),
     )
 
 
@@ -385,7 +399,13 @@ def _discord(raw: Any, env: Mapping[str, str], r: _Reader) -> DiscordSettings | 
     if archive not in (60, 1440, 4320, 10080):
         r._bad("discord.auto_archive_minutes", "must be 60, 1440, 4320 or 10080 (minutes)")
         archive = 1440
-    for unknown in sorted(set(table) - {"token", "auto_archive_minutes"}):
+    guilds = r.get_list("discord.allowed_guilds", table)
+    for guild in guilds:
+        if not guild.isdigit():
+            r._bad("discord.allowed_guilds", f"{guild!r} is not a server id (digits)")
+    for unknown in sorted(set(table) - {"token", "auto_archive_minutes", "allowed_guilds"}):
         r._bad(f"discord.{unknown}", "unknown setting")
     token = env.get("DISCORD_TOKEN")
-    return DiscordSettings(Secret(token), auto_archive_minutes=archive) if token else None
+    if not token:
+        return None
+    return DiscordSettings(Secret(token), auto_archive_minutes=archive, allowed_guilds=guilds)

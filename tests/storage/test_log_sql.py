@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
 from bot.storage.db import Database, driver_logging
 
 SECRET = "a private question text 7f3e"
@@ -44,5 +44,5 @@ async def test_statements_reach_the_log_only_with_log_sql(
 def test_log_sql_must_be_true_or_false(tmp_path: Path) -> None:
     config = tmp_path / "bot.toml"
     config.write_text("[bot]\nlog_sql = 'yes'\n", "utf-8")
-    with pytest.raises(Exception, match="bot.log_sql: must be true or false"):
+    with pytest.raises(ConfigError, match=r"bot\.log_sql: must be true or false"):
         load_settings(config, {})

@@ -97,6 +97,8 @@ class MatrixAdapter:
             rooms=rooms,
             poll_timeout_ms=poll_timeout_ms,
             reconnect_delays=reconnect_delays,
+            allowed_rooms=settings.allowed_rooms,
+            allowed_homeservers=settings.allowed_homeservers,
         )
 
     @classmethod

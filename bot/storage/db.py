@@ -44,6 +44,7 @@ def driver_logging(log_sql: bool) -> None:
     (message texts, sync tokens): keep that out of a DEBUG log unless ``log_sql``."""
     logging.getLogger("aiosqlite").setLevel(logging.DEBUG if log_sql else logging.INFO)
 
+
 T = TypeVar("T")
 R = TypeVar("R")
 

@@ -37,6 +37,7 @@ from bot.adapters.discord.client import (
 from bot.adapters.discord.errors import PLATFORM as PLATFORM_NAME
 from bot.adapters.discord.errors import failure_of
 from bot.adapters.discord.events import CONTENT_MISSING, Inbound
+from bot.adapters.discord.guilds import GuildGate
 from bot.adapters.discord.inbound import PLATFORM
 from bot.adapters.discord.roles import AdminNotices, Roles
 from bot.adapters.discord.slash import SlashCommands
@@ -104,6 +105,7 @@ class DiscordAdapter:
         self.slash = SlashCommands(self, prefix)
         self.threads = ThreadOpener(self, auto_archive_minutes)
         self.roles = Roles(self)
+        self.guilds = GuildGate(settings.allowed_guilds)
         discord_admins = frozenset(a.removeprefix("discord:") for a in admins)
         self.notices = AdminNotices(self, discord_admins)
         self.warnings: list[str] = []

@@ -145,15 +145,21 @@ class Conversation:
         q = await self.questions.at_message(event.where)
         if q is None or not q.asker.same_person(event.author):
             return
+        # The question was stored without its command ("!ask"): compare and store likewise,
+        # so an update that leaves the message's text alone changes nothing.
+        command = cmd.parse_command(event.text, self.prefix)
+        text = command.text if isinstance(command, cmd.Ask) else event.text
+        if text == q.text:
+            return
         now = self.clock()
 
         def edit(raw: sqlite3.Connection) -> str | bool:
-            if q.status is not QuestionStatus.QUEUED or q.text == event.text:
+            if q.status is not QuestionStatus.QUEUED:
                 return False
-            refusal = self._refusal_of(raw, event.author, event.text, now)
+            refusal = self._refusal_of(raw, event.author, text, now)
             if refusal is None:
-                return QuestionRepository.edit_text(raw, q.id, event.text, q.asker.key, now)
-            digest = hashlib.sha256(event.text.encode()).hexdigest()[:16]
+                return QuestionRepository.edit_text(raw, q.id, text, q.asker.key, now)
+            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
             item = OutboxItem(
                 key=f"q:{q.id}:edit-refused:{digest}",
                 op="reply",

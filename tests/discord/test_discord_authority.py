@@ -62,6 +62,13 @@ async def test_a_server_admin_governs_only_their_servers_feeds(
         # Olaf subscribes his own server to the same feed, as its author.
         reply = await said(w, olaf, lounge.id, f"!feed add {url} author {olaf.id}")
         assert "Added feed #1" in reply and "posting to discord:" in reply
+        # ...which makes him no author of her readers' questions.
+        await w.fake.wait_until(lambda: w.openings(), timeout=15)
+        await said(w, w.scene.alice, w.general, "!ask Why would both sides deny it?")
+        reply = await said(w, olaf, lounge.id, "!answer 1 Because I say so.")
+        assert "is not on an article of yours" in reply
+        assert "Why would both sides deny it" not in await said(w, olaf, lounge.id, "!queue")
+        assert "Answer to #1 sent" in await said(w, gina, w.general, "!answer 1 Both gain.")
         mine = await said(w, gina, w.general, "!feed list")
         assert str(w.general) in mine and str(lounge.id) not in mine
         # Pausing in his server leaves hers posting.

@@ -63,7 +63,7 @@ async def test_a_server_admin_governs_only_their_servers_feeds(
         reply = await said(w, olaf, lounge.id, f"!feed add {url} author {olaf.id}")
         assert "Added feed #1" in reply and "posting to discord:" in reply
         # ...which makes him no author of her readers' questions.
-        await w.fake.wait_until(lambda: w.openings(), timeout=15)
+        await w.fake.wait_until(w.openings, timeout=15)
         await said(w, w.scene.alice, w.general, "!ask Why would both sides deny it?")
         reply = await said(w, olaf, lounge.id, "!answer 1 Because I say so.")
         assert "is not on an article of yours" in reply

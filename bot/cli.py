@@ -25,7 +25,7 @@ from bot.core.parsing import ArticleError, parse_article
 from bot.core.questions import classify
 from bot.core.summary import render_summary
 from bot.feeds.cli import add_feed_commands
-from bot.storage.db import StorageError
+from bot.storage.db import StorageError, driver_logging
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 EXIT_USAGE = 2
@@ -149,6 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ).upper(),
         settings.log_format,
     )
+    driver_logging(settings.log_sql)
     script = Path(args.script) if args.script else None
     if script is not None and not script.is_file():
         raise CliError(f"{script}: no such script file")

@@ -72,7 +72,12 @@ class Bot:
             prefix=settings.command_prefix,
         )
         self.feed_admin = FeedAdmin(
-            db, self.poller, clock, tuple(adapters), prefix=settings.command_prefix
+            db,
+            self.poller,
+            clock,
+            adapters,
+            admins=settings.admins,
+            prefix=settings.command_prefix,
         )
         self.conversation = Conversation(
             db,

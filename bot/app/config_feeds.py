@@ -21,6 +21,7 @@ from bot.config import FeedSettings
 from bot.core.models import ChatRef, FeedId, Platform
 from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
+from bot.storage.subscriptions import CONFIG, SubscriptionRepository
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +83,16 @@ async def reconcile(
             )
             if back.rowcount:
                 done.changes.append(f"feed {fid} ({spec.url}): back in the config; resumed")
-            await articles.set_feed_authors(conn, fid, list(spec.authors))
+            # Each config feed has one 'config' subscription: its targets, exactly its authors.
+            sub = await SubscriptionRepository.ensure(
+                conn, fid, CONFIG, added_by=None, backfill=1, now=clock()
+            )
+            await SubscriptionRepository.set_authors(conn, sub, list(spec.authors))
             targets = []
             for where in spec.targets:
                 platform, _, channel = where.partition(":")
                 ref = ChatRef(Platform(platform), channel)
-                targets.append(await articles.ensure_target(conn, fid, ref))
+                targets.append(await articles.ensure_target(conn, fid, ref, sub))
             done.feeds.append((spec, fid, targets))
     for line in done.changes:
         log.warning("config: %s", line)

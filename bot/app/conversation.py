@@ -11,6 +11,7 @@ exists, and a crash loses nothing. The author's commands live in
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -47,7 +48,7 @@ from bot.core.questions import classify
 from bot.storage.articles import ArticleRepository, StoredArticle
 from bot.storage.db import Database
 from bot.storage.open_questions import OpenQuestionIndex, OpenSet
-from bot.storage.outbox import OutboxRepository
+from bot.storage.outbox import OutboxItem, OutboxRepository
 from bot.storage.questions import NewQuestion, QuestionRepository
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,9 @@ class Conversation:
     # edits and deletions -------------------------------------------------------------
 
     async def _edited(self, event: MessageEdited) -> None:
-        """The stored text of an open question follows its asker's edits."""
+        """The stored text of an open question follows its asker's edits, within the rules a
+        new question obeys (ignore list, length, questions and edits per hour); a refused
+        edit keeps the text as it was and is answered in plain words."""
         q = await self.questions.at_message(event.where)
         if q is None or not q.asker.same_person(event.author):
             return
@@ -174,11 +177,30 @@ class Conversation:
         if text == q.text:
             return
         now = self.clock()
-        changed = await self.db.run(
-            lambda raw: QuestionRepository.edit_text(raw, q.id, text, q.asker.key, now)
-        )
-        if changed:
+
+        def edit(raw: sqlite3.Connection) -> str | bool:
+            if q.status is not QuestionStatus.QUEUED:
+                return False
+            refusal = self._refusal_of(raw, event.author, text, now)
+            if refusal is None:
+                return QuestionRepository.edit_text(raw, q.id, text, q.asker.key, now)
+            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+            item = OutboxItem(
+                key=f"q:{q.id}:edit-refused:{digest}",
+                op="reply",
+                where=event.where,
+                message=Rendered(texts.edit_refused(q.id, refusal)),
+                purpose="response",
+            )
+            OutboxRepository.add(raw, item, now)
+            return refusal
+
+        outcome = await self.db.run(edit)
+        if outcome is True:
             log.info("question #%d edited by %s", q.id, event.author.key)
+        elif isinstance(outcome, str):
+            log.info("question #%d: an edit by %s was refused", q.id, event.author.key)
+            self.delivery.kick()
 
     async def _deleted(self, event: MessageDeleted) -> None:
         """A deleted question is withdrawn (no notice: the asker removed it themselves)."""
@@ -262,13 +284,21 @@ class Conversation:
 
     def _refusal(self, tx: Transaction, text: str) -> str | None:
         """Why this question is not taken (guard rails), in plain words; None to take it."""
-        msg = tx.msg
-        if QuestionRepository.is_ignored(tx.raw, msg.author.key):
+        return self._refusal_of(tx.raw, tx.msg.author, text, tx.now)
+
+    def _refusal_of(
+        self, raw: sqlite3.Connection, who: UserRef, text: str, now: datetime
+    ) -> str | None:
+        """The guard rails, for a new question or an edited one's new text: an edit counts
+        towards the hourly limit like a question asked."""
+        if QuestionRepository.is_ignored(raw, who.key):
             return texts.IGNORED
         if len(text) > self.limits.max_chars:
             return texts.too_long(len(text), self.limits.max_chars)
-        hour_ago = tx.now - timedelta(hours=1)
-        if QuestionRepository.asked_since(tx.raw, msg.author, hour_ago) >= self.limits.max_per_hour:
+        hour_ago = now - timedelta(hours=1)
+        used = QuestionRepository.asked_since(raw, who, hour_ago)
+        used += QuestionRepository.edited_since(raw, who, hour_ago)
+        if used >= self.limits.max_per_hour:
             return texts.too_many(self.limits.max_per_hour)
         return None
 
@@ -474,7 +504,7 @@ class Conversation:
             await self.replies.say(msg, f"There is no article {article_id}.")
             return
         if msg.author.key not in self.admins and msg.author.key not in (
-            await self.articles.authors_of_article(aid)
+            await self.articles.authors_where(aid, msg.where)
         ):
             await self.replies.say(msg, f"Article {article_id} is not yours, so nothing was done.")
             return

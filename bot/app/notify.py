@@ -120,8 +120,9 @@ def _dm_to(user_key: str) -> ChatRef:
 def queue_new_question_notices(
     raw: sqlite3.Connection, now: datetime, question_id: int, *, prefix: str = "!"
 ) -> int:
-    """Queue a direct message about new question ``question_id`` to each author of its
-    feed who wants one (inside the transaction that stores it); returns how many.
+    """Queue a direct message about new question ``question_id`` to each author of the
+    subscription it was asked in who wants one (inside the transaction that stores it);
+    returns how many.
 
     A question stored already merged into another (a duplicate) and an author's own
     question tell nobody: there is nothing new to answer.
@@ -130,7 +131,9 @@ def queue_new_question_notices(
     if b is None or b.merged_into is not None:
         return 0
     queued = 0
-    for user_key, mode in store.authors_to_tell(raw, b.article_id):
+    for user_key, mode in store.authors_to_tell(
+        raw, b.article_id, b.where.platform, b.where.channel
+    ):
         if mode != "each" or user_key == b.asker_key:
             continue
         item = OutboxItem(

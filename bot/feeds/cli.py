@@ -20,7 +20,7 @@ from typing import TextIO
 
 from bot import config_checks, datapath
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.models import ChatRef, FeedId, Platform
+from bot.core.models import ChatRef, Platform
 from bot.core.numbers import read_number
 from bot.core.wording import count
 from bot.feeds.document import FeedError
@@ -29,6 +29,7 @@ from bot.feeds.opml import OpmlError, OpmlFeed, read_opml_report, write_opml
 from bot.storage.articles import ArticleRepository
 from bot.storage.db import Database, StorageError
 from bot.storage.feeds import FeedRepository
+from bot.storage.subscriptions import SubscriptionRepository
 
 PLATFORMS = ("console", "matrix", "discord")
 CHECKS_AT_ONCE = 8
@@ -227,12 +228,19 @@ async def _store(
     now = datetime.now(UTC)
     async with db.transaction() as conn:
         fid = await articles.ensure_feed(conn, url, title=title, source="chat", now=now)
+        subs = []
         for spec in args.target:
             platform, _, channel = spec.partition(":")
-            await articles.ensure_target(conn, fid, ChatRef(Platform(platform), channel))
+            where = ChatRef(Platform(platform), channel)
+            sub = await SubscriptionRepository.ensure_offline(
+                conn, fid, where, added_by="cli:import", backfill=backfill, now=now
+            )
+            await articles.ensure_target(conn, fid, where, sub)
+            subs.append(sub)
 
     def configure(raw: sqlite3.Connection) -> None:
-        FeedRepository.add_authors(raw, FeedId(fid), args.author)
+        for sub in dict.fromkeys(subs):
+            SubscriptionRepository.add_authors(raw, sub, args.author)
         FeedRepository.configure(
             raw, fid, interval_s=None, full_article=None, backfill=backfill, added_by="cli:import"
         )

@@ -75,7 +75,7 @@ class Ingestor:
     async def ingest(self, feed: FeedRow, doc: FeedDocument, ok: FetchOk) -> IngestReport:
         """Handle a good read: post what is new (or hold a flood), apply edits, remember."""
         seen = await self.feeds.seen(feed.id)
-        targets = await self.articles.targets_of(feed.id)
+        targets = await self.articles.targets_of(feed.id, active=True)
         entries = _unique(doc.entries)
         report = IngestReport()
         records: list[EntryRecord] = []

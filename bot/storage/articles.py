@@ -19,10 +19,17 @@ class Target:
     feed_id: FeedId
     platform: Platform
     channel: str
+    subscription_id: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Target:
-        return cls(row["id"], FeedId(row["feed_id"]), Platform(row["platform"]), row["channel"])
+        return cls(
+            row["id"],
+            FeedId(row["feed_id"]),
+            Platform(row["platform"]),
+            row["channel"],
+            row["subscription_id"],
+        )
 
     @property
     def ref(self) -> ChatRef:
@@ -91,22 +98,15 @@ class ArticleRepository:
         assert row is not None
         return FeedId(row[0])
 
-    async def set_feed_authors(
-        self, conn: aiosqlite.Connection, feed_id: FeedId, user_keys: list[str]
-    ) -> None:
-        await conn.execute("DELETE FROM feed_authors WHERE feed_id = ?", (feed_id,))
-        await conn.executemany(
-            "INSERT INTO feed_authors (feed_id, user_key) VALUES (?, ?)",
-            [(feed_id, key) for key in dict.fromkeys(user_keys)],
-        )
-
     async def ensure_target(
-        self, conn: aiosqlite.Connection, feed_id: FeedId, where: ChatRef
+        self, conn: aiosqlite.Connection, feed_id: FeedId, where: ChatRef, subscription_id: int
     ) -> Target:
+        """The feed's target at ``where``, created in ``subscription_id`` if new (a target
+        that exists keeps the subscription it has)."""
         await conn.execute(
-            "INSERT INTO targets (feed_id, platform, channel) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (feed_id, where.platform, where.channel),
+            "INSERT INTO targets (feed_id, platform, channel, subscription_id) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (feed_id, where.platform, where.channel, subscription_id),
         )
         async with conn.execute(
             "SELECT * FROM targets WHERE feed_id = ? AND platform = ? AND channel = ?",
@@ -116,28 +116,41 @@ class ArticleRepository:
         assert row is not None
         return Target.from_row(row)
 
-    async def targets_of(self, feed_id: FeedId) -> list[Target]:
+    async def targets_of(self, feed_id: FeedId, *, active: bool = False) -> list[Target]:
+        """The feed's targets (``active``: only those of unpaused subscriptions)."""
+        paused = (
+            "AND subscription_id NOT IN (SELECT id FROM subscriptions WHERE paused = 1) "
+            if active
+            else ""
+        )
         rows = await self.db.fetchall(
-            "SELECT * FROM targets WHERE feed_id = ? ORDER BY id", (feed_id,)
+            f"SELECT * FROM targets WHERE feed_id = ? {paused}ORDER BY id", (feed_id,)
         )
         return [Target.from_row(r) for r in rows]
 
-    async def authors_of_article(self, article_id: ArticleId) -> set[str]:
+    async def subscription_targets(self, subscription_id: int) -> list[Target]:
         rows = await self.db.fetchall(
-            "SELECT fa.user_key FROM feed_authors fa JOIN articles a ON a.feed_id = fa.feed_id "
-            "WHERE a.id = ?",
-            (article_id,),
+            "SELECT * FROM targets WHERE subscription_id = ? ORDER BY id", (subscription_id,)
+        )
+        return [Target.from_row(r) for r in rows]
+
+    async def authors_where(self, article_id: ArticleId, where: ChatRef) -> set[str]:
+        """Who answers questions on the article asked in ``where``: the authors of the
+        subscription that posts it there."""
+        rows = await self.db.fetchall(
+            "SELECT sa.user_key FROM subscription_authors sa "
+            "JOIN targets t ON t.subscription_id = sa.subscription_id "
+            "JOIN articles a ON a.feed_id = t.feed_id "
+            "WHERE a.id = ? AND t.platform = ? AND t.channel = ?",
+            (article_id, where.platform, where.channel),
         )
         return {r[0] for r in rows}
 
-    async def feeds_authored_by(self, user_key: str) -> list[FeedId]:
-        rows = await self.db.fetchall(
-            "SELECT feed_id FROM feed_authors WHERE user_key = ? ORDER BY feed_id", (user_key,)
-        )
-        return [FeedId(r[0]) for r in rows]
-
     async def is_any_author(self, user_key: str) -> bool:
-        return bool(await self.feeds_authored_by(user_key))
+        row = await self.db.fetchone(
+            "SELECT 1 FROM subscription_authors WHERE user_key = ? LIMIT 1", (user_key,)
+        )
+        return row is not None
 
     # articles ----------------------------------------------------------------------
 

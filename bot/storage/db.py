@@ -40,6 +40,13 @@ from bot.storage.backup import BackupError, copy_database
 
 log = logging.getLogger(__name__)
 
+
+def driver_logging(log_sql: bool) -> None:
+    """aiosqlite logs every call it runs at DEBUG, statements and their values included
+    (message texts, sync tokens): keep that out of a DEBUG log unless ``log_sql``."""
+    logging.getLogger("aiosqlite").setLevel(logging.DEBUG if log_sql else logging.INFO)
+
+
 T = TypeVar("T")
 R = TypeVar("R")
 

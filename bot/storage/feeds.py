@@ -442,13 +442,5 @@ class FeedRepository:
             "UPDATE feeds SET site_link = ? WHERE id = ? AND site_link = ''", (link, feed_id)
         )
 
-    @staticmethod
-    def add_authors(raw: sqlite3.Connection, feed_id: FeedId, user_keys: Iterable[str]) -> None:
-        """More people who answer questions on the feed's articles (none removed)."""
-        raw.executemany(
-            "INSERT INTO feed_authors (feed_id, user_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(feed_id, key) for key in dict.fromkeys(user_keys)],
-        )
-
     async def delete(self, feed_id: FeedId) -> bool:
         return await self.db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,)) == 1

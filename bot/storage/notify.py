@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.core.models import ChatRef, Platform
 from bot.storage.db import Database, from_iso, iso
+from bot.storage.subscriptions import AUTHORED_BY
 
 DEFAULT_DIGEST_AT = "09:00"
 
@@ -63,14 +64,18 @@ def question_brief(raw: sqlite3.Connection, qid: int) -> QuestionBrief | None:
     return QuestionBrief.from_row(row) if row else None
 
 
-def authors_to_tell(raw: sqlite3.Connection, article_id: int) -> list[tuple[str, str]]:
-    """``(user_key, notify)`` of every author of the article's feed; no preference is 'each'."""
+def authors_to_tell(
+    raw: sqlite3.Connection, article_id: int, platform: str, channel: str
+) -> list[tuple[str, str]]:
+    """``(user_key, notify)`` of every author of the subscription that posts the article in
+    ``platform:channel`` (where the question was asked); no preference is 'each'."""
     rows = raw.execute(
-        "SELECT fa.user_key, COALESCE(ap.notify, 'each') FROM feed_authors fa "
-        "JOIN articles a ON a.feed_id = fa.feed_id "
-        "LEFT JOIN author_prefs ap ON ap.user_key = fa.user_key "
-        "WHERE a.id = ? ORDER BY fa.user_key",
-        (article_id,),
+        "SELECT DISTINCT sa.user_key, COALESCE(ap.notify, 'each') FROM subscription_authors sa "
+        "JOIN targets t ON t.subscription_id = sa.subscription_id "
+        "JOIN articles a ON a.feed_id = t.feed_id "
+        "LEFT JOIN author_prefs ap ON ap.user_key = sa.user_key "
+        "WHERE a.id = ? AND t.platform = ? AND t.channel = ? ORDER BY sa.user_key",
+        (article_id, platform, channel),
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
 
@@ -106,11 +111,11 @@ async def digest_schedule(db: Database) -> list[DigestPref]:
 def new_questions_for(
     raw: sqlite3.Connection, user_key: str, since: datetime, until: datetime
 ) -> list[QuestionBrief]:
-    """Open questions asked in ``(since, until]`` on the feeds ``user_key`` writes for, by
+    """Open questions asked in ``(since, until]`` where ``user_key``'s subscriptions post, by
     article then point (the whole article last). Duplicates folded into another question
     and the author's own questions are left out: there is nothing in them to answer."""
     rows = raw.execute(
-        _BRIEF + "WHERE ar.feed_id IN (SELECT feed_id FROM feed_authors WHERE user_key = ?) "
+        _BRIEF + "WHERE " + AUTHORED_BY.format(article="ar", question="q") + " "
         "AND q.asked_at > ? AND q.asked_at <= ? AND q.status = 'queued' "
         "AND q.merged_into IS NULL AND q.asker_platform || ':' || q.asker_id != ? "
         "ORDER BY q.article_id, q.point IS NULL, q.point, q.id",

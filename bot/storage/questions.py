@@ -9,7 +9,6 @@ from datetime import datetime
 from bot.core.models import (
     ArticleId,
     ChatRef,
-    FeedId,
     Platform,
     Question,
     QuestionId,
@@ -17,6 +16,7 @@ from bot.core.models import (
     UserRef,
 )
 from bot.storage.db import Database, from_iso, iso
+from bot.storage.subscriptions import AUTHORED_BY
 
 # Votes count once per person over a question and the duplicates merged into it; a merged
 # question shows the answer of the question it was merged into.
@@ -117,16 +117,15 @@ class QuestionRepository:
         )
         return [question_from_row(r) for r in rows]
 
-    async def open_for_feeds(
-        self, feed_ids: list[FeedId] | None, limit: int = 50
-    ) -> list[Question]:
-        """Queued questions (for these feeds' articles; all when None), most votes then oldest."""
+    async def open_for_author(self, user_key: str | None, limit: int = 50) -> list[Question]:
+        """Queued questions asked where ``user_key``'s subscriptions post (all when None),
+        most votes then oldest."""
         where = "WHERE q.status = 'queued' AND q.merged_into IS NULL "
         params: tuple[object, ...] = ()
-        if feed_ids is not None:
-            marks = ",".join("?" * len(feed_ids)) or "NULL"
-            where += f"AND q.article_id IN (SELECT id FROM articles WHERE feed_id IN ({marks})) "
-            params = tuple(feed_ids)
+        if user_key is not None:
+            where += "AND EXISTS (SELECT 1 FROM articles ar WHERE ar.id = q.article_id AND "
+            where += AUTHORED_BY.format(article="ar", question="q") + ") "
+            params = (user_key,)
         rows = await self.db.fetchall(
             _SELECT + where + "ORDER BY q.article_id DESC, COALESCE(q.point, 0), "
             "vote_count DESC, q.asked_at, q.id LIMIT ?",
@@ -345,6 +344,16 @@ class QuestionRepository:
             "SELECT COUNT(*) FROM questions WHERE asker_platform = ? AND asker_id = ? "
             "AND asked_at >= ?",
             (asker.platform, asker.id, iso(since)),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def edited_since(raw: sqlite3.Connection, asker: UserRef, since: datetime) -> int:
+        """How often ``asker`` edited their questions since ``since``."""
+        row = raw.execute(
+            "SELECT COUNT(*) FROM question_events WHERE actor_key = ? "
+            "AND note = 'edited by the asker' AND at >= ?",
+            (asker.key, iso(since)),
         ).fetchone()
         return int(row[0]) if row else 0
 

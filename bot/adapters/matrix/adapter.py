@@ -1,18 +1,22 @@
 """The Matrix adapter: the contract's verbs over matrix-nio, and the sync loop feeding the core.
 
-One ``nio.AsyncClient`` per adapter. ``start`` logs in (password or access token, reusing the
-device id kept in the state store), runs the first sync and then keeps syncing in a
-background task until ``close``. The sync token is saved after every handled response, so a
-restart resumes where the bot stopped: what was said meanwhile is handled once, and old
-history is never taken for new questions. Sends use the outbox key (hashed) as the Matrix
-transaction id, so a send retried by the same device, even after a crash, posts once.
+One ``nio.AsyncClient`` per adapter. ``start`` logs in (the login saved with the encryption
+keys, else the access token or the password, reusing the device id kept in the state store),
+runs the first sync and then keeps syncing in a background task until ``close``. The sync
+token is saved after every handled response, so a restart resumes where the bot stopped:
+what was said meanwhile is handled once, and old history is never taken for new questions.
+Sends use the outbox key (hashed) as the Matrix transaction id, so a send retried by the
+same device, even after a crash, posts once; in an encrypted room the event is encrypted
+first (``crypto.py``), under the same transaction id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import nio
@@ -24,6 +28,7 @@ from bot.adapters.base import (
     TemporaryFailure,
 )
 from bot.adapters.matrix import render
+from bot.adapters.matrix.crypto import Encryption
 from bot.adapters.matrix.errors import (
     TRANSPORT_ERRORS,
     RejectedFailure,
@@ -81,8 +86,11 @@ class MatrixAdapter:
         client_config: Mapping[str, Any] | None = None,
         poll_timeout_ms: int = 30_000,
         reconnect_delays: tuple[float, float] = (0.5, 30.0),
+        store_path: Path | None = None,
+        undecryptable_timeout: float = 600.0,
     ) -> None:
         self.settings = settings
+        self.encryption = Encryption(settings, store_path)
         self.state = MatrixState(state, settings.user_id)
         self.me = Me(settings.user_id)
         self._config = client_config
@@ -97,15 +105,20 @@ class MatrixAdapter:
             rooms=rooms,
             poll_timeout_ms=poll_timeout_ms,
             reconnect_delays=reconnect_delays,
+            undecryptable_timeout=undecryptable_timeout,
         )
 
     @classmethod
     def from_settings(cls, settings: Settings, state: StateStore, **options: Any) -> MatrixAdapter:
         """The adapter as the bot composes it: admins from ``[bot] admins``, authors and
-        rooms from the feeds (their ``matrix:`` authors and targets)."""
+        rooms from the feeds (their ``matrix:`` authors and targets), the encryption store
+        from ``[matrix] store_path`` (default: ``matrix-store`` beside the database)."""
         if settings.matrix is None:
             raise ValueError("no [matrix] settings")
         feeds = settings.feeds
+        options.setdefault(
+            "store_path", settings.matrix.store_path or settings.database.parent / "matrix-store"
+        )
         return cls(
             settings.matrix,
             state,
@@ -142,8 +155,11 @@ class MatrixAdapter:
             self.settings.homeserver,
             self.settings.user_id,
             device_id=self.state.device_id or "",
-            config=client_config(self._config),
+            store_path=self.encryption.store_path(),
+            config=client_config({**(self._config or {}), **self.encryption.client_options()}),
         )
+        if not self.encryption.enabled:
+            log.warning("encrypted Matrix rooms cannot be read: %s", self.encryption.reason)
         try:
             await self.login()
             await self._sync.begin(on_message)
@@ -159,36 +175,83 @@ class MatrixAdapter:
             await client.close()
 
     async def login(self) -> None:
-        """Log in with the access token or the password, on the device kept in the state."""
+        """Log in on the device kept with the encryption keys (or in the state), then make
+        sure the homeserver holds that device's keys."""
         client, s = self.client, self.settings
         try:
-            if s.access_token is not None:
-                token = s.access_token.reveal()
-                client.access_token = token
-                who = await client.whoami()
-                if isinstance(who, nio.ErrorResponse):
-                    raise failure_of(who, "login", s.user_id)
-                if who.user_id != s.user_id:
-                    raise PermissionFailure(
-                        str(PLATFORM), "login", f"the access token is {who.user_id}'s"
-                    )
-                client.restore_login(who.user_id, who.device_id or "", token)
-                device = who.device_id
-            elif s.password is not None:
-                resp = await client.login(s.password.reveal(), device_name=s.device_name)
-                if isinstance(resp, nio.ErrorResponse):
-                    raise failure_of(resp, "login", s.user_id)
-                device = resp.device_id
-            else:
-                raise PermissionFailure(str(PLATFORM), "login", "no password or access token")
+            device, token = await self._authenticate()
+            if client.olm is not None:
+                device, token = await self._check_device_keys(device, token)
             profile = await client.get_displayname(s.user_id)
         except TRANSPORT_ERRORS as exc:
             raise transport_failure(exc, "login", s.homeserver) from exc
         if device:
-            await self.state.save_device(str(device))
+            await self.state.save_device(device)
+            if client.olm is not None and self.encryption.store is not None:
+                self.encryption.store.save_login(device, token)
         display = getattr(profile, "displayname", None)
         self.me = Me(s.user_id, display if isinstance(display, str) else "")
         log.info("logged in to %s as %s, device %s", s.homeserver, s.user_id, device)
+
+    async def _authenticate(self, *, new_device: bool = False) -> tuple[str, str]:
+        """(device id, access token) from the saved login, the token or the password."""
+        client, s = self.client, self.settings
+        if s.access_token is not None:
+            token = s.access_token.reveal()
+            client.access_token = token
+            who = await client.whoami()
+            if isinstance(who, nio.ErrorResponse):
+                raise failure_of(who, "login", s.user_id)
+            if who.user_id != s.user_id:
+                raise PermissionFailure(
+                    str(PLATFORM), "login", f"the access token is {who.user_id}'s"
+                )
+            client.restore_login(who.user_id, who.device_id or "", token)
+            return str(who.device_id or ""), token
+        if s.password is None:
+            raise PermissionFailure(str(PLATFORM), "login", "no password or access token")
+        store = self.encryption.store if self.encryption.enabled else None
+        saved = store.saved_login() if store is not None and not new_device else None
+        if saved is not None:  # the same device as last time, without a new login
+            client.restore_login(s.user_id, saved.device_id, saved.access_token)
+            who = await client.whoami()
+            if not isinstance(who, nio.ErrorResponse) and who.device_id == saved.device_id:
+                return saved.device_id, saved.access_token
+            log.info("the saved login of device %s is no longer valid; logging in", saved.device_id)
+        if new_device:
+            client.device_id = ""
+        resp = await client.login(s.password.reveal(), device_name=s.device_name)
+        if isinstance(resp, nio.ErrorResponse):
+            raise failure_of(resp, "login", s.user_id)
+        return str(resp.device_id), str(resp.access_token)
+
+    async def _check_device_keys(self, device: str, token: str) -> tuple[str, str]:
+        """Keys made just now for a device the homeserver already has keys for would be
+        refused (and nobody could read the bot): log in as a new device instead. Keys the
+        homeserver lost (the device was logged out) are uploaded again."""
+        client = self.client
+        assert client.olm is not None
+        on_server = await self.encryption.keys_on_server(client, device)
+        if client.olm.account.shared and not on_server:
+            log.warning("the homeserver has no keys for device %s; uploading them again", device)
+            client.olm.account.shared = False
+        elif not client.olm.account.shared and on_server:
+            if self.settings.password is None:
+                self.encryption.turn_off(
+                    client,
+                    f"the keys of its device {device} are not in its encryption store "
+                    f"({self.encryption.store_path()}); give it an access token for a new device",
+                )
+                return device, token
+            log.warning(
+                "the encryption keys of device %s are not in %s; logging in as a new device "
+                "(people will see a new device of the bot)",
+                device,
+                self.encryption.store_path(),
+            )
+            client.olm, client.store = None, None
+            return await self._authenticate(new_device=True)
+        return device, token
 
     # sending -----------------------------------------------------------------------------
 
@@ -201,11 +264,24 @@ class MatrixAdapter:
         *,
         event_type: str = "m.room.message",
     ) -> str:
-        """Send one event; the event id. ``key`` (hashed) is the transaction id."""
+        """Send one event; the event id. ``key`` (hashed) is the transaction id.
+
+        In an encrypted room the event is encrypted (any type, reactions too); elsewhere it
+        goes as it is. A room the client has not synced yet is asked whether it is
+        encrypted, so nothing goes in the clear into an encrypted room."""
+        client = self.client
+        txn = txn_id(key) if key is not None else str(uuid.uuid4())
         try:
-            resp = await self.client.room_send(
-                room_id, event_type, content, tx_id=txn_id(key) if key is not None else None
+            if self.encryption.encrypts(client, room_id):
+                event_type, content = await self.encryption.encrypt(
+                    client, room_id, event_type, content
+                )
+            elif client.olm is not None and room_id not in client.rooms:
+                await self._not_encrypted_or_refuse(op, room_id)
+            method, path, data = nio.Api.room_send(
+                client.access_token, room_id, event_type, content, txn
             )
+            resp = await client._send(nio.RoomSendResponse, method, path, data, (room_id,))
         except TRANSPORT_ERRORS as exc:
             raise transport_failure(exc, op, room_id) from exc
         except nio.LocalProtocolError as exc:  # closed meanwhile
@@ -213,6 +289,12 @@ class MatrixAdapter:
         if isinstance(resp, nio.RoomSendResponse):
             return str(resp.event_id)
         raise failure_of(resp, op, room_id)
+
+    async def _not_encrypted_or_refuse(self, op: str, room_id: str) -> None:
+        """Raise TemporaryFailure for an encrypted room the sync has not shown us yet."""
+        resp = await self.client.room_get_state_event(room_id, "m.room.encryption")
+        if isinstance(resp, nio.RoomGetStateEventResponse):
+            raise TemporaryFailure(str(PLATFORM), op, "encrypted room not synced yet", ids=room_id)
 
     async def post(self, where: ChatRef, message: Rendered, *, key: str) -> ChatRef:
         relates = render.in_thread(where.thread) if where.thread else None

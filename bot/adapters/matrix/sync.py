@@ -3,6 +3,8 @@
 Kept apart from the sending verbs (``adapter.py``): this is the only place that reads sync
 responses. Each response is handled in order and only then is its ``next_batch`` saved, so a
 crash or cancellation mid-way redelivers (and the core de-duplicates) instead of losing.
+Between syncs it does the key upkeep end-to-end encryption needs (``crypto.py``); events
+nio could not decrypt are kept until their key arrives (``undecrypted.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.adapters.matrix.inbound import (
     read_invite,
     translate,
 )
+from bot.adapters.matrix.undecrypted import Undecrypted
 from bot.core.models import ChatRef, MessageDeleted, ReactionAdded, Rendered, UserRef
 
 if TYPE_CHECKING:
@@ -43,14 +46,13 @@ FIRST_SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 1}}, "presen
 JOIN_ATTEMPTS = 5
 
 E2E_ROOM_NOTICE = (
-    "This room is end-to-end encrypted. pointbot cannot read encrypted messages yet, so it "
-    "will not see questions or commands here. Please use a room without encryption "
-    "(encryption cannot be switched off once it is on, so that means a new room)."
+    "This room is end-to-end encrypted, and pointbot cannot read encrypted messages here: "
+    "{reason}. It will not see questions or commands in this room until its admin fixes "
+    "that, or the room is replaced by one without encryption."
 )
 E2E_DM = (
     "You invited me to {room}, which is end-to-end encrypted. I cannot read encrypted "
-    "messages yet, so I will not see anything said there. Please use a room without "
-    "encryption."
+    "messages there: {reason}. I will not see anything said there until that is fixed."
 )
 
 
@@ -75,6 +77,7 @@ class SyncLoop:
         rooms: frozenset[str],
         poll_timeout_ms: int,
         reconnect_delays: tuple[float, float],
+        undecryptable_timeout: float = 600.0,
     ) -> None:
         self.adapter = adapter
         self.admins, self.authors, self.rooms = admins, authors, rooms
@@ -89,12 +92,14 @@ class SyncLoop:
         self.reactions: dict[str, ReactionAdded] = {}
         self.ignored_invites: set[tuple[str, str | None]] = set()
         self.pending_joins: dict[str, tuple[Invite, int]] = {}
+        self.undecrypted = Undecrypted(adapter.state, timeout=undecryptable_timeout)
 
     # lifecycle -------------------------------------------------------------------------
 
     async def begin(self, handler: MessageHandler) -> None:
         """The first sync (history skipped if the bot never ran), then the background loop."""
         self.handler = handler
+        await self.undecrypted.load()
         history = self.adapter.state.next_batch is None
         await self.process(await self.sync_once(1), history=history)
         await self.join_configured()
@@ -148,15 +153,25 @@ class SyncLoop:
     async def process(self, resp: nio.SyncResponse, *, history: bool) -> None:
         """Handle one sync response, then save its token. ``history``: skip timelines."""
         handled = False
+        client, encryption = self.adapter.client, self.adapter.encryption
         for room_id, info in resp.rooms.join.items():
             timeline = [_source(e) for e in info.timeline.events]
+            locked = {  # what nio could not decrypt (no room key yet)
+                e.event_id for e in info.timeline.events if isinstance(e, nio.MegolmEvent)
+            }
             for event in [_source(e) for e in info.state] + timeline:
                 await self.note_state(room_id, event)
             if not history:
                 for event in after_own_join(timeline, self.adapter.me):
+                    if event.get("event_id") in locked:
+                        if event.get("sender") != self.adapter.me.user_id:
+                            await self.undecrypted.keep(client, room_id, event)
+                        continue
                     handled = await self.dispatch(room_id, event) or handled
-            if room_id in self.encrypted:
+            if room_id in self.encrypted and not encryption.enabled:
                 await self.warn_encrypted(room_id)
+        for room_id, event in await self.undecrypted.retry(client):
+            handled = await self.dispatch(room_id, event) or handled
         for room_id in resp.rooms.leave:  # the bot left or was removed
             self.adapter.authority.forget(room_id)
             await self.adapter.state.forget_direct_room(room_id)
@@ -164,6 +179,10 @@ class SyncLoop:
             state = [_source(e) for e in invited.invite_state]
             await self.consider_invite(read_invite(room_id, state, self.adapter.me))
         await self.adapter.state.save_sync(resp.next_batch, events_handled=handled)
+        try:
+            await encryption.maintain(client)
+        except Exception as exc:  # the next round tries again; hearing goes on meanwhile
+            log.warning("encryption key upkeep failed (%s); retrying after the next sync", exc)
 
     async def note_state(self, room_id: str, event: dict[str, Any]) -> None:
         """Keep up with what a room's events say: roles, encryption, names, direct chats."""
@@ -268,7 +287,8 @@ class SyncLoop:
                 await state.add_direct_room(invite.inviter, invite.room_id)
         if invite.encrypted:
             self.encrypted.add(invite.room_id)
-            await self.warn_encrypted(invite.room_id)
+            if not self.adapter.encryption.enabled:
+                await self.warn_encrypted(invite.room_id)
         return True
 
     async def retry_joins(self) -> None:
@@ -291,21 +311,24 @@ class SyncLoop:
     # encrypted rooms -----------------------------------------------------------------------
 
     async def warn_encrypted(self, room_id: str) -> None:
-        """Say once, in the room and to whoever invited the bot, that E2EE is unsupported."""
+        """Say once, in the room and to whoever invited the bot, that it cannot read there."""
         state = self.adapter.state
         if room_id in state.warned_encrypted:
             return
         inviter = state.inviters.get(room_id)
+        reason = self.adapter.encryption.reason or "encryption is not available"
         log.warning(
-            "room %s is end-to-end encrypted, which pointbot does not support yet; "
-            "telling the room%s",
+            "room %s is end-to-end encrypted and cannot be read (%s); telling the room%s",
             room_id,
+            reason,
             f" and {inviter}" if inviter else "",
         )
         told = False
         try:
             where = ChatRef(PLATFORM, room_id)
-            await self.adapter.post(where, Rendered(E2E_ROOM_NOTICE), key=f"e2e-room:{room_id}")
+            await self.adapter.post(
+                where, Rendered(E2E_ROOM_NOTICE.format(reason=reason)), key=f"e2e-room:{room_id}"
+            )
             told = True
         except AdapterError as exc:
             log.warning("could not post the encryption notice in %s: %s", room_id, exc)
@@ -313,7 +336,7 @@ class SyncLoop:
             try:
                 await self.adapter.direct_message(
                     UserRef(PLATFORM, inviter),
-                    Rendered(E2E_DM.format(room=room_id)),
+                    Rendered(E2E_DM.format(room=room_id, reason=reason)),
                     key=f"e2e-dm:{room_id}",
                 )
                 told = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,7 @@ async def encrypted_client(
 ) -> nio.AsyncClient:
     """A member's own client with its own encryption store, keys uploaded (as Element's
     would be once logged in). The caller closes it."""
-    store.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(store.mkdir, parents=True, exist_ok=True)
     config = synapse.client_config(encryption_enabled=True, pickle_key="member")
     client = nio.AsyncClient(
         synapse.url, user.user_id, device_id=user.device_id, store_path=str(store), config=config

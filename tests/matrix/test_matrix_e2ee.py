@@ -4,7 +4,6 @@ store folder; what the homeserver holds is checked to be ciphertext."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import nio
 import pytest
 
 from bot.adapters.matrix import PLATFORM, MatrixAdapter
+from bot.config import FeedSettings, Settings
 from bot.core.models import ChatRef, Rendered, UserRef
 from tests.contract.suite import Inbox
 
@@ -21,15 +21,17 @@ from .conftest import MakeUser
 from .kit import (
     ENCRYPTION_STATE,
     MemoryState,
+    bot_settings,
     encrypted_client,
+    in_reply_to,
     mentioned,
     new_adapter,
     raw_event,
-    room_history,
     send_text,
     thread_of,
 )
-from .synapse import RegisteredUser, SynapseServer, sync_into_buffer, wait_for, wait_for_event
+from .synapse import RegisteredUser, SynapseServer, wait_for, wait_for_event
+from .test_matrix_end_to_end import THREAD_QUESTION, World
 
 
 @dataclass
@@ -139,3 +141,153 @@ async def test_the_bot_posts_encrypted_and_reads_what_members_write(e2e_room: E2
         assert {"m.reaction", "m.room.message"} <= kinds  # decrypted on the member's side
     finally:
         await adapter.close()
+
+
+# The whole bot (runtime, SQLite, outbox) in an encrypted room -------------------------------
+
+
+@pytest.fixture
+async def e2e_world(
+    synapse: SynapseServer, make_user: MakeUser, tmp_path: Path
+) -> AsyncIterator[World]:
+    """As ``world`` in test_matrix_end_to_end, but every person's client has its own
+    encryption store, and the room and the author's direct chat are encrypted."""
+    bot_user = make_user("pointbot")
+    admin, author, member = make_user("admin"), make_user("author"), make_user("member")
+    clients = [
+        await encrypted_client(synapse, u, tmp_path / f"{name}-store")
+        for name, u in (("admin", admin), ("author", author), ("member", member))
+    ]
+    admin_c, author_c, member_c = clients
+    created = await admin_c.room_create(
+        name="articles", invite=[bot_user.user_id, member.user_id], initial_state=[ENCRYPTION_STATE]
+    )
+    assert isinstance(created, nio.RoomCreateResponse), created
+    assert isinstance(await member_c.join(created.room_id), nio.JoinResponse)
+    settings = Settings(
+        database=tmp_path / "bot.sqlite3",
+        admins=frozenset({f"matrix:{admin.user_id}"}),
+        feeds=(
+            FeedSettings(
+                url="bundled:example-feed.xml",
+                targets=(f"matrix:{created.room_id}",),
+                authors=(f"matrix:{author.user_id}",),
+            ),
+        ),
+        matrix=bot_settings(synapse, bot_user),
+    )
+    w = World(synapse, bot_user, admin_c, author_c, member_c, created.room_id, settings)
+    await start_in_room(w)
+    try:
+        yield w
+    finally:
+        await w.stop_bot()
+        for client in clients:
+            await client.close()
+
+
+async def start_in_room(world: World) -> None:
+    await world.start_bot()
+    adapter = world.adapter
+    assert adapter is not None and adapter.encryption.enabled
+    await wait_for(
+        lambda: adapter.encryption.encrypts(adapter.client, world.room),
+        message="the bot has joined the encrypted room",
+    )
+
+
+async def encrypted_dm(world: World) -> str:
+    """The author opens an encrypted direct chat with the bot (as Element does)."""
+    created = await world.author.room_create(
+        is_direct=True, invite=[world.bot_id], initial_state=[ENCRYPTION_STATE]
+    )
+    assert isinstance(created, nio.RoomCreateResponse), created
+    assert world.adapter is not None
+    adapter = world.adapter
+    await wait_for(
+        lambda: adapter.encryption.encrypts(adapter.client, created.room_id),
+        message="the bot has joined the direct chat",
+    )
+    return str(created.room_id)
+
+
+async def assert_ciphertext(world: World, event: dict[str, Any]) -> None:
+    raw = await raw_event(world.member, world.room, event["event_id"])
+    assert raw["type"] == "m.room.encrypted", raw
+    assert set(raw["content"]) <= {
+        "algorithm",
+        "ciphertext",
+        "sender_key",
+        "session_id",
+        "device_id",
+        "m.relates_to",
+    }
+
+
+async def test_summary_threads_acknowledgement_and_answer_are_encrypted(
+    e2e_world: World,
+) -> None:
+    world = e2e_world
+    roots = await world.publish()  # decrypted on the member's side, or it would time out
+    for event_id in roots.values():
+        await assert_ciphertext(world, {"event_id": event_id})
+    asked, ack = await world.ask(THREAD_QUESTION, thread=roots[3])
+    assert thread_of(ack) == roots[3]
+    await assert_ciphertext(world, ack)
+    q = await world.question_at(asked)
+    assert q is not None and q.point == 3
+    dm = await encrypted_dm(world)
+    command = await send_text(world.author, dm, f"!answer {q.id} They protect arms transfers.")
+    told = await world.seen_from_bot(in_reply_to(command), by=world.author, room=dm)
+    assert f"Answer to #{q.id} sent" in told["content"]["body"]
+    answer = await world.seen_from_bot(in_reply_to(asked))
+    assert thread_of(answer) == roots[3] and mentioned(answer) == {world.member.user_id}
+    assert "They protect arms transfers." in answer["content"]["body"]
+    await assert_ciphertext(world, answer)
+
+
+async def test_restarted_from_its_store_the_bot_is_the_same_device_and_still_reads(
+    e2e_world: World,
+) -> None:
+    world = e2e_world
+    roots = await world.publish()
+    assert world.adapter is not None
+    device = world.adapter.device_id
+    await world.ask("clarify point 3")
+    await world.stop_bot()
+    meanwhile = await send_text(world.member, world.room, THREAD_QUESTION, thread=roots[3])
+    await start_in_room(world)
+    assert world.adapter is not None and world.adapter.device_id == device
+    ack = await world.seen_from_bot(in_reply_to(meanwhile))  # read after the restart
+    assert thread_of(ack) == roots[3]
+    await assert_ciphertext(world, ack)
+    _, again = await world.ask("Could you clarify point 2?")
+    await assert_ciphertext(world, again)
+    devices = await world.member.send(  # the bot has one device, not one per start
+        "GET",
+        nio.Api._build_path(["devices"], {"access_token": world.adapter.client.access_token}),
+    )
+    ids = {d["device_id"] for d in (await devices.json())["devices"]}
+    assert ids - {world.bot_user.device_id} == {device}  # besides the registration's own
+
+
+async def test_a_member_who_joins_later_reads_the_bots_new_messages(
+    e2e_world: World, make_user: MakeUser, tmp_path: Path
+) -> None:
+    world = e2e_world
+    roots = await world.publish()
+    late_user = make_user("late")
+    late = await encrypted_client(world.synapse, late_user, tmp_path / "late-store")
+    try:
+        assert isinstance(
+            await world.admin.room_invite(world.room, late_user.user_id), nio.RoomInviteResponse
+        )
+        assert isinstance(await late.join(world.room), nio.JoinResponse)
+        asked = await send_text(late, world.room, "clarify point 4", thread=roots[4])
+        ack = await world.seen_from_bot(in_reply_to(asked), by=late)
+        assert "point 4" in ack["content"]["body"]
+        await assert_ciphertext(world, ack)
+        # and the first member reads it too
+        await world.seen_from_bot(in_reply_to(asked))
+    finally:
+        await late.close()

@@ -4,6 +4,7 @@ store folder; what the homeserver holds is checked to be ciphertext."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import nio
 import pytest
+import vodozemac
+from nio.event_builders import ToDeviceMessage
 
 from bot.adapters.matrix import PLATFORM, MatrixAdapter
 from bot.config import FeedSettings, Settings
@@ -30,7 +33,7 @@ from .kit import (
     send_text,
     thread_of,
 )
-from .synapse import RegisteredUser, SynapseServer, wait_for, wait_for_event
+from .synapse import RegisteredUser, SynapseServer, sync_into_buffer, wait_for, wait_for_event
 from .test_matrix_end_to_end import THREAD_QUESTION, World
 
 
@@ -291,3 +294,128 @@ async def test_a_member_who_joins_later_reads_the_bots_new_messages(
         await world.seen_from_bot(in_reply_to(asked))
     finally:
         await late.close()
+
+
+# Events whose room key has not arrived ---------------------------------------------------------
+
+
+@dataclass
+class WithheldKey:
+    """A member's message encrypted with a Megolm session the bot was not given (yet)."""
+
+    event_id: str
+    session: vodozemac.GroupSession
+    first_key: str  # the session key at index 0, exported before the first message
+
+
+async def send_without_key(room: E2ERoom, body: str) -> WithheldKey:
+    session = vodozemac.GroupSession()
+    first_key = session.session_key.to_base64()
+    plaintext = {
+        "type": "m.room.message",
+        "content": {"msgtype": "m.text", "body": body},
+        "room_id": room.room_id,
+    }
+    assert room.client.olm is not None
+    content = {
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "sender_key": room.client.olm.account.identity_keys["curve25519"],
+        "ciphertext": session.encrypt(nio.Api.to_json(plaintext).encode()).to_base64(),
+        "session_id": session.session_id,
+        "device_id": room.client.device_id,
+    }
+    # Sent as it is (a client without encryption would re-encrypt nothing).
+    method, path, data = nio.Api.room_send(
+        room.client.access_token, room.room_id, "m.room.encrypted", content, f"w{body}"
+    )
+    sent = await room.client._send(nio.RoomSendResponse, method, path, data, (room.room_id,))
+    assert isinstance(sent, nio.RoomSendResponse), sent
+    return WithheldKey(str(sent.event_id), session, first_key)
+
+
+async def give_key(room: E2ERoom, adapter: MatrixAdapter, withheld: WithheldKey) -> None:
+    """The member's device sends the room key to the bot's device, Olm-encrypted."""
+    member, bot_device = room.client, str(adapter.device_id)
+
+    async def known() -> bool:
+        await sync_into_buffer(member, timeout_ms=50)  # learns the room's members, queries keys
+        return bot_device in member.device_store[room.bot.user_id]
+
+    await wait_for(known, message="the member's client knows the bot's device")
+    device = member.device_store[room.bot.user_id][bot_device]
+    assert member.olm is not None
+    if member.olm.session_store.get(device.curve25519) is None:
+        await member.keys_claim({room.bot.user_id: [bot_device]})
+    session = member.olm.session_store.get(device.curve25519)
+    key = {
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "room_id": room.room_id,
+        "session_id": withheld.session.session_id,
+        "session_key": withheld.first_key,
+    }
+    payload = member.olm._olm_encrypt(session, device, "m.room_key", key)
+    message = ToDeviceMessage("m.room.encrypted", room.bot.user_id, bot_device, payload)
+    assert isinstance(await member.to_device(message), nio.ToDeviceResponse)
+
+
+async def test_an_event_without_its_key_is_kept_asked_for_and_handled_once_it_arrives(
+    e2e_room: E2ERoom, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = Inbox()
+    adapter = await e2e_room.started(inbox)
+    undecrypted = adapter._sync.undecrypted
+    try:
+        withheld = await send_without_key(e2e_room, "clarify point 2, locked")
+        await wait_for(lambda: withheld.event_id in undecrypted.pending, message="kept")
+        # The room key was asked for (nio records the request once the homeserver took it).
+        await wait_for(
+            lambda: withheld.session.session_id in adapter.client.outgoing_key_requests,
+            message="room key requested",
+        )
+        await send_text(e2e_room.client, e2e_room.room_id, "marker one")
+        await inbox.message("marker one")
+        assert not any(getattr(e, "text", "") == "clarify point 2, locked" for e in inbox.events)
+
+        await give_key(e2e_room, adapter, withheld)
+        got = await inbox.message("clarify point 2, locked")
+        assert got.where.message == withheld.event_id
+        assert withheld.event_id not in undecrypted.pending
+        await send_text(e2e_room.client, e2e_room.room_id, "marker two")
+        await inbox.message("marker two")
+        texts = [getattr(e, "text", "") for e in inbox.events]
+        assert texts.count("clarify point 2, locked") == 1
+
+        # A key that never comes: given up after the timeout, logged, handed to nobody.
+        undecrypted.timeout = 0.0
+        caplog.set_level(logging.WARNING, logger="bot.adapters.matrix.undecrypted")
+        never = await send_without_key(e2e_room, "never readable")
+        await wait_for(
+            lambda: any(
+                never.event_id in r.getMessage() and "gave up" in r.getMessage()
+                for r in caplog.records
+            ),
+            message="given up and logged",
+        )
+        assert never.event_id not in undecrypted.pending
+    finally:
+        await adapter.close()
+
+
+async def test_a_kept_event_survives_a_restart_and_is_handled_when_its_key_comes(
+    e2e_room: E2ERoom,
+) -> None:
+    first = await e2e_room.started(Inbox())
+    try:
+        withheld = await send_without_key(e2e_room, "asked while locked")
+        await wait_for(lambda: withheld.event_id in first._sync.undecrypted.pending, message="kept")
+    finally:
+        await first.close()
+    inbox = Inbox()
+    second = await e2e_room.started(inbox)
+    try:
+        assert withheld.event_id in second._sync.undecrypted.pending
+        await give_key(e2e_room, second, withheld)
+        got = await inbox.message("asked while locked")
+        assert got.where.message == withheld.event_id
+    finally:
+        await second.close()

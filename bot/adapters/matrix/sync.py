@@ -101,7 +101,9 @@ class SyncLoop:
         self.handler = handler
         await self.undecrypted.load()
         history = self.adapter.state.next_batch is None
-        await self.process(await self.sync_once(1), history=history)
+        # Full state on the first sync: nio learns every joined room's members and
+        # encryption, also of rooms quiet since the saved token (it encrypts only for those).
+        await self.process(await self.sync_once(1, full_state=True), history=history)
         await self.join_configured()
         self.task = asyncio.create_task(self.run(), name="matrix-sync")
 
@@ -111,12 +113,12 @@ class SyncLoop:
             task.cancel()
             await asyncio.wait([task])  # let it finish without re-raising its cancellation
 
-    async def sync_once(self, timeout_ms: int) -> nio.SyncResponse:
+    async def sync_once(self, timeout_ms: int, *, full_state: bool = False) -> nio.SyncResponse:
         state = self.adapter.state
         filt = SYNC_FILTER if state.next_batch else FIRST_SYNC_FILTER
         try:
             resp = await self.adapter.client.sync(
-                timeout=timeout_ms, since=state.next_batch, sync_filter=filt
+                timeout=timeout_ms, since=state.next_batch, sync_filter=filt, full_state=full_state
             )
         except TRANSPORT_ERRORS as exc:
             raise transport_failure(exc, "sync") from exc

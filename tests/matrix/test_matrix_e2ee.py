@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from tests.contract.suite import Inbox
 from .conftest import MakeUser
 from .kit import (
     ENCRYPTION_STATE,
+    FAST,
     MemoryState,
     bot_settings,
     encrypted_client,
@@ -419,3 +420,102 @@ async def test_a_kept_event_survives_a_restart_and_is_handled_when_its_key_comes
         assert got.where.message == withheld.event_id
     finally:
         await second.close()
+
+
+# trust = "verified": room keys only for devices their owner cross-signed ---------------------
+
+
+async def _post_json(client: nio.AsyncClient, path: list[str], body: dict[str, Any]) -> Any:
+    url = nio.Api._build_path(path, {"access_token": client.access_token})
+    response = await client.send("POST", url, nio.Api.to_json(body))
+    return response.status, await response.json()
+
+
+async def cross_sign_own_device(client: nio.AsyncClient, user: RegisteredUser) -> None:
+    """What Element does when a user sets up cross-signing: a master key, a self-signing
+    key signed by it, and the current device signed by the self-signing key."""
+    master, self_signing = vodozemac.Account(), vodozemac.Account()  # ed25519 key pairs
+    mpub, spub = master.ed25519_key.to_base64(), self_signing.ed25519_key.to_base64()
+    uid = user.user_id
+
+    def signed(obj: dict[str, Any], signer: vodozemac.Account, pub: str) -> dict[str, Any]:
+        body = {k: v for k, v in obj.items() if k not in ("signatures", "unsigned")}
+        sig = signer.sign(nio.Api.to_canonical_json(body).encode()).to_base64()
+        return {**body, "signatures": {uid: {f"ed25519:{pub}": sig}}}
+
+    master_key = {"user_id": uid, "usage": ["master"], "keys": {f"ed25519:{mpub}": mpub}}
+    ssk = {"user_id": uid, "usage": ["self_signing"], "keys": {f"ed25519:{spub}": spub}}
+    upload: dict[str, Any] = {
+        "master_key": master_key,
+        "self_signing_key": signed(ssk, master, mpub),
+    }
+    status, answer = await _post_json(client, ["keys", "device_signing", "upload"], upload)
+    if status == 401:  # user-interactive auth: the password
+        upload["auth"] = {
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": uid},
+            "password": user.password,
+            "session": answer.get("session"),
+        }
+        status, answer = await _post_json(client, ["keys", "device_signing", "upload"], upload)
+    assert status == 200, answer
+    status, answer = await _post_json(client, ["keys", "query"], {"device_keys": {uid: []}})
+    assert status == 200, answer
+    device_keys = answer["device_keys"][uid][user.device_id]
+    status, answer = await _post_json(
+        client,
+        ["keys", "signatures", "upload"],
+        {uid: {user.device_id: signed(device_keys, self_signing, spub)}},
+    )
+    assert status == 200 and not answer.get("failures"), answer
+
+
+async def test_trust_verified_shares_room_keys_only_with_cross_signed_devices(
+    e2e_room: E2ERoom, make_user: MakeUser, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.adapters.matrix.trust")
+    await cross_sign_own_device(e2e_room.client, e2e_room.member)
+    other_user = make_user("unsigned")
+    other = await encrypted_client(e2e_room.synapse, other_user, tmp_path / "unsigned-store")
+    try:
+        invited = await e2e_room.client.room_invite(e2e_room.room_id, other_user.user_id)
+        assert isinstance(invited, nio.RoomInviteResponse), invited
+        assert isinstance(await other.join(e2e_room.room_id), nio.JoinResponse)
+        settings = replace(bot_settings(e2e_room.synapse, e2e_room.bot), trust="verified")
+        adapter = MatrixAdapter(
+            settings,
+            e2e_room.state,
+            admins=frozenset({f"matrix:{e2e_room.member.user_id}"}),
+            store_path=e2e_room.store,
+            **FAST,
+        )
+        await adapter.start(Inbox())
+        try:
+            await wait_for(
+                lambda: adapter.encryption.encrypts(adapter.client, e2e_room.room_id),
+                message="the bot has joined",
+            )
+            sent = await adapter.post(
+                ChatRef(PLATFORM, e2e_room.room_id), Rendered("for verified eyes"), key="v-1"
+            )
+        finally:
+            await adapter.close()
+        seen = await wait_for_event(
+            e2e_room.client, e2e_room.room_id, bot_event(e2e_room.bot.user_id, "for verified")
+        )
+        assert seen["event_id"] == sent.message  # the cross-signed device reads it
+        locked = await wait_for_event(
+            other, e2e_room.room_id, lambda e: e.get("event_id") == sent.message, consume=False
+        )
+        for _ in range(3):  # room keys would have come by now
+            await sync_into_buffer(other, timeout_ms=100)
+        assert locked["type"] == "m.room.encrypted"
+        pending = await wait_for_event(
+            other, e2e_room.room_id, lambda e: e.get("event_id") == sent.message, consume=False
+        )
+        assert pending["type"] == "m.room.encrypted"  # still: no key for the unsigned device
+        logged = [r.getMessage() for r in caplog.records]
+        assert any(other_user.device_id in m and "not cross-signed" in m for m in logged)
+        assert any(e2e_room.member.device_id in m and "is cross-signed" in m for m in logged)
+    finally:
+        await other.close()

@@ -4,7 +4,9 @@ store folder; what the homeserver holds is checked to be ciphertext."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -519,3 +521,30 @@ async def test_trust_verified_shares_room_keys_only_with_cross_signed_devices(
         assert any(e2e_room.member.device_id in m and "is cross-signed" in m for m in logged)
     finally:
         await other.close()
+
+
+async def test_a_lost_store_means_a_new_device_that_works(
+    e2e_room: E2ERoom, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store folder is gone but the database still names the old device, whose keys
+    the homeserver holds: new keys for it would be refused, so the bot logs in as a new
+    device (said in the log), and members read what it sends from then on."""
+    first = await e2e_room.started(Inbox())
+    old_device = first.device_id
+    await first.post(ChatRef(PLATFORM, e2e_room.room_id), Rendered("before the loss"), key="l-1")
+    await first.close()
+    await asyncio.to_thread(shutil.rmtree, e2e_room.store)
+    caplog.set_level(logging.WARNING, logger="bot.adapters.matrix.login")
+    second = await e2e_room.started(Inbox())
+    try:
+        assert second.device_id != old_device
+        assert any("logging in as a new device" in r.getMessage() for r in caplog.records)
+        sent = await second.post(
+            ChatRef(PLATFORM, e2e_room.room_id), Rendered("after the loss"), key="l-2"
+        )
+        seen = await wait_for_event(
+            e2e_room.client, e2e_room.room_id, bot_event(e2e_room.bot.user_id, "after the loss")
+        )
+        assert seen["event_id"] == sent.message
+    finally:
+        await second.close()

@@ -24,7 +24,6 @@ import nio
 from bot.adapters.base import (
     Capabilities,
     MessageHandler,
-    PermissionFailure,
     TemporaryFailure,
 )
 from bot.adapters.matrix import render
@@ -37,6 +36,7 @@ from bot.adapters.matrix.errors import (
     txn_id,
 )
 from bot.adapters.matrix.inbound import PLATFORM, Me
+from bot.adapters.matrix.login import log_in
 from bot.adapters.matrix.roles import RoomAuthority
 from bot.adapters.matrix.state import MatrixState, StateStore
 from bot.adapters.matrix.sync import AuthorCheck, SyncLoop
@@ -176,82 +176,8 @@ class MatrixAdapter:
 
     async def login(self) -> None:
         """Log in on the device kept with the encryption keys (or in the state), then make
-        sure the homeserver holds that device's keys."""
-        client, s = self.client, self.settings
-        try:
-            device, token = await self._authenticate()
-            if client.olm is not None:
-                device, token = await self._check_device_keys(device, token)
-            profile = await client.get_displayname(s.user_id)
-        except TRANSPORT_ERRORS as exc:
-            raise transport_failure(exc, "login", s.homeserver) from exc
-        if device:
-            await self.state.save_device(device)
-            if client.olm is not None and self.encryption.store is not None:
-                self.encryption.store.save_login(device, token)
-        display = getattr(profile, "displayname", None)
-        self.me = Me(s.user_id, display if isinstance(display, str) else "")
-        log.info("logged in to %s as %s, device %s", s.homeserver, s.user_id, device)
-
-    async def _authenticate(self, *, new_device: bool = False) -> tuple[str, str]:
-        """(device id, access token) from the saved login, the token or the password."""
-        client, s = self.client, self.settings
-        if s.access_token is not None:
-            token = s.access_token.reveal()
-            client.access_token = token
-            who = await client.whoami()
-            if isinstance(who, nio.ErrorResponse):
-                raise failure_of(who, "login", s.user_id)
-            if who.user_id != s.user_id:
-                raise PermissionFailure(
-                    str(PLATFORM), "login", f"the access token is {who.user_id}'s"
-                )
-            client.restore_login(who.user_id, who.device_id or "", token)
-            return str(who.device_id or ""), token
-        if s.password is None:
-            raise PermissionFailure(str(PLATFORM), "login", "no password or access token")
-        store = self.encryption.store if self.encryption.enabled else None
-        saved = store.saved_login() if store is not None and not new_device else None
-        if saved is not None:  # the same device as last time, without a new login
-            client.restore_login(s.user_id, saved.device_id, saved.access_token)
-            who = await client.whoami()
-            if not isinstance(who, nio.ErrorResponse) and who.device_id == saved.device_id:
-                return saved.device_id, saved.access_token
-            log.info("the saved login of device %s is no longer valid; logging in", saved.device_id)
-        if new_device:
-            client.device_id = ""
-        resp = await client.login(s.password.reveal(), device_name=s.device_name)
-        if isinstance(resp, nio.ErrorResponse):
-            raise failure_of(resp, "login", s.user_id)
-        return str(resp.device_id), str(resp.access_token)
-
-    async def _check_device_keys(self, device: str, token: str) -> tuple[str, str]:
-        """Keys made just now for a device the homeserver already has keys for would be
-        refused (and nobody could read the bot): log in as a new device instead. Keys the
-        homeserver lost (the device was logged out) are uploaded again."""
-        client = self.client
-        assert client.olm is not None
-        on_server = await self.encryption.keys_on_server(client, device)
-        if client.olm.account.shared and not on_server:
-            log.warning("the homeserver has no keys for device %s; uploading them again", device)
-            client.olm.account.shared = False
-        elif not client.olm.account.shared and on_server:
-            if self.settings.password is None:
-                self.encryption.turn_off(
-                    client,
-                    f"the keys of its device {device} are not in its encryption store "
-                    f"({self.encryption.store_path()}); give it an access token for a new device",
-                )
-                return device, token
-            log.warning(
-                "the encryption keys of device %s are not in %s; logging in as a new device "
-                "(people will see a new device of the bot)",
-                device,
-                self.encryption.store_path(),
-            )
-            client.olm, client.store = None, None
-            return await self._authenticate(new_device=True)
-        return device, token
+        sure the homeserver holds that device's keys (``login.py``)."""
+        await log_in(self)
 
     # sending -----------------------------------------------------------------------------
 

@@ -125,9 +125,12 @@ class Encryption:
         lock = self._sharing.setdefault(room_id, asyncio.Lock())
         async with lock:  # one key share per room at a time; nio refuses a second
             if client.olm is not None and client.olm.should_share_group_session(room_id):
-                await client.share_group_session(
-                    room_id, ignore_unverified_devices=self.settings.trust == "tofu"
-                )
+                try:
+                    await client.share_group_session(
+                        room_id, ignore_unverified_devices=self.settings.trust == "tofu"
+                    )
+                except nio.OlmTrustError as exc:  # a device appeared after the review
+                    raise TemporaryFailure(PLATFORM, "encrypt", str(exc), ids=room_id) from exc
         try:
             kind, encrypted = client.encrypt(room_id, event_type, content)
         except (nio.LocalProtocolError, nio.EncryptionError) as exc:

@@ -454,6 +454,9 @@ async def test_encrypted_rooms_are_explained_once_where_encryption_cannot_work(
         store_path=tmp_path / "a-file" / "store",
     )
     assert adapter.encryption.reason is not None and "not writable" in adapter.encryption.reason
+    assert adapter.warnings == [  # also printed at start-up
+        f"Matrix: encrypted rooms cannot be read: {adapter.encryption.reason}"
+    ]
     notice = E2E_ROOM_NOTICE.format(reason=adapter.encryption.reason)
     inbox = Inbox()
     await adapter.start(inbox)

@@ -146,6 +146,13 @@ class MatrixAdapter:
     def device_id(self) -> str | None:
         return self.state.device_id
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the admin is told at start-up: encryption wanted but not working."""
+        if self.settings.encryption and not self.encryption.enabled:
+            return [f"Matrix: encrypted rooms cannot be read: {self.encryption.reason}"]
+        return []
+
     async def start(self, on_message: MessageHandler) -> None:
         """Log in, handle the first sync, then keep syncing in the background."""
         if self._client is not None:

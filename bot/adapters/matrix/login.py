@@ -29,9 +29,7 @@ async def log_in(self: MatrixAdapter) -> None:
     sure the homeserver holds that device's keys."""
     client, s = self.client, self.settings
     try:
-        device, token = await _authenticate(
-            self,
-        )
+        device, token = await _authenticate(self)
         if client.olm is not None:
             device, token = await _check_device_keys(self, device, token)
         profile = await client.get_displayname(s.user_id)

@@ -18,16 +18,18 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import AdapterError, ChatAdapter
+from bot.app.config_feeds import reconcile
 from bot.app.conversation import Conversation
 from bot.app.delivery import Delivery
 from bot.app.feed_admin import FeedAdmin
 from bot.app.notify import Digests
 from bot.app.publishing import Publisher
 from bot.config import BUNDLED_FEED, FeedSettings, Settings
-from bot.core.models import ChatRef, FeedId, Platform
+from bot.core.models import FeedId, Platform
 from bot.feeds.document import FeedError, article_of, parse_feed
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller
+from bot.logs import print_line
 from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
 from bot.storage.outbox import InboundRepository
@@ -85,6 +87,7 @@ class Bot:
         )
         self.articles = ArticleRepository(db)
         self.digests = Digests(db, self.delivery, clock, prefix=settings.command_prefix)
+        self.config_changes: list[str] = []
 
     def start_workers(self, stack: AsyncExitStack) -> None:
         """The outbox worker and the authors' digests, running until ``stack`` closes."""
@@ -104,22 +107,11 @@ class Bot:
         stack.push_async_callback(cancel_task, task)
 
     async def sync_config_feeds(self) -> list[tuple[FeedSettings, FeedId, list[Target]]]:
-        """Make the database's feeds, authors and targets include those in the config."""
-        found: list[tuple[FeedSettings, FeedId, list[Target]]] = []
-        async with self.db.transaction() as conn:
-            for feed in self.settings.feeds:
-                source = "builtin" if feed.url.startswith("bundled:") else "config"
-                fid = await self.articles.ensure_feed(
-                    conn, feed.url, title=feed.title, source=source, now=self.clock()
-                )
-                await self.articles.set_feed_authors(conn, fid, list(feed.authors))
-                targets = []
-                for spec in feed.targets:
-                    platform, _, channel = spec.partition(":")
-                    where = ChatRef(Platform(platform), channel)
-                    targets.append(await self.articles.ensure_target(conn, fid, where))
-                found.append((feed, fid, targets))
-        return found
+        """Make the database's feeds match the config's (see :mod:`bot.app.config_feeds`);
+        what changed is in ``config_changes``."""
+        done = await reconcile(self.db, self.settings.feeds, self.clock)
+        self.config_changes = done.changes
+        return done.feeds
 
     async def publish_bundled(self, feed_id: FeedId, targets: list[Target]) -> int:
         """Publish every entry of the bundled example feed; returns outbox rows queued."""
@@ -143,7 +135,8 @@ async def run(
     write: Callable[[str], None] | None = None,
 ) -> int:
     """Run the bot: on the chat platforms configured, else on the console."""
-    out = write or (lambda text: print(text, flush=True))
+    out = write or print_line
+    log.info("database %s (config: %s)", settings.database, settings.source)
     if settings.platforms:
         return await run_platforms(settings, out)
     from bot.console_main import run_console
@@ -178,6 +171,8 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
         adapters = build_adapters(settings, db)
         bot = Bot(db, adapters, settings)
         feeds = await bot.sync_config_feeds()
+        for change in bot.config_changes:
+            out(f"config: {change}")
         for adapter in adapters.values():
             try:
                 await adapter.start(bot.conversation.handle)

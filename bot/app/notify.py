@@ -188,23 +188,35 @@ class Digests:
         def write(raw: sqlite3.Connection) -> int:
             queued = 0
             for pref in store.digest_prefs(raw):
-                slot = last_slot(pref.digest_at, now)
-                since = pref.last_digest_at or slot - timedelta(days=1)
-                if since >= slot:
-                    continue  # this slot's digest went out (or the choice came after it)
-                questions = store.new_questions_for(raw, pref.user_key, since, now)
-                store.mark_digested(raw, pref.user_key, now)
-                if not questions:
-                    continue
-                item = OutboxItem(
-                    key=f"digest:{pref.user_key}:{slot:%Y-%m-%dT%H:%M}",
-                    op="dm",
-                    where=_dm_to(pref.user_key),
-                    message=Rendered(digest_text(questions, since, self.prefix, self.max_chars)),
-                    purpose="notice",
-                )
-                queued += OutboxRepository.add(raw, item, now)
+                # One author's digest failing must not hold back the others' (nor be retried
+                # every pass): its writes are undone, the slot is skipped, the error logged.
+                raw.execute("SAVEPOINT digest")
+                try:
+                    queued += one(raw, pref)
+                except Exception:
+                    raw.execute("ROLLBACK TO digest")
+                    log.exception("the digest for %s failed; skipped", pref.user_key)
+                    store.mark_digested(raw, pref.user_key, now)
+                raw.execute("RELEASE digest")
             return queued
+
+        def one(raw: sqlite3.Connection, pref: store.DigestPref) -> int:
+            slot = last_slot(pref.digest_at, now)
+            since = pref.last_digest_at or slot - timedelta(days=1)
+            if since >= slot:
+                return 0  # this slot's digest went out (or the choice came after it)
+            questions = store.new_questions_for(raw, pref.user_key, since, now)
+            store.mark_digested(raw, pref.user_key, now)
+            if not questions:
+                return 0
+            item = OutboxItem(
+                key=f"digest:{pref.user_key}:{slot:%Y-%m-%dT%H:%M}",
+                op="dm",
+                where=_dm_to(pref.user_key),
+                message=Rendered(digest_text(questions, since, self.prefix, self.max_chars)),
+                purpose="notice",
+            )
+            return OutboxRepository.add(raw, item, now)
 
         queued = await self.db.run(write)
         if queued:

@@ -8,18 +8,23 @@ inbound message's id, so they too are stable across retries.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
+from bot.app import texts
 from bot.app.delivery import Delivery
 from bot.core.models import Action, IncomingMessage, Rendered
 from bot.storage.db import Database
 from bot.storage.outbox import InboundRepository, OutboxItem, OutboxRepository
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 def reply_key(msg: IncomingMessage, purpose: str) -> str:
@@ -84,3 +89,22 @@ class Replies:
     async def say(self, msg: IncomingMessage, text: str) -> None:
         """Only reply (no other change)."""
         await self.act(msg, lambda tx: tx.respond(text))
+
+    async def failed(self, msg: IncomingMessage, exc: Exception) -> None:
+        """Claim ``msg`` as failed (a replay of it does nothing) and tell its sender, once;
+        nothing if it had been claimed already (the failure came after its commit)."""
+        now = self.clock()
+        error = f"{type(exc).__name__}: {exc}"
+
+        def record(raw: sqlite3.Connection) -> None:
+            if InboundRepository.take_failed(raw, msg.where, now, error):
+                OutboxRepository.add(raw, reply_to(msg, texts.WENT_WRONG), now)
+
+        try:
+            await self.db.run(record)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database itself is failing: the log is all that is left
+            log.exception("could not record the failure of message %s", msg.where.message)
+            return
+        self.delivery.kick()

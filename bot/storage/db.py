@@ -36,6 +36,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.storage.backup import BackupError, copy_database
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -155,12 +157,20 @@ class Database:
         latest = migrations[-1].version if migrations else 0
         if current > latest:
             raise StorageError(
-                f"database {self.path} has schema version {current}, newer than this bot "
-                f"knows ({latest}); upgrade the bot or use another database file"
+                f"database {self.path} was written by a newer pointbot: its schema version "
+                f"is {current}, newer than this bot knows ({latest}). Run that version (or "
+                f"a later one), or restore a backup made before the upgrade."
             )
-        for mig in migrations:
-            if mig.version <= current:
-                continue
+        pending = [mig for mig in migrations if mig.version > current]
+        if pending and current > 0 and self.path != ":memory:":
+            # Before the first change to a database that holds data: a copy to go back to.
+            copy = Path(f"{self.path}.schema-{current}.bak")
+            try:
+                await Database.on_thread(self._conn, copy_database, copy)
+            except BackupError as exc:
+                raise StorageError(f"not migrating {self.path}: no backup first ({exc})") from exc
+            log.info("backed up %s to %s before migrating it", self.path, copy)
+        for mig in pending:
             log.info("applying migration %s to %s", mig.name, self.path)
             async with self._lock:
                 # executescript commits first; wrap the script and the bump in one BEGIN.

@@ -177,15 +177,20 @@ class OutboxRepository:
         return {r[0]: r[1] for r in rows}
 
     async def delivered(
-        self, question_ids: list[int], *, purpose: str, op: str
+        self, question_ids: list[int], *, purpose: str, op: str, kind: str | None = None
     ) -> list[tuple[int, ChatRef]]:
-        """Where the delivered messages about these questions landed, oldest first."""
+        """Where the delivered messages about these questions landed, oldest first.
+
+        ``kind`` narrows them to one kind of message by its key, ``q:<id>:<kind>:…`` (keys
+        are fixed when a row is queued, so this holds for rows of every version): an answer
+        notice (``answered``) is then told from a merge, dismissal or reopening notice."""
         marks = ",".join("?" * len(question_ids)) or "NULL"
+        narrow = "AND key LIKE 'q:' || question_id || ':' || ? || ':%' " if kind else ""
         rows = await self.db.fetchall(
             "SELECT question_id, platform, result_channel, result_thread, result_message "
-            f"FROM outbox WHERE question_id IN ({marks}) AND purpose = ? AND op = ? "
+            f"FROM outbox WHERE question_id IN ({marks}) AND purpose = ? AND op = ? {narrow}"
             "AND status = 'done' AND result_message IS NOT NULL ORDER BY id",
-            (*question_ids, purpose, op),
+            (*question_ids, purpose, op, *((kind,) if kind else ())),
         )
         return [(r[0], ChatRef(Platform(r[1]), r[2], r[3], r[4])) for r in rows]
 
@@ -218,6 +223,26 @@ class InboundRepository:
             (where.platform, where.channel, where.message, iso(now)),
         )
         return cur.rowcount == 1
+
+    @staticmethod
+    def take_failed(raw: sqlite3.Connection, where: ChatRef, now: datetime, error: str) -> bool:
+        """Record ``where.message`` as failed (not retried); False if it had been claimed."""
+        if where.message is None:
+            return True
+        cur = raw.execute(
+            "INSERT INTO inbound (platform, channel, message, handled_at, status, error) "
+            "VALUES (?, ?, ?, ?, 'failed', ?) ON CONFLICT DO NOTHING",
+            (where.platform, where.channel, where.message, iso(now), error[:500]),
+        )
+        return cur.rowcount == 1
+
+    async def failed(self) -> list[tuple[ChatRef, str]]:
+        """Every message claimed as failed, with its error, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT platform, channel, message, error FROM inbound WHERE status = 'failed' "
+            "ORDER BY handled_at"
+        )
+        return [(ChatRef(Platform(r[0]), r[1], None, r[2]), r[3] or "") for r in rows]
 
     async def get_state(self, platform: str, name: str) -> str | None:
         row = await self.db.fetchone(

@@ -28,7 +28,17 @@ from dataclasses import dataclass
 
 from ..models import Point
 from .blocks import Block, Doc, is_conclusion_label, looks_like_reference
-from .textutil import cut_words, first_sentence, flat, paragraphs, sentence_ends, split_marker
+from .textutil import (
+    LAST,
+    cut_words,
+    first_sentence,
+    flat,
+    marker_word,
+    paragraphs,
+    sentence_ends,
+    split_marker,
+    split_ordinal,
+)
 
 TITLE_MAX = 120
 _RANK = {"heading": 3, "lead": 2, "item": 1, "para": 0}
@@ -54,6 +64,7 @@ class _Cand:
     cls: tuple[str, int]
     title: str
     body: str  # the block's own text after the title
+    marker: str = ""  # "step", "rule", ... for a worded marker; "ordinal" for "Second, ..."
 
 
 def _strip_title(title: str) -> str:
@@ -72,7 +83,10 @@ def _is_title_line(line: str, after: str) -> bool:
     long_words = [w for w in line.split() if len(w) >= 4]
     if long_words and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words):
         return True  # Title Case
-    # A line much shorter than the next was not wrapped at a column.
+    # A line much shorter than the next was not wrapped at a column; nor is a short line
+    # of a few words before a capital ("Return to running slowly" / "My physio gave ...").
+    if len(line) <= 48 and not line.endswith((",", ";")) and len(line.split()) <= 8:
+        return True
     return len(line) < 0.75 * len(after.split("\n", 1)[0])
 
 
@@ -99,9 +113,37 @@ def split_title(rest: str) -> tuple[str, str]:
     return _strip_title(first), "\n\n".join(p for p in remainder if p)
 
 
+def _ordinal_candidate(index: int, block: Block) -> _Cand | None:
+    """A heading or bold lead-in announced by an ordinal word ("First, ...", "Finally: ...")."""
+    if block.kind == "heading":
+        found = split_ordinal(block.text)
+        if found is None:
+            return None
+        title = _strip_title(found[2])
+        return _Cand(index, found[0], ("heading", block.level), title, "", "ordinal")
+    in_bold = split_ordinal(block.lead)
+    if in_bold is None or not block.text.startswith(block.lead):
+        return None
+    number, _, bold_rest = in_bold
+    rest = block.text[len(block.lead) :].strip()
+    if _strip_title(bold_rest):  # "<b>First, title.</b> body"
+        return _Cand(index, number, ("lead", 0), _strip_title(bold_rest), rest, "ordinal")
+    title, body = split_title(rest[:1].upper() + rest[1:])  # "**First,** title. Body"
+    return _Cand(index, number, ("lead", 0), title, body, "ordinal")
+
+
 def _candidate(index: int, block: Block) -> _Cand | None:
     if block.quoted:
         return None
+    if block.marker is None and not block.ordinal:
+        return _ordinal_candidate(index, block)
+    cand = _numbered_candidate(index, block)
+    if cand is not None:
+        cand.marker = marker_word(block.text)
+    return cand
+
+
+def _numbered_candidate(index: int, block: Block) -> _Cand | None:
     kind = block.kind
     if kind == "heading":
         found = block.marker
@@ -151,6 +193,10 @@ def _sequences(cands: list[_Cand]) -> list[list[_Cand]]:
         if opened is None:
             opened = open_by_class[cand.cls] = []
         for seq in reversed(opened):
+            if cand.number == LAST and seq[-1].marker == cand.marker == "ordinal":
+                cand.number = seq[-1].number + 1  # "Finally, ..." ends the sequence
+                seq.append(cand)
+                break
             if seq[-1].number == cand.number - 1:
                 seq.append(cand)
                 break
@@ -214,7 +260,8 @@ def _choose(blocks: list[Block]) -> tuple[list[_Cand], int]:
     cands = [
         c
         for i, b in enumerate(blocks)
-        if (b.marker is not None or b.ordinal) and (c := _candidate(i, b)) is not None
+        if (b.marker is not None or b.ordinal or b.kind == "heading" or b.lead)
+        and (c := _candidate(i, b)) is not None
     ]
     seqs = [
         _Seq(s, _end_of_last(blocks, s[-1]), [c.index for c in s])
@@ -295,7 +342,7 @@ def split_article(doc: Doc, fmt: str) -> Parts:
         body = _join(blocks[cand.index + 1 : stop])
         if cand.body:
             body = f"{cand.body}\n\n{body}" if body else cand.body
-        points.append(Point(k + 1, cand.title, body or cand.title))
+        points.append(Point(k + 1, cand.title, body or cand.title, cand.marker))
     tail = blocks[end:] if seq else []
     while tail and (tail[0].kind == "sep" or is_conclusion_label(tail[0])):
         tail = tail[1:]

@@ -1,0 +1,168 @@
+"""Explicit references to a point, in six languages: "point 3", "Rule 2:", "re #12:", "tip 4",
+"the third point", "el tercer punto", "Punkt 6", "le point 3", "terzo punto", "the last point",
+"the 'finally' one", "point III"; "step 2" and a bare "Third:" only where the article's points
+are steps or ordinals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.models import Article
+
+from .lexicon import rx, words
+
+_STEP_MARKERS = frozenset(words("step paso passo schritt étape etapa"))
+_NUMBER_WORDS = [
+    words("one uno eins"),
+    words("two dos dois duas deux due zwei"),
+    words("three tres três trois tre drei"),
+    words("four cuatro quatro quatre quattro vier"),
+    words("five cinco cinq cinque fünf"),
+    words("six seis sei sechs"),
+    words("seven siete sete sept sette sieben"),
+    words("eight ocho oito huit otto acht"),
+    words("nine nueve nove neuf neun"),
+    words("ten diez dez dix dieci zehn"),
+]
+_ORDINALS = [
+    words("first primer primero primera primeiro primeira premier première primo prima erste"),
+    words("second segundo segunda deuxième seconde secondo seconda zweite"),
+    words("third tercer tercero tercera terceiro terceira troisième terzo terza dritte"),
+    words("fourth cuarto cuarta quarto quarta quatrième vierte"),
+    words("fifth quinto quinta cinquième fünfte"),
+    words("sixth sexto sexta sixième sesto sesta sechste"),
+    words("seventh séptimo séptima sétimo sétima septième settimo settima siebte"),
+    words("eighth octavo octava oitavo oitava huitième ottavo ottava achte"),
+    words("ninth noveno novena nono nona neuvième neunte"),
+    words("tenth décimo décima dixième decimo decima zehnte"),
+]
+_LEAD_ORDINALS = {
+    **{w: i for i, ws in enumerate(_ORDINALS, 1) for w in ws},
+    **dict.fromkeys(words("firstly secondly thirdly finally lastly"), 0),
+    **{"firstly": 1, "secondly": 2, "thirdly": 3},
+}
+_VALUES: dict[str, int] = {}
+for _i, _ws in enumerate(_NUMBER_WORDS, 1):
+    _VALUES.update(dict.fromkeys(_ws, _i))
+for _i, _ws in enumerate(_ORDINALS, 1):
+    _VALUES.update(dict.fromkeys(_ws, _i))
+    _VALUES.update({w + s: _i for w in _ws if w.endswith("e") for s in "nmrs"})  # "dritten"
+_ROMAN = words("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII XVIII XIX XX")
+_VALUES.update({r: i for i, r in enumerate(_ROMAN, 1)})
+
+_NOUN = r"""(?:points?|pts?\.?|items?|sections?|rules?|tips?|lessons?|mistakes?|reasons?|puntos?
+    |pontos?|punkte?s?|reglas?|regras?|règles?|regeln?|regol[ae]|consejos?|dicas?|conseils?
+    |consigli|tipps?|lecci[oó]n|leçon|lektion|lezione|lição|errors?|erreurs?|errore|erro|fehler)"""
+_STEP = r"(?:steps?|pasos?|passos?|schritte?s?|étapes?|etapas?)"
+_NUMS = "|".join(sorted((w for w in _VALUES if not w.isupper()), key=len, reverse=True))
+_ORDS = "|".join(
+    sorted(
+        {w for ws in _ORDINALS for w in ws}
+        | {"zweiten", "dritten", "vierten", "ersten", "fünften", "sechsten", "letzten"},
+        key=len,
+        reverse=True,
+    )
+)
+_LAST = r"(?:last|final|último|última|ultimo|ultima|dernier|dernière|letzte[nmrs]?)"
+_REF = rx(rf"""
+    (?:\b(?P<noun>{_NOUN}|{_STEP})|§)\s*(?:(?:number|no\.?|nr\.?|n\.?º|n°)\s*|\#\s*)?
+      (?P<num>\d{{1,3}}(?![\d%,.]\d)(?!\s*(?:percent|%|years?|months?|weeks?|days?|hours?|times
+        |million|billion|minutes?)\b)|(?:{_NUMS})\b|(?-i:[IVX]{{1,5}})\b)
+      (?P<more>(?:\s*(?:,|&|\band\b|\bor\b|\bund\b|\by\b|\bet\b|\be\b|-|–)\s*\d{{1,3}}\b)*)
+  | \b(?P<ord>\d{{1,2}}(?:st|nd|rd|th|º|ª|°|e|ème|eme)|{_ORDS})\s+(?P<onoun>{_NOUN}|{_STEP})
+  | \b(?P<last>{_LAST})\s+(?P<lnoun>{_NOUN}|{_STEP})
+  | (?P<fin>['"‘“«]\s*(?:finally|lastly|enfin|infine|finalmente|zuletzt|schließlich)\s*['"’”»]
+        \s+(?:one|point|bit|part|section))
+  | (?<![\w\#&/])\#(?P<hash>\d{{1,2}})(?![\w\-])
+  | ^\s*re(?::\s*\#?(?P<re>\d{{1,2}})\b|\s+\#?(?P<re2>\d{{1,2}})\s*[:.)\-–—])
+""")
+# "Third: is it mandatory?" names point 3 only on an article whose points are ordinals.
+_LEAD = re.compile(r"^\s*([^\W\d_]+)\s*[:,—–-]", re.IGNORECASE)
+# "at some point 2 years ago", "my third point": words before a match that make it no reference.
+_NOT_REF_BEFORE = frozenset(words("some this that any every which what no a my our mi mon mein"))
+LAST = -1
+_ENGLISH_NOUNS = tuple(words("point pt item section rule tip lesson mistake reason error step"))
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    number: int  # LAST for "the last point"
+    also: tuple[int, ...]  # further numbers in "points 2 and 3"
+    weak: bool  # "#3" is often something else: out of range, it is ignored, not "missing"
+    step: bool = False  # "step 2": a point only where the points are steps
+    said: str = ""  # the words that made the reference
+
+
+def _value(raw: str) -> int:
+    digits = re.match(r"\d+", raw)
+    return int(digits.group()) if digits else _VALUES.get(raw.lower(), _VALUES.get(raw, 0))
+
+
+def references(text: str) -> list[Ref]:
+    """Every reference in ``text``, in order; the caller checks them against the article."""
+    refs: list[Ref] = []
+    for m in _REF.finditer(text):
+        said = " ".join(m.group(0).split())
+        before = text[max(0, m.start() - 12) : m.start()].lower().split()
+        if m.group("last") or m.group("fin"):
+            refs.append(Ref(LAST, (), weak=False, said=said))
+            continue
+        raw = m.group("num") or m.group("ord")
+        if raw is not None:
+            noun = (m.group("noun") or m.group("onoun") or "").lower()
+            # "a point 2 years ago" is no reference, "a regra 1" (Portuguese "the") is.
+            if before and before[-1] in _NOT_REF_BEFORE and not (
+                before[-1] == "a" and not noun.startswith(_ENGLISH_NOUNS)
+            ):
+                continue
+            # "the point I made" is a pronoun, not Roman one.
+            if raw == "I" and re.match(r"\s*[A-Za-z]", text[m.end("num") :]):
+                continue
+            step = re.match(_STEP, noun) is not None
+            more = tuple(int(n) for n in re.findall(r"\d+", m.group("more") or ""))
+            refs.append(Ref(_value(raw), more, weak=False, step=step, said=said))
+        else:
+            value = int(m.group("hash") or m.group("re") or m.group("re2"))
+            refs.append(Ref(value, (), weak=m.group("hash") is not None, said=said))
+    return [r for r in refs if r.number != 0]
+
+
+def for_article(text: str, article: Article | None) -> list[Ref]:
+    """The references that name points of ``article``: "the last point" becomes its number,
+    "step 2" counts only if its points are steps, a bare "Third:" only if they are ordinals."""
+    refs = references(text)
+    if article is None or not article.points:
+        return [r for r in refs if r.number != LAST]
+    markers = {p.marker for p in article.points}
+    steps = bool(markers & _STEP_MARKERS)
+    last = article.points[-1].number
+    out = [
+        Ref(last, (), False, r.step, r.said) if r.number == LAST else r
+        for r in refs
+        if steps or not r.step
+    ]
+    if not out and "ordinal" in markers and (m := _LEAD.match(text)):
+        number = _LEAD_ORDINALS.get(m.group(1).lower())
+        if number is not None:
+            out.append(Ref(number or last, (), False, said=m.group(1)))
+    return out
+
+
+def step_in_point(text: str, article: Article) -> tuple[int, str] | None:
+    """ "Step 2: ..." on an article whose steps sit inside one point: that point."""
+    for r in references(text):
+        if not r.step:
+            continue
+        needle = re.compile(rf"\b{_STEP}\s*{r.number}\b", re.IGNORECASE)
+        hits = [p.number for p in article.points if needle.search(p.body)]
+        if len(hits) == 1:
+            return hits[0], f"'{r.said}' is inside point {hits[0]}"
+    return None
+
+
+def explicit_point_reference(text: str) -> int | None:
+    """The first point number the text names ("point 3", "#3", "the third point", "pt. III")."""
+    refs = [r for r in references(text) if r.number != LAST]
+    return refs[0].number if refs else None

@@ -113,8 +113,8 @@ _REQUEST = _rx(rf"""
         |vous\s+voulez|veux-tu|tu\s+veux)\s+dire\b|\bqu'entend(?:ez-vous|s-tu)\b)
   | (?P<asks_in_italian>\b(?:puoi|potresti|può|potrebbe|potete)\s+(?:spiegare|chiarire
         |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+capito\b|\b(?:cosa|che)\s+intend[ie]\b)
-  | (?P<asks_in_german>\b(?:kannst\s+du|können\s+sie|könnten\s+sie|könntest\s+du)\s+(?:\S+\s+){0, 3}?
-        (?:erklären|erläutern|genauer|ausführen|sagen)\b|\bwas\s+ist\s+mit\b.*\bgemeint\b
+  | (?P<asks_in_german>\b(?:kannst\s+du|können\s+sie|könnten\s+sie|könntest\s+du)\s+
+        (?:\S+\s+){{0,3}}?(?:erklären|erläutern|genauer|ausführen|sagen)\b|\bwas\s+ist\s+mit\b.*\bgemeint\b
         |\bwas\s+(?:meinst\s+du|meinen\s+sie)\b|\bich\s+(?:verstehe|habe)\s+(?:das\s+)?nicht\b)
   | (?P<labelled>^(?:quick\s+|one\s+)?q(?:uestion)?\s*:|\bquestion\s+(?:for|to)\s+(?:you
         |the\s+author)\b|\bi(?:\s+have|\s+had|'ve|'ve\s+got)\s+a\s+(?:quick\s+)?question\b)

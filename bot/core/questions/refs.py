@@ -113,8 +113,10 @@ def references(text: str) -> list[Ref]:
         if raw is not None:
             noun = (m.group("noun") or m.group("onoun") or "").lower()
             # "a point 2 years ago" is no reference, "a regra 1" (Portuguese "the") is.
-            if before and before[-1] in _NOT_REF_BEFORE and not (
-                before[-1] == "a" and not noun.startswith(_ENGLISH_NOUNS)
+            if (
+                before
+                and before[-1] in _NOT_REF_BEFORE
+                and not (before[-1] == "a" and not noun.startswith(_ENGLISH_NOUNS))
             ):
                 continue
             # "the point I made" is a pronoun, not Roman one.

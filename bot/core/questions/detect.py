@@ -102,20 +102,6 @@ _REQUEST = _rx(rf"""
         |\b(?:any|some)\s+(?:sources?|evidence|proof|references?|links?)\s+(?:for|on|about|to)\b)
   | (?P<asks_you>^(?:why|how|what|which|where|when|who)\s+(?:do|did|does|would|could|will|can
         |should|are|were|have)\s+you\b|\bwhat\s+(?:do|did)\s+you\s+mean\b|^how\s+come\b)
-  | (?P<asks_in_spanish>\b(?:puedes|podrías|podria|podría|puede|podéis)\s+(?:aclarar|explicar
-        |ampliar|detallar|precisar|desarrollar|contar|dar)\b|\bno\s+(?:entiendo|entendí
-        |he\s+entendido)\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b)
-  | (?P<asks_in_portuguese>\b(?:pode|podes|poderia|podem)\s+(?:explicar|esclarecer|detalhar
-        |aprofundar|dar)\b|\bnão\s+entendi\b|\bo\s+que\s+(?:quer|queres|quis)\s+dizer\b)
-  | (?P<asks_in_french>\b(?:pouvez|pourriez)[-\s]vous\s+(?:préciser|expliquer|développer
-        |détailler|clarifier|donner)\b|\b(?:peux|pourrais)[-\s]tu\s+(?:préciser|expliquer|développer
-        |détailler)\b|\bje\s+n'ai\s+pas\s+compris\b|\b(?:que|qu'est-ce\s+que)\s+(?:voulez-vous
-        |vous\s+voulez|veux-tu|tu\s+veux)\s+dire\b|\bqu'entend(?:ez-vous|s-tu)\b)
-  | (?P<asks_in_italian>\b(?:puoi|potresti|può|potrebbe|potete)\s+(?:spiegare|chiarire
-        |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+capito\b|\b(?:cosa|che)\s+intend[ie]\b)
-  | (?P<asks_in_german>\b(?:kannst\s+du|können\s+sie|könnten\s+sie|könntest\s+du)\s+
-        (?:\S+\s+){{0,3}}?(?:erklären|erläutern|genauer|ausführen|sagen)\b|\bwas\s+ist\s+mit\b.*\bgemeint\b
-        |\bwas\s+(?:meinst\s+du|meinen\s+sie)\b|\bich\s+(?:verstehe|habe)\s+(?:das\s+)?nicht\b)
   | (?P<labelled>^(?:quick\s+|one\s+)?q(?:uestion)?\s*:|\bquestion\s+(?:for|to)\s+(?:you
         |the\s+author)\b|\bi(?:\s+have|\s+had|'ve|'ve\s+got)\s+a\s+(?:quick\s+)?question\b)
 """)
@@ -148,6 +134,29 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|u)\b")
 _QUOTE_LINE = re.compile(r"^\s*>.*$", re.MULTILINE)
 _CODE = re.compile(r"`[^`\n]*`")
 _EMPHASIS = re.compile(r"\*\*|__|~~")
+# Requests in the other five languages; looked for only when the sentence has one of their
+# opening words (most messages have none, and the pattern is long).
+_REQUEST_OTHER = _rx(r"""
+    (?P<asks_in_spanish>\b(?:puedes|podrías|podria|podría|puede|podéis)\s+(?:aclarar|explicar
+        |ampliar|detallar|precisar|desarrollar|contar|dar)\b|\bno\s+(?:entiendo|entendí
+        |he\s+entendido)\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b)
+  | (?P<asks_in_portuguese>\b(?:pode|podes|poderia|podem)\s+(?:explicar|esclarecer|detalhar
+        |aprofundar|dar)\b|\bnão\s+entendi\b|\bo\s+que\s+(?:quer|queres|quis)\s+dizer\b)
+  | (?P<asks_in_french>\b(?:pouvez|pourriez)[-\s]vous\s+(?:préciser|expliquer|développer
+        |détailler|clarifier|donner)\b|\b(?:peux|pourrais)[-\s]tu\s+(?:préciser|expliquer|développer
+        |détailler)\b|\bje\s+n'ai\s+pas\s+compris\b|\b(?:que|qu'est-ce\s+que)\s+(?:voulez-vous
+        |vous\s+voulez|veux-tu|tu\s+veux)\s+dire\b|\bqu'entend(?:ez-vous|s-tu)\b)
+  | (?P<asks_in_italian>\b(?:puoi|potresti|può|potrebbe|potete)\s+(?:spiegare|chiarire
+        |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+capito\b|\b(?:cosa|che)\s+intend[ie]\b)
+  | (?P<asks_in_german>\b(?:kannst\s+du|können\s+sie|könnten\s+sie|könntest\s+du)\s+
+        (?:\S+\s+){0,3}?(?:erklären|erläutern|genauer|ausführen|sagen)\b|\bwas\s+ist\s+mit\b.*\bgemeint\b
+        |\bwas\s+(?:meinst\s+du|meinen\s+sie)\b|\bich\s+(?:verstehe|habe)\s+(?:das\s+)?nicht\b)
+""")
+_OTHER_OPENERS = frozenset(
+    _words("""puedes podrías podria podría puede podéis no qué a pode podes poderia podem não o
+    pouvez pourriez peux pourrais je que qu'est-ce qu'entendez-vous qu'entends-tu puoi potresti
+    può potrebbe potete non cosa che kannst können könnten könntest was ich""")
+)
 _PRAISE = _rx(r"""^(?:great|interesting|excellent|good|nice|brilliant|superb|insightful
     |fascinating|informative|thought[-\s]provoking|well\s+(?:written|said|put|done)|spot\s+on
     |thanks|thank\s+you|agreed?|love\s+(?:this|it)|bravo|kudos|cheers|wow|i\s+agree)\b""")
@@ -210,14 +219,17 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
         core = _FILLER.sub("", s).rstrip("?!.… ")
         if _TO_OTHERS.search(s):
             notes.append(f"asks other readers ('{_short(s)}')")
-        elif _RHETORICAL.search(core) or _COMPLAINT.search(core) or _emphatic_why(s, core):
+        elif _RHETORICAL.search(core) or _COMPLAINT.match(core) or _emphatic_why(s, core):
             notes.append(f"rhetorical ('{_short(s)}')")
         elif "?" in s:
             return True, "asks with a question mark"
-        elif m := _REQUEST.search(s):
+        elif (m := _REQUEST.search(s)) or (
+            not _OTHER_OPENERS.isdisjoint(s.replace("-", " ").split())
+            and (m := _REQUEST_OTHER.search(s))
+        ):
             rule = (m.lastgroup or "request").replace("_", " ")
             return True, f"asks for an answer ({rule}: '{_short(m.group(0), 30)}')"
-        elif m := _DIRECT.search(core):
+        elif m := _DIRECT.match(core):
             return True, f"asks without a question mark ('{_short(m.group(0), 30)} ...')"
     lowered = text.lower()
     if notes:

@@ -57,32 +57,36 @@ _NOUN = r"""(?:points?|pts?\.?|items?|sections?|rules?|tips?|lessons?|mistakes?|
     |consigli|tipps?|lecci[oó]n|leçon|lektion|lezione|lição|errors?|erreurs?|errore|erro|fehler)"""
 _STEP = r"(?:steps?|pasos?|passos?|schritte?s?|étapes?|etapas?)"
 _NUMS = "|".join(sorted((w for w in _VALUES if not w.isupper()), key=len, reverse=True))
-_ORDS = "|".join(
-    sorted(
-        {w for ws in _ORDINALS for w in ws}
-        | {"zweiten", "dritten", "vierten", "ersten", "fünften", "sechsten", "letzten"},
-        key=len,
-        reverse=True,
-    )
-)
-_LAST = r"(?:last|final|último|última|ultimo|ultima|dernier|dernière|letzte[nmrs]?)"
-_REF = rx(rf"""
-    (?:\b(?P<noun>{_NOUN}|{_STEP})|§)\s*(?:(?:number|no\.?|nr\.?|n\.?º|n°)\s*|\#\s*)?
+# A noun and a number after it: "point 3", "Rule 2", "Punkt IV", "points 2 and 3", "step 4".
+_NOUN_REF = rx(rf"""
+    (?:\b(?P<noun>{_NOUN}|{_STEP})|§)
+    (?P<after>\s*(?:(?:number|no\.?|nr\.?|n\.?º|n°)\s*|\#\s*)?
       (?P<num>\d{{1,3}}(?![\d%,.]\d)(?!\s*(?:percent|%|years?|months?|weeks?|days?|hours?|times
         |million|billion|minutes?)\b)|(?:{_NUMS})\b|(?-i:[IVX]{{1,5}})\b)
-      (?P<more>(?:\s*(?:,|&|\band\b|\bor\b|\bund\b|\by\b|\bet\b|\be\b|-|–)\s*\d{{1,3}}\b)*)
-  | \b(?P<ord>\d{{1,2}}(?:st|nd|rd|th|º|ª|°|e|ème|eme)|{_ORDS})\s+(?P<onoun>{_NOUN}|{_STEP})
-  | \b(?P<last>{_LAST})\s+(?P<lnoun>{_NOUN}|{_STEP})
-  | (?P<fin>['"‘“«]\s*(?:finally|lastly|enfin|infine|finalmente|zuletzt|schließlich)\s*['"’”»]
-        \s+(?:one|point|bit|part|section))
-  | (?<![\w\#&/])\#(?P<hash>\d{{1,2}})(?![\w\-])
-  | ^\s*re(?::\s*\#?(?P<re>\d{{1,2}})\b|\s+\#?(?P<re2>\d{{1,2}})\s*[:.)\-–—])
+      (?P<more>(?:\s*(?:,|&|\band\b|\bor\b|\bund\b|\by\b|\bet\b|\be\b|-|–)\s*\d{{1,3}}\b)*))?
 """)
+# The rest, each cheap to look for: "#3", "re 2:", "the 'finally' one".
+_OTHER_REF = rx(r"""
+    (?P<fin>['"‘“«]\s*(?:finally|lastly|enfin|infine|finalmente|zuletzt|schließlich)\s*['"’”»]
+        \s+(?:one|point|bit|part|section))
+  | (?<![\w\#&/])\#(?P<hash>\d{1,2})(?![\w\-])
+  | ^\s*re(?::\s*\#?(?P<re>\d{1,2})\b|\s+\#?(?P<re2>\d{1,2})\s*[:.)\-–—])
+""")
+# The word before a noun that makes it a reference: "the third point", "el último punto".
+_BEFORE = re.compile(r"(\S+)\s+$")
+_ORDINAL_BEFORE = re.compile(r"^(?:\d{1,2}(?:st|nd|rd|th|º|ª|°|e|ème|eme))$", re.IGNORECASE)
+_LAST_WORDS = frozenset(words("last final último última ultimo ultima dernier dernière"))
+_LAST_WORDS |= frozenset(words("letzte letzten letzter letztes letztem"))
+_ORDINAL_VALUES = {w: v for w, v in _VALUES.items() if not w.isupper()}
+_ORDINAL_VALUES = {
+    w: v for w, v in _ORDINAL_VALUES.items() if any(w.startswith(o) for o in _ORDINALS[v - 1])
+}
 # "Third: is it mandatory?" names point 3 only on an article whose points are ordinals.
 _LEAD = re.compile(r"^\s*([^\W\d_]+)\s*[:,—–-]", re.IGNORECASE)
 # "at some point 2 years ago", "my third point": words before a match that make it no reference.
 _NOT_REF_BEFORE = frozenset(words("some this that any every which what no a my our mi mon mein"))
 LAST = -1
+_STEP_GATE = re.compile(r"step|pas|schritt|étape|etapa", re.IGNORECASE)
 _ENGLISH_NOUNS = tuple(words("point pt item section rule tip lesson mistake reason error step"))
 
 
@@ -102,33 +106,54 @@ def _value(raw: str) -> int:
 
 def references(text: str) -> list[Ref]:
     """Every reference in ``text``, in order; the caller checks them against the article."""
-    refs: list[Ref] = []
-    for m in _REF.finditer(text):
-        said = " ".join(m.group(0).split())
-        before = text[max(0, m.start() - 12) : m.start()].lower().split()
-        if m.group("last") or m.group("fin"):
-            refs.append(Ref(LAST, (), weak=False, said=said))
-            continue
-        raw = m.group("num") or m.group("ord")
-        if raw is not None:
-            noun = (m.group("noun") or m.group("onoun") or "").lower()
-            # "a point 2 years ago" is no reference, "a regra 1" (Portuguese "the") is.
-            if (
-                before
-                and before[-1] in _NOT_REF_BEFORE
-                and not (before[-1] == "a" and not noun.startswith(_ENGLISH_NOUNS))
-            ):
-                continue
-            # "the point I made" is a pronoun, not Roman one.
-            if raw == "I" and re.match(r"\s*[A-Za-z]", text[m.end("num") :]):
-                continue
-            step = re.match(_STEP, noun) is not None
-            more = tuple(int(n) for n in re.findall(r"\d+", m.group("more") or ""))
-            refs.append(Ref(_value(raw), more, weak=False, step=step, said=said))
-        else:
-            value = int(m.group("hash") or m.group("re") or m.group("re2"))
-            refs.append(Ref(value, (), weak=m.group("hash") is not None, said=said))
-    return [r for r in refs if r.number != 0]
+    found: list[tuple[int, Ref]] = []
+    for m in _NOUN_REF.finditer(text):
+        ref = _noun_ref(text, m)
+        if ref is not None:
+            found.append((m.start(), ref))
+    if "#" in text or "'" in text or '"' in text or "re" in text[:6].lower() or "‘" in text:
+        for m in _OTHER_REF.finditer(text):
+            said = " ".join(m.group(0).split())
+            if m.group("fin"):
+                found.append((m.start(), Ref(LAST, (), weak=False, said=said)))
+            else:
+                value = int(m.group("hash") or m.group("re") or m.group("re2"))
+                weak = m.group("hash") is not None
+                found.append((m.start(), Ref(value, (), weak=weak, said=said)))
+    found.sort(key=lambda pair: pair[0])
+    return [r for _, r in found if r.number != 0]
+
+
+def _noun_ref(text: str, m: re.Match[str]) -> Ref | None:
+    noun = (m.group("noun") or "").lower()
+    step = re.match(_STEP, noun) is not None
+    prev = _BEFORE.search(text, max(0, m.start() - 24), m.start())
+    before = prev.group(1).lower().strip("'\"‘“«(") if prev else ""
+    if m.group("num") is not None:
+        raw = m.group("num")
+        # "a point 2 years ago" is no reference, "a regra 1" (Portuguese "the") is.
+        foreign = not noun.startswith(_ENGLISH_NOUNS)
+        if before in _NOT_REF_BEFORE and not (before == "a" and foreign):
+            return None
+        # "the point I made" is a pronoun, not Roman one.
+        if raw == "I" and re.match(r"\s*[A-Za-z]", text[m.end("num") :]):
+            return None
+        more = tuple(int(n) for n in re.findall(r"\d+", m.group("more") or ""))
+        said = " ".join(text[m.start() : m.end("num")].split())
+        return Ref(_value(raw), more, weak=False, step=step, said=said)
+    if not before or not noun:
+        return None
+    said = " ".join(text[prev.start(1) if prev else m.start() : m.end("noun")].split())
+    if before in _LAST_WORDS:
+        return Ref(LAST, (), weak=False, step=step, said=said)
+    value = _ORDINAL_VALUES.get(before) or (_value(before) if _ORDINAL_BEFORE.match(before) else 0)
+    if value:
+        # "my third point" is the reader's own, not the article's.
+        two_before = _BEFORE.search(text, max(0, m.start() - 40), prev.start(1) if prev else 0)
+        if two_before and two_before.group(1).lower() in _NOT_REF_BEFORE - {"a"}:
+            return None
+        return Ref(value, (), weak=False, step=step, said=said)
+    return None
 
 
 def for_article(text: str, article: Article | None) -> list[Ref]:
@@ -154,6 +179,8 @@ def for_article(text: str, article: Article | None) -> list[Ref]:
 
 def step_in_point(text: str, article: Article) -> tuple[int, str] | None:
     """ "Step 2: ..." on an article whose steps sit inside one point: that point."""
+    if not _STEP_GATE.search(text):
+        return None
     for r in references(text):
         if not r.step:
             continue

@@ -26,18 +26,18 @@ TITLE_WEIGHT = 2  # a title's words count as if written this many times
 MIN_SCORE = 1.4  # a best point below this is no evidence at all
 MARGIN = 1.6  # ... and it must score this many times the runner-up
 _FUZZY_WORD = 86.0  # rapidfuzz ratio for an unknown word to stand for an article word
+_MAX_NEAR = 4096
 
 
 @dataclass(frozen=True, slots=True)
 class _Index:
     lang: str
-    terms: dict[int, Counter[str]]  # point -> stem counts
-    lengths: dict[int, int]
-    average: float
+    weights: dict[int, dict[str, float]]  # point -> stem -> its BM25 term score there
     idf: dict[str, float]
     surface: dict[str, str]  # stem -> a word of the article it came from
     vocabulary: tuple[str, ...]  # the article's words (not stems), for typo matching
     word_stem: dict[str, str]
+    near: dict[str, str | None]  # memo: an unknown word -> the article stem it stands for
 
 
 def _tokens(text: str) -> list[str]:
@@ -72,7 +72,11 @@ def _index(article: Article) -> _Index:
     n = len(terms)
     idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
     vocabulary = tuple(w for w in word_stem if len(w) >= 4)
-    return _Index(lang, terms, lengths, average, idf, surface, vocabulary, word_stem)
+    weights = {}
+    for number, counts in terms.items():
+        norm = K1 * (1 - B + B * lengths[number] / (average or 1))
+        weights[number] = {t: idf[t] * tf * (K1 + 1) / (tf + norm) for t, tf in counts.items()}
+    return _Index(lang, weights, idf, surface, vocabulary, word_stem, {})
 
 
 def _query(text: str, index: _Index) -> dict[str, str]:
@@ -81,24 +85,24 @@ def _query(text: str, index: _Index) -> dict[str, str]:
     for word in _tokens(text):
         s = stem(word, index.lang)
         if s not in index.idf and len(word) >= 4 and index.vocabulary:
-            near = process.extractOne(
-                word, index.vocabulary, scorer=fuzz.ratio, score_cutoff=_FUZZY_WORD
-            )
-            if near is not None:
-                s = index.word_stem[near[0]]
+            s = _near(word, index) or s
         out.setdefault(s, word)
     return out
 
 
+def _near(word: str, index: _Index) -> str | None:
+    if word in index.near:
+        return index.near[word]
+    found = process.extractOne(word, index.vocabulary, scorer=fuzz.ratio, score_cutoff=_FUZZY_WORD)
+    result = index.word_stem[found[0]] if found is not None else None
+    if len(index.near) < _MAX_NEAR:  # a memo, bounded: chat repeats its words
+        index.near[word] = result
+    return result
+
+
 def _score(query: dict[str, str], index: _Index, number: int) -> dict[str, float]:
-    counts = index.terms[number]
-    norm = K1 * (1 - B + B * index.lengths[number] / (index.average or 1))
-    out = {}
-    for s in query:
-        tf = counts.get(s, 0)
-        if tf:
-            out[s] = index.idf[s] * tf * (K1 + 1) / (tf + norm)
-    return out
+    weights = index.weights[number]
+    return {s: weights[s] for s in query if s in weights}
 
 
 def closest_point(text: str, article: Article) -> tuple[int | None, str]:
@@ -109,7 +113,7 @@ def closest_point(text: str, article: Article) -> tuple[int | None, str]:
     query = _query(text, index)
     if not query:
         return None, ""
-    parts = {n: _score(query, index, n) for n in index.terms}
+    parts = {n: _score(query, index, n) for n in index.weights}
     ranked = sorted(parts, key=lambda n: sum(parts[n].values()), reverse=True)
     best, second = ranked[0], ranked[1]
     top, runner = sum(parts[best].values()), sum(parts[second].values())

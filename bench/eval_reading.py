@@ -55,7 +55,8 @@ def score_messages(split: str, mistakes: bool) -> None:
         c = classify(m.text, parsed(m.article))
         rows.append((m, c.is_question, c.point or 0, c.reason))
     print(f"\n== {split}: {len(rows)} messages")
-    print(f"  {'kind':<11} {'n':>3}  {'P':>5} {'R':>5} {'F1':>5}  tp/fp/fn/tn    point acc")
+    head = f"  {'kind':<11} {'n':>3}  {'P':>5} {'R':>5} {'F1':>5}  tp/fp/fn/tn    point acc"
+    print(f"{head}       wrong point")
     for kind in [*KINDS, "all"]:
         sel = [r for r in rows if kind in ("all", r[0].kind)]
         if not sel:
@@ -68,8 +69,12 @@ def score_messages(split: str, mistakes: bool) -> None:
         asked = [(m, pt) for m, _, pt, _ in sel if m.question]
         right = sum(m.point == pt for m, pt in asked)
         acc = f"{right}/{len(asked)} = {right / len(asked):.2f}" if asked else "—"
+        # A point other than the labelled one (not the whole article): the costly mistake.
+        wrong = sum(pt not in (m.point, 0) for m, pt in asked) if asked else "—"
         counts = f"{tp}/{fp}/{fn}/{tn}"
-        print(f"  {kind:<11} {len(sel):>3}  {_f(p):>5} {_f(r):>5} {_f(f):>5}  {counts:<14} {acc}")
+        prf = f"{_f(p):>5} {_f(r):>5} {_f(f):>5}"
+        line = f"  {kind:<11} {len(sel):>3}  {prf}  {counts:<14} {acc:<16}"
+        print(f"{line} {wrong}")
     if mistakes:
         print("  mistakes:")
         for m, q, pt, why in rows:

@@ -97,10 +97,15 @@ _ORDINAL = re.compile(
 )
 
 
+_MARKER_WORD = re.compile("|".join(w for w in _MARKER_WORDS if w != "no."), re.IGNORECASE)
+
+
 def marker_word(text: str) -> str:
     """The marker word a numbered block opens with ("step" for "Step 2: ..."), else ""."""
-    head = text[:8].lower()
-    return next((w for w in _MARKER_WORDS if head.startswith(w) and w != "no."), "")
+    if text[:1] in _ALWAYS_START:
+        return ""  # "3. ...", "(3) ...": most numbered blocks, no word
+    m = _MARKER_WORD.match(text)
+    return m.group(0).lower() if m else ""
 
 
 def split_ordinal(text: str) -> tuple[int, str, str] | None:

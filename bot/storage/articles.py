@@ -195,8 +195,8 @@ class ArticleRepository:
             return ArticleId(existing[0]), False
         article_id = ArticleId(row[0])
         await conn.executemany(
-            "INSERT INTO points (article_id, number, title, body) VALUES (?, ?, ?, ?)",
-            [(article_id, p.number, p.title, p.body) for p in article.points],
+            "INSERT INTO points (article_id, number, title, body, marker) VALUES (?, ?, ?, ?, ?)",
+            [(article_id, p.number, p.title, p.body, p.marker) for p in article.points],
         )
         return article_id, True
 
@@ -216,7 +216,7 @@ class ArticleRepository:
         if row is None:
             return None
         points = await self.db.fetchall(
-            "SELECT number, title, body FROM points WHERE article_id = ? ORDER BY number",
+            "SELECT number, title, body, marker FROM points WHERE article_id = ? ORDER BY number",
             (article_id,),
         )
         article = Article(
@@ -225,7 +225,7 @@ class ArticleRepository:
             author=row["author"],
             subtitle=row["subtitle"],
             intro=row["intro"],
-            points=tuple(Point(p[0], p[1], p[2]) for p in points),
+            points=tuple(Point(p[0], p[1], p[2], p[3]) for p in points),
             conclusion=row["conclusion"],
         )
         feed = row["feed_id"]

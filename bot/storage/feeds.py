@@ -429,10 +429,10 @@ class FeedRepository:
             ),
         )
         raw.executemany(
-            "INSERT INTO points (article_id, number, title, body) VALUES (?, ?, ?, ?) "
+            "INSERT INTO points (article_id, number, title, body, marker) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (article_id, number) DO UPDATE SET title = excluded.title, "
-            "body = excluded.body",
-            [(article_id, p.number, p.title, p.body) for p in article.points],
+            "body = excluded.body, marker = excluded.marker",
+            [(article_id, p.number, p.title, p.body, p.marker) for p in article.points],
         )
 
     @staticmethod

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import config_checks as check
 from bot.datapath import DEFAULT_DATABASE, database_path
+from bot.feeds.filters import FilterError, parse_spec
 
 BUNDLED_FEED = "bundled:example-feed.xml"
 DEFAULT_CONFIG = Path("config/bot.toml")
@@ -61,6 +62,7 @@ class FeedSettings:
     title: str = ""
     interval_s: int | None = None
     full_article: str | None = None  # "teasers" | "always" | "never"; None: [polling]'s
+    filters: tuple[str, ...] = ()  # "include|exclude <field> <pattern>", as !feed filter takes
 
 
 FULL_ARTICLE_MODES = ("teasers", "always", "never")
@@ -286,7 +288,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     )
 
 
-FEED_KEYS = frozenset(["url", "targets", "authors", "title", "interval", "full_article"])
+FEED_KEYS = frozenset(["url", "targets", "authors", "title", "interval", "full_article", "filters"])
 _FEED_KEYS_SAID = ", ".join(sorted(FEED_KEYS))
 
 
@@ -323,6 +325,7 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
         if full is not None and full not in FULL_ARTICLE_MODES:
             r._bad(f"{key}.full_article", f"must be one of {', '.join(FULL_ARTICLE_MODES)}")
             full = None
+        rules = _filters(r, f"{key}.filters", table.get("filters", []))
         out.append(
             FeedSettings(
                 url=url,
@@ -331,9 +334,26 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
                 title=str(table.get("title", "")),
                 interval_s=interval,
                 full_article=full,
+                filters=rules,
             )
         )
     return tuple(out)
+
+
+def _filters(r: _Reader, key: str, value: object) -> tuple[str, ...]:
+    """A feed's ``filters``: strings like ``exclude title re:^Sponsored``, each checked."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r._bad(key, 'must be a list of strings like "exclude title re:^Sponsored"')
+        return ()
+    good = []
+    for i, text in enumerate(value):
+        try:
+            rule = parse_spec(text)
+        except FilterError as exc:
+            r._bad(f"{key}[{i}]", str(exc))
+            continue
+        good.append(f"{rule.kind} {rule.field} {rule.pattern}")
+    return tuple(good)
 
 
 def _number(r: _Reader, table: Mapping[str, Any], key: str, default: float, low: float) -> float:

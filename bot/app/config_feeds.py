@@ -19,9 +19,10 @@ import aiosqlite
 
 from bot.config import FeedSettings
 from bot.core.models import ChatRef, FeedId, Platform
+from bot.feeds.filters import parse_spec
 from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
-from bot.storage.subscriptions import CONFIG, SubscriptionRepository
+from bot.storage.subscriptions import CONFIG, SubscriptionFilters, SubscriptionRepository
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,9 @@ async def reconcile(
                 conn, fid, CONFIG, added_by=None, backfill=1, now=clock()
             )
             await SubscriptionRepository.set_authors(conn, sub, list(spec.authors))
+            await SubscriptionFilters.replace(
+                conn, sub, [_filter_row(text) for text in spec.filters]
+            )
             targets = []
             for where in spec.targets:
                 platform, _, channel = where.partition(":")
@@ -139,3 +143,9 @@ async def _pair(
             if len(same) == 1 and len(rivals) == 1 and same[0][:2] not in found.values():
                 found[spec] = same[0][:2]
     return found
+
+
+def _filter_row(text: str) -> tuple[str, str, str]:
+    """A config filter (checked when the config was read) as stored."""
+    rule = parse_spec(text)
+    return (rule.kind, rule.field, rule.pattern)

@@ -1,4 +1,5 @@
-"""The admins' ``!feed`` commands: add, list, remove, pause, resume, post, status.
+"""The admins' ``!feed`` commands: add, list, remove, pause, resume, post, status, filter,
+preview.
 
 The role check happened before :meth:`FeedAdmin.handle` is called; this decides what the
 admin may reach (:mod:`bot.app.feed_scope`): a bot admin everything, a community admin only
@@ -11,10 +12,11 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from bot.adapters.base import ChatAdapter
-from bot.app import feed_report
+from bot.app import feed_filters, feed_report
 from bot.app.config_feeds import REMOVED
 from bot.app.feed_args import AddRequest, UsageError, count_of, feed_id, parse_add
 from bot.app.feed_scope import (
@@ -34,8 +36,8 @@ from bot.feeds.notices import every, label
 from bot.feeds.poller import Poller, _phrase
 from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
-from bot.storage.feeds import FeedRepository, FeedRow
-from bot.storage.subscriptions import Subscription, SubscriptionRepository
+from bot.storage.feeds import FeedRepository, FeedRow, OutboxState, SeenEntry
+from bot.storage.subscriptions import Subscription, SubscriptionFilters, SubscriptionRepository
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ class FeedAdmin:
         self.feeds = FeedRepository(db)
         self.articles = ArticleRepository(db)
         self.subs = SubscriptionRepository(db)
+        self.filters = SubscriptionFilters(db)
 
     async def scope_of(self, msg: IncomingMessage) -> Scope | None:
         """A bot admin's reach, the command's community's, or None (a direct chat)."""
@@ -102,6 +105,15 @@ class FeedAdmin:
                 return await self.post(msg, feed, sub, max(count, 1))
             if command.action == "remove":
                 return await self.remove(msg, feed, sub)
+            if command.action == "filter":
+                one = await self._one_subscription(msg, feed, sub)
+                return await feed_filters.filter_command(
+                    self.filters, feed, one, command.args[1:], self.prefix
+                )
+            if command.action == "preview":
+                return await self.preview(
+                    feed, sub, feed_filters.preview_count(command.args, self.prefix)
+                )
             if command.action == "pause":
                 return await self.pause(msg, feed, sub)
             if command.action == "resume":
@@ -115,6 +127,40 @@ class FeedAdmin:
         if sub is None:
             return await self.articles.targets_of(feed.id)
         return await self.articles.subscription_targets(sub.id)
+
+    async def _one_subscription(
+        self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None
+    ) -> Subscription:
+        """The subscription a filter command is about: the community's; for a bot admin,
+        the one where the command was given, or the feed's only one."""
+        if sub is not None:
+            return sub
+        community = await community_of(self.adapters, msg.where)
+        if community is not None and (here := await self.subs.in_community(feed.id, community)):
+            return here
+        subs = await self.subs.of_feed(feed.id)
+        if len(subs) == 1:
+            return subs[0]
+        raise UsageError(
+            f"Feed {label(feed)} has {len(subs)} subscriptions and none here; give the filter "
+            "command in a channel of the community whose subscription it is about."
+        )
+
+    async def preview(self, feed: FeedRow, sub: Subscription | None, n: int) -> str:
+        read = await self._read(feed.url)
+        if isinstance(read, str):
+            return f"I could not read feed {label(feed)} now: {read}. Nothing was posted."
+        targets = await self._targets(feed, sub)
+        subs = [sub] if sub is not None else await self.subs.of_feed(feed.id)
+        return feed_filters.preview(
+            feed,
+            read.document,
+            n,
+            targets=targets,
+            rules=await self.poller.ingestor.rules_of(feed.id),
+            paused={s.id for s in subs if s.paused},
+            seen=await self.feeds.seen(feed.id),
+        )
 
     async def _read(self, url: str) -> ReadFeed | str:
         """The feed at ``url`` read now, or why it cannot be."""
@@ -271,8 +317,13 @@ class FeedAdmin:
         return feed_report.feed_list(rows, self.clock(), self.prefix)
 
     async def status(self, feed: FeedRow, sub: Subscription | None) -> str:
-        entries = []
-        for e in await self.feeds.recent(feed.id, 5):
+        entries: list[tuple[SeenEntry, list[OutboxState]]] = []
+        recent = await self.feeds.recent(feed.id, 5)
+        held = await self.filters.held(sub.id, (e.key for e in recent)) if sub else {}
+        for e in recent:
+            if e.key in held:
+                entries.append((replace(e, status="rejected", reason=held[e.key]), []))
+                continue
             states = await self.feeds.outbox_of(e.article_id) if e.article_id else []
             if sub is not None:
                 mine = {(t.platform, t.channel) for t in await self._targets(feed, sub)}

@@ -16,16 +16,17 @@ from datetime import datetime
 
 from bot.adapters.base import ChatAdapter
 from bot.app.publishing import Publisher, content_hash
-from bot.core.models import ArticleId, Platform, Rendered
+from bot.core.models import ArticleId, FeedId, Platform, Rendered
 from bot.core.parsing import ArticleError
 from bot.core.summary import render_summary
-from bot.feeds import notices
+from bot.feeds import filters, notices
 from bot.feeds.document import FeedDocument, FeedEntry, article_of, entry_hash, newest
 from bot.feeds.teaser import fuller, main_html, wants_page
 from bot.storage.articles import ArticleRepository, Target
 from bot.storage.db import Database
 from bot.storage.feeds import EntryRecord, FeedRepository, FeedRow, FetchOk, SeenEntry
 from bot.storage.outbox import OutboxItem, OutboxRepository
+from bot.storage.subscriptions import SubscriptionFilters
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class IngestReport:
     skipped: int = 0
     edited: int = 0
     rejected: int = 0
+    # (subscription id, entry key, why) for each entry a subscription's filters held back
+    filtered: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 class Ingestor:
@@ -71,6 +74,12 @@ class Ingestor:
         self.prefix = prefix
         self.feeds = FeedRepository(db)
         self.articles = ArticleRepository(db)
+        self.filters = SubscriptionFilters(db)
+
+    async def rules_of(self, feed_id: FeedId) -> dict[int, list[filters.Rule]]:
+        """The filters of every subscription of the feed that has some."""
+        found = await self.filters.of_feed(feed_id)
+        return {sub: [filters.Rule(*row) for row in rows] for sub, rows in found.items()}
 
     async def ingest(self, feed: FeedRow, doc: FeedDocument, ok: FetchOk) -> IngestReport:
         """Handle a good read: post what is new (or hold a flood), apply edits, remember."""
@@ -95,8 +104,9 @@ class Ingestor:
             report.held = len(fresh)
         else:
             chosen = newest(fresh, len(fresh))
+        rules = await self.rules_of(feed.id) if chosen else {}
         for entry in chosen:
-            records.append(await self._publish(feed, entry, targets, report))
+            records.append(await self._publish(feed, entry, targets, report, rules))
         touched = await self._edits(feed, entries, seen, report)
         now = self.clock()
 
@@ -111,6 +121,7 @@ class Ingestor:
                         raw, _notice(f"feed:{feed.id}:hold:{hold_id}", t, text), now
                     )
             FeedRepository.save_entries(raw, feed.id, held, now)
+            SubscriptionFilters.record_held(raw, report.filtered, now)
             for key, digest in touched:
                 FeedRepository.touch_entry(raw, feed.id, key, digest, now)
             FeedRepository.mark_primed(raw, feed.id, now)
@@ -153,8 +164,20 @@ class Ingestor:
         return report
 
     async def _publish(
-        self, feed: FeedRow, entry: FeedEntry, targets: Sequence[Target], report: IngestReport
+        self,
+        feed: FeedRow,
+        entry: FeedEntry,
+        targets: Sequence[Target],
+        report: IngestReport,
+        rules: Mapping[int, Sequence[filters.Rule]] | None = None,
     ) -> EntryRecord:
+        if rules:
+            passed, held = split_by_filters(entry, targets, rules)
+            report.filtered += [(sub, entry.key, why) for sub, why in held.items()]
+            if held and not passed:
+                why = next(iter(held.values())) if len(held) == 1 else "held back by filters"
+                return _record(entry, "rejected", why)
+            targets = passed
         try:
             article = article_of(await self._fullest(feed, entry))
         except ArticleError as exc:
@@ -263,6 +286,29 @@ class Ingestor:
             len(posted),
         )
         return True
+
+
+def split_by_filters(
+    entry: FeedEntry, targets: Sequence[Target], rules: Mapping[int, Sequence[filters.Rule]]
+) -> tuple[list[Target], dict[int, str]]:
+    """The targets whose subscription lets ``entry`` through, and why the others do not
+    (by subscription id)."""
+    passed: list[Target] = []
+    held: dict[int, str] = {}
+    verdicts: dict[int, filters.Rule | None] = {}
+    for t in targets:
+        sub = t.subscription_id
+        if sub is None or sub not in rules:
+            passed.append(t)
+            continue
+        if sub not in verdicts:
+            verdicts[sub] = filters.held_by(rules[sub], entry)
+        rule = verdicts[sub]
+        if rule is None:
+            passed.append(t)
+        else:
+            held[sub] = filters.why_held(rule)
+    return passed, held
 
 
 def _unique(entries: Sequence[FeedEntry]) -> list[FeedEntry]:

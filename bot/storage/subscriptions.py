@@ -247,3 +247,85 @@ class SubscriptionRepository:
                 (into, sub_id),
             )
             await conn.execute("DELETE FROM subscriptions WHERE id = ?", (sub_id,))
+
+
+FilterRow = tuple[str, str, str]
+"""A stored filter: (kind, field, pattern); :mod:`bot.feeds.filters` gives it meaning."""
+
+
+class SubscriptionFilters:
+    """All SQL about a subscription's filters and the entries they held back."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def of(self, sub_id: int) -> list[FilterRow]:
+        rows = await self.db.fetchall(
+            "SELECT kind, field, pattern FROM subscription_filters WHERE subscription_id = ? "
+            "ORDER BY id",
+            (sub_id,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def of_feed(self, feed_id: FeedId) -> dict[int, list[FilterRow]]:
+        """Every subscription of the feed that has filters, with them."""
+        rows = await self.db.fetchall(
+            "SELECT f.subscription_id, f.kind, f.field, f.pattern FROM subscription_filters f "
+            "JOIN subscriptions s ON s.id = f.subscription_id WHERE s.feed_id = ? ORDER BY f.id",
+            (feed_id,),
+        )
+        found: dict[int, list[FilterRow]] = {}
+        for r in rows:
+            found.setdefault(r[0], []).append((r[1], r[2], r[3]))
+        return found
+
+    async def add(self, sub_id: int, row: FilterRow) -> bool:
+        """False when the subscription had that filter already."""
+        return (
+            await self.db.execute(
+                "INSERT INTO subscription_filters (subscription_id, kind, field, pattern) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (sub_id, *row),
+            )
+            == 1
+        )
+
+    async def clear(self, sub_id: int) -> int:
+        return await self.db.execute(
+            "DELETE FROM subscription_filters WHERE subscription_id = ?", (sub_id,)
+        )
+
+    @staticmethod
+    async def replace(conn: aiosqlite.Connection, sub_id: int, rows: Iterable[FilterRow]) -> None:
+        """Exactly these filters (the config file's list for its subscription)."""
+        await conn.execute("DELETE FROM subscription_filters WHERE subscription_id = ?", (sub_id,))
+        await conn.executemany(
+            "INSERT INTO subscription_filters (subscription_id, kind, field, pattern) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(sub_id, *row) for row in dict.fromkeys(rows)],
+        )
+
+    @staticmethod
+    def record_held(
+        raw: sqlite3.Connection, held: Iterable[tuple[int, str, str]], now: datetime
+    ) -> None:
+        """Entries filters held back: (subscription id, entry key, reason)."""
+        raw.executemany(
+            "INSERT INTO subscription_entries (subscription_id, entry_key, status, reason, at) "
+            "VALUES (?, ?, 'excluded', ?, ?) ON CONFLICT DO UPDATE SET "
+            "status = excluded.status, reason = excluded.reason, at = excluded.at",
+            [(sub_id, key, reason, iso(now)) for sub_id, key, reason in held],
+        )
+
+    async def held(self, sub_id: int, keys: Iterable[str]) -> dict[str, str]:
+        """Of ``keys``, the entries the subscription's filters held back, with the reason."""
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        rows = await self.db.fetchall(
+            "SELECT entry_key, reason FROM subscription_entries WHERE subscription_id = ? "
+            f"AND status = 'excluded' AND entry_key IN ({marks})",
+            (sub_id, *wanted),
+        )
+        return {r[0]: r[1] or "filtered" for r in rows}

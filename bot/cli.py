@@ -22,7 +22,8 @@ from bot.core.parsing import ArticleError, parse_article
 from bot.core.questions import classify
 from bot.core.summary import render_summary
 from bot.feeds.cli import add_feed_commands
-from bot.storage.db import StorageError
+from bot.storage.sqlite.files import CONSOLE_DEMO_DATABASE, discard
+from bot.storage.types import StorageError
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 EXIT_USAGE = 2
@@ -124,8 +125,15 @@ def cmd_question_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runtime import run  # imported here so `bot article parse` starts fast
+    """Run the bot: on the chat platforms configured, else on the console."""
+    # Imported here so that `bot article parse` starts fast.
+    from bot.console_main import run_console
+    from bot.runtime import run_platforms
 
     if args.env_file:
         from dotenv import load_dotenv
@@ -153,7 +161,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if script is not None and not script.is_file():
         raise CliError(f"{script}: no such script file")
     try:
-        return asyncio.run(run(settings, script=script, demo=not args.no_demo))
+        if settings.platforms:
+            return asyncio.run(run_platforms(settings, _print))
+        return asyncio.run(run_console(settings, _print, script=script, demo=not args.no_demo))
     except StorageError as exc:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:
@@ -165,9 +175,8 @@ def _console_demo_database(settings: Settings, args: argparse.Namespace) -> Sett
     if args.database:
         return replace(settings, database=Path(args.database))
     if settings.source == "built-in defaults" and "BOT_DATABASE" not in os.environ:
-        demo = Path("data/console-demo.sqlite3")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{demo}{suffix}").unlink(missing_ok=True)
+        demo = Path(CONSOLE_DEMO_DATABASE)
+        discard(demo)
         return replace(settings, database=demo)
     return settings
 

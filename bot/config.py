@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.storage.sqlite.files import DEFAULT_DATABASE
+
 BUNDLED_FEED = "bundled:example-feed.xml"
 DEFAULT_CONFIG = Path("config/bot.toml")
 
@@ -103,7 +105,7 @@ class DiscordSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database: Path = Path("data/pointbot.sqlite3")
+    database: Path = Path(DEFAULT_DATABASE)
     command_prefix: str = "!"
     acknowledge: str = "reply"  # "reply" (says the number) or "reaction" (a ✅ on the question)
     admins: frozenset[str] = frozenset()
@@ -195,7 +197,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     if not isinstance(bot_t, dict):
         problems.append(f"bot: must be a table (in {source})")
         bot_t = {}
-    database = env.get("BOT_DATABASE") or r.get_str("bot.database", "data/pointbot.sqlite3", bot_t)
+    database = env.get("BOT_DATABASE") or r.get_str("bot.database", DEFAULT_DATABASE, bot_t)
     prefix = r.get_str("bot.command_prefix", "!", bot_t)
     if len(prefix) > 3 or any(c.isspace() or c.isalnum() for c in prefix):
         problems.append(f"bot.command_prefix: {prefix!r} must be 1–3 symbols (in {source})")

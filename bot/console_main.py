@@ -18,7 +18,7 @@ from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console_session import CONSOLE_HELP, ConsoleSession
 from bot.config import Settings
 from bot.runtime import Bot, bundled_text, publish_configured
-from bot.storage.db import Database
+from bot.storage.port import open_store
 
 
 async def run_console(
@@ -31,10 +31,10 @@ async def run_console(
 ) -> int:
     """Run on the console until its input ends or the person types /quit."""
     async with AsyncExitStack() as stack:
-        db = await Database.open(settings.database)
-        stack.push_async_callback(db.close)
+        store = await open_store(settings.database)
+        stack.push_async_callback(store.close)
         console = ConsoleAdapter(out)
-        bot = Bot(db, {console.platform: console}, settings)
+        bot = Bot(store, {console.platform: console}, settings)
         feeds = await bot.sync_config_feeds()
         await console.start(bot.conversation.handle)
         stack.push_async_callback(console.close)
@@ -54,7 +54,8 @@ async def run_console(
                 await _converse(session, lines, interactive=False)
         else:
             await _converse(session, stdin, interactive=stdin.isatty())
-        pending = (await bot.delivery.outbox.counts()).get("pending", 0)
+        async with store.read() as r:
+            pending = (await r.outbox.counts()).get("pending", 0)
         if pending:
             out(f"{pending} outgoing messages are still pending and will be sent next run.")
     return 0

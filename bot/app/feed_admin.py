@@ -6,7 +6,6 @@ errors included, is one plain-words text that the conversation sends as the repl
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable, Collection
@@ -19,10 +18,9 @@ from bot.core.models import ChatRef, FeedId, IncomingMessage, Platform
 from bot.feeds.document import FeedError, newest
 from bot.feeds.fetch import FetchError, ReadFeed, read_feed
 from bot.feeds.notices import every, label
-from bot.feeds.poller import Poller, _phrase
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database
-from bot.storage.feeds import FeedRepository, FeedRow
+from bot.feeds.poller import Poller, status_phrase
+from bot.storage.port import Store
+from bot.storage.types import FeedRow
 
 log = logging.getLogger(__name__)
 
@@ -137,20 +135,18 @@ class FeedAdmin:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         poller: Poller,
         clock: Callable[[], datetime],
         platforms: Collection[str],
         *,
         prefix: str = "!",
     ) -> None:
-        self.db = db
+        self.store = store
         self.poller = poller
         self.clock = clock
         self.platforms = platforms
         self.prefix = prefix
-        self.feeds = FeedRepository(db)
-        self.articles = ArticleRepository(db)
 
     async def handle(self, msg: IncomingMessage, command: cmd.Feed) -> str:
         """The reply to one ``!feed`` command."""
@@ -162,7 +158,8 @@ class FeedAdmin:
             if command.action == "list":
                 return await self.list()
             fid = feed_id(command.args, command.action, self.prefix)
-            feed = await self.feeds.get(fid)
+            async with self.store.read() as r:
+                feed = await r.feeds.get(fid)
             if feed is None:
                 return f"There is no feed #{fid} ({self.prefix}feed list shows them)."
             if command.action == "post":
@@ -185,7 +182,7 @@ class FeedAdmin:
         except (FetchError, FeedError) as exc:
             return str(exc)
         if not isinstance(read, ReadFeed):
-            return f"it answered HTTP {read.status} ({_phrase(read.status)})"
+            return f"it answered HTTP {read.status} ({status_phrase(read.status)})"
         return read
 
     async def add(self, msg: IncomingMessage, req: AddRequest) -> str:
@@ -193,29 +190,21 @@ class FeedAdmin:
         if isinstance(read, str):
             return f"I could not add {req.url}: {read}. Nothing was added."
         doc, now = read.document, self.clock()
-        existing = await self.feeds.by_url(read.url)
-        before = await self.articles.targets_of(existing.id) if existing else []
-        known_target = any(t.ref == req.where for t in before)
-        async with self.db.transaction() as conn:
-            fid = await self.articles.ensure_feed(
-                conn, read.url, title=doc.title, source="chat", now=now
-            )
-            target = await self.articles.ensure_target(conn, fid, req.where)
-            await Database.on_thread(
-                conn,
-                functools.partial(FeedRepository.add_authors, feed_id=fid, user_keys=req.authors),
-            )
-        await self.db.run(
-            lambda raw: FeedRepository.configure(
-                raw,
+        async with self.store.transaction() as tx:
+            existing = await tx.feeds.by_url(read.url)
+            before = await tx.posts.targets_of(existing.id) if existing else []
+            known_target = any(t.ref == req.where for t in before)
+            fid = await tx.feeds.ensure(read.url, title=doc.title, source="chat", now=now)
+            target = await tx.posts.ensure_target(fid, req.where)
+            await tx.feeds.add_authors(fid, req.authors)
+            await tx.feeds.configure(
                 fid,
                 interval_s=None,
                 full_article=req.full_article,
                 backfill=req.backfill,
                 added_by=msg.author.key,
             )
-        )
-        feed = await self.feeds.get(fid)
+            feed = await tx.feeds.get(fid)
         assert feed is not None
         if feed.primed_at is None:
             ok = self.poller.fetch_ok(feed, read.result, title=doc.title, site_link=doc.link)
@@ -283,23 +272,27 @@ class FeedAdmin:
 
     async def list(self) -> str:
         rows = []
-        for feed in await self.feeds.all():
-            rows.append(
-                (feed, await self.articles.targets_of(feed.id), self.poller.interval_of(feed))
-            )
+        async with self.store.read() as r:
+            for feed in await r.feeds.all():
+                rows.append(
+                    (feed, await r.posts.targets_of(feed.id), self.poller.interval_of(feed))
+                )
         return feed_report.feed_list(rows, self.clock(), self.prefix)
 
     async def status(self, msg: IncomingMessage, feed: FeedRow) -> str:
         entries = []
-        for e in await self.feeds.recent(feed.id, 5):
-            states = await self.feeds.outbox_of(e.article_id) if e.article_id else []
-            entries.append((e, states))
+        async with self.store.read() as r:
+            for e in await r.feeds.recent(feed.id, 5):
+                states = await r.outbox.of_article(e.article_id) if e.article_id else []
+                entries.append((e, states))
+            targets = await r.posts.targets_of(feed.id)
+            hold = await r.feeds.open_hold(feed.id)
         return feed_report.feed_status(
             feed,
-            await self.articles.targets_of(feed.id),
+            targets,
             interval_s=self.poller.interval_of(feed),
             entries=entries,
-            hold=await self.feeds.open_hold(feed.id),
+            hold=hold,
             now=self.clock(),
             prefix=self.prefix,
         )
@@ -310,8 +303,9 @@ class FeedAdmin:
                 f"Feed {label(feed)} comes from the config file, so it would come back at the "
                 f"next start; remove it there. {self.prefix}feed pause {feed.id} stops it now."
             )
-        targets = await self.articles.targets_of(feed.id)
-        await self.feeds.delete(FeedId(feed.id))
+        async with self.store.transaction() as tx:
+            targets = await tx.posts.targets_of(feed.id)
+            await tx.feeds.delete(FeedId(feed.id))
         log.info("feed %d (%s) removed by %s", feed.id, feed.url, msg.author.key)
         return (
             f"Removed feed {label(feed)}; it no longer posts to "
@@ -320,13 +314,17 @@ class FeedAdmin:
 
     async def pause(self, msg: IncomingMessage, feed: FeedRow) -> str:
         reason = f"paused by {msg.author.name}"
-        if await self.db.run(lambda raw: FeedRepository.pause(raw, feed.id, reason)) is None:
+        async with self.store.transaction() as tx:
+            paused = await tx.feeds.pause(feed.id, reason)
+        if paused is None:
             return f"Feed {label(feed)} is already paused ({feed.pause_reason})."
         return f"Paused feed {label(feed)}; {self.prefix}feed resume {feed.id} starts it again."
 
     async def resume(self, msg: IncomingMessage, feed: FeedRow) -> str:
         now = self.clock()
-        if not await self.db.run(lambda raw: FeedRepository.resume(raw, feed.id, now)):
+        async with self.store.transaction() as tx:
+            resumed = await tx.feeds.resume(feed.id, now)
+        if not resumed:
             return f"Feed {label(feed)} is not paused; nothing changed."
         self.poller.wake()
         return f"Resumed feed {label(feed)}; it will be fetched now."
@@ -335,7 +333,8 @@ class FeedAdmin:
         read = await self._read(feed.url)
         if isinstance(read, str):
             return f"I could not read feed {label(feed)} now: {read}. Nothing was posted."
-        targets = await self.articles.targets_of(feed.id)
+        async with self.store.read() as r:
+            targets = await r.posts.targets_of(feed.id)
         if not targets:
             return f"Feed {label(feed)} posts to no channel, so nothing was posted."
         report = await self.poller.ingestor.post_now(

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.feeds.notices import every, label, when
-from bot.storage.articles import Target
-from bot.storage.feeds import FeedRow, OutboxState, SeenEntry
+from bot.storage.types import FeedRow, OutboxState, SeenEntry, Target
 
 SOURCES = {"config": "from the config file", "chat": "added in chat", "builtin": "bundled"}
 

@@ -13,18 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import quote
 
 from bot.app.delivery import Delivery
 from bot.core.models import ChatRef, Platform, Rendered
 from bot.core.summary import MESSAGE_LIMIT
-from bot.storage import notify as store
-from bot.storage.db import Database, utcnow
-from bot.storage.notify import QuestionBrief
-from bot.storage.outbox import OutboxItem, OutboxRepository
+from bot.storage.port import Store, Tx
+from bot.storage.types import OutboxItem, QuestionBrief
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +114,8 @@ def _dm_to(user_key: str) -> ChatRef:
     return ChatRef(Platform(platform), uid)
 
 
-def queue_new_question_notices(
-    raw: sqlite3.Connection, now: datetime, question_id: int, *, prefix: str = "!"
+async def queue_new_question_notices(
+    tx: Tx, now: datetime, question_id: int, *, prefix: str = "!"
 ) -> int:
     """Queue a direct message about new question ``question_id`` to each author of its
     feed who wants one (inside the transaction that stores it); returns how many.
@@ -126,11 +123,11 @@ def queue_new_question_notices(
     A question stored already merged into another (a duplicate) and an author's own
     question tell nobody: there is nothing new to answer.
     """
-    b = store.question_brief(raw, question_id)
+    b = await tx.notifications.brief(question_id)
     if b is None or b.merged_into is not None:
         return 0
     queued = 0
-    for user_key, mode in store.authors_to_tell(raw, b.article_id):
+    for user_key, mode in await tx.notifications.authors_to_tell(b.article_id):
         if mode != "each" or user_key == b.asker_key:
             continue
         item = OutboxItem(
@@ -142,7 +139,7 @@ def queue_new_question_notices(
             question_id=question_id,
             article_id=b.article_id,
         )
-        queued += OutboxRepository.add(raw, item, now)
+        queued += await tx.outbox.add(item, now)
     return queued
 
 
@@ -166,7 +163,7 @@ class Digests:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         delivery: Delivery,
         clock: Callable[[], datetime],
         *,
@@ -174,7 +171,7 @@ class Digests:
         max_chars: int = MESSAGE_LIMIT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.db = db
+        self.store = store
         self.delivery = delivery
         self.clock = clock
         self.prefix = prefix
@@ -184,16 +181,15 @@ class Digests:
     async def send_due(self) -> int:
         """Queue every digest that is due; returns how many were queued."""
         now = self.clock()
-
-        def write(raw: sqlite3.Connection) -> int:
-            queued = 0
-            for pref in store.digest_prefs(raw):
+        queued = 0
+        async with self.store.transaction() as tx:
+            for pref in await tx.notifications.digest_prefs():
                 slot = last_slot(pref.digest_at, now)
                 since = pref.last_digest_at or slot - timedelta(days=1)
                 if since >= slot:
                     continue  # this slot's digest went out (or the choice came after it)
-                questions = store.new_questions_for(raw, pref.user_key, since, now)
-                store.mark_digested(raw, pref.user_key, now)
+                questions = await tx.notifications.new_questions_for(pref.user_key, since, now)
+                await tx.notifications.mark_digested(pref.user_key, now)
                 if not questions:
                     continue
                 item = OutboxItem(
@@ -203,10 +199,7 @@ class Digests:
                     message=Rendered(digest_text(questions, since, self.prefix, self.max_chars)),
                     purpose="notice",
                 )
-                queued += OutboxRepository.add(raw, item, now)
-            return queued
-
-        queued = await self.db.run(write)
+                queued += await tx.outbox.add(item, now)
         if queued:
             self.delivery.kick()
         return queued
@@ -215,7 +208,9 @@ class Digests:
         """Seconds until the next digest falls due (0 when one is due now)."""
         now = self.clock()
         waits = []
-        for pref in await store.digest_schedule(self.db):
+        async with self.store.read() as r:
+            prefs = await r.notifications.digest_prefs()
+        for pref in prefs:
             slot = last_slot(pref.digest_at, now)
             if pref.last_digest_at is None or pref.last_digest_at < slot:
                 return 0.0
@@ -241,7 +236,7 @@ class Digests:
 
 
 async def set_preference(
-    db: Database,
+    store: Store,
     user_key: str,
     mode: str,
     at: str | None,
@@ -259,6 +254,7 @@ async def set_preference(
         if parsed is None:
             return f"“{at}” is not a time of day as HH:MM (UTC), like 09:00. Nothing changed."
         when = f"{parsed:%H:%M}"
-    moment = now or utcnow()
-    digest_at = await db.run(lambda raw: store.set_pref(raw, user_key, mode, when, moment))
+    moment = now or datetime.now(UTC)
+    async with store.transaction() as tx:
+        digest_at = await tx.notifications.set_pref(user_key, mode, when, moment)
     return preference_set(mode, digest_at, prefix)

@@ -11,20 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.models import ChatRef, FeedId, Platform
+from bot.core.models import ChatRef, Platform
 from bot.feeds.document import FeedError
 from bot.feeds.fetch import Fetcher, FetchError, ReadFeed, read_feed
 from bot.feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database, StorageError
-from bot.storage.feeds import FeedRepository
+from bot.storage.port import Store, open_store
+from bot.storage.types import StorageError
 
 PLATFORMS = ("console", "matrix", "discord")
 CHECKS_AT_ONCE = 8
@@ -100,11 +98,12 @@ def cmd_feeds_export(args: argparse.Namespace) -> int:
         return _fail(settings, 2)
 
     async def export() -> str:
-        db = await Database.open(_database(args, settings))
+        store = await open_store(_database(args, settings))
         try:
-            rows = await FeedRepository(db).all()
+            async with store.read() as r:
+                rows = await r.feeds.all()
         finally:
-            await db.close()
+            await store.close()
         feeds = [OpmlFeed(f.url, f.title, f.site_link) for f in rows if f.url.startswith("http")]
         return write_opml(feeds, now=datetime.now(UTC))
 
@@ -149,7 +148,7 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
 async def _import(
     args: argparse.Namespace, settings: Settings, feeds: list[OpmlFeed], backfill: int
 ) -> tuple[int, list[tuple[str, str]]]:
-    db = await Database.open(_database(args, settings))
+    store = await open_store(_database(args, settings))
     fetcher = Fetcher(settings.polling)
     progress = Progress(len(feeds), sys.stderr)
     limit = asyncio.Semaphore(CHECKS_AT_ONCE)
@@ -167,7 +166,7 @@ async def _import(
                 progress.step(url)
                 return
             url, title = why.url, title or why.document.title
-        await _store(db, url, title=title, site=feed.site_link, args=args, backfill=backfill)
+        await _store(store, url, title=title, site=feed.site_link, args=args, backfill=backfill)
         added += 1
         progress.step(url)
 
@@ -175,7 +174,7 @@ async def _import(
         await asyncio.gather(*(one(f) for f in feeds))
     finally:
         await fetcher.close()
-        await db.close()
+        await store.close()
     return added, failed
 
 
@@ -188,21 +187,16 @@ async def _check(fetcher: Fetcher, url: str) -> ReadFeed | str:
 
 
 async def _store(
-    db: Database, url: str, *, title: str, site: str, args: argparse.Namespace, backfill: int
+    store: Store, url: str, *, title: str, site: str, args: argparse.Namespace, backfill: int
 ) -> None:
-    articles = ArticleRepository(db)
     now = datetime.now(UTC)
-    async with db.transaction() as conn:
-        fid = await articles.ensure_feed(conn, url, title=title, source="chat", now=now)
+    async with store.transaction() as tx:
+        fid = await tx.feeds.ensure(url, title=title, source="chat", now=now)
         for spec in args.target:
             platform, _, channel = spec.partition(":")
-            await articles.ensure_target(conn, fid, ChatRef(Platform(platform), channel))
-
-    def configure(raw: sqlite3.Connection) -> None:
-        FeedRepository.add_authors(raw, FeedId(fid), args.author)
-        FeedRepository.configure(
-            raw, fid, interval_s=None, full_article=None, backfill=backfill, added_by="cli:import"
+            await tx.posts.ensure_target(fid, ChatRef(Platform(platform), channel))
+        await tx.feeds.add_authors(fid, args.author)
+        await tx.feeds.configure(
+            fid, interval_s=None, full_article=None, backfill=backfill, added_by="cli:import"
         )
-        FeedRepository.set_site_link(raw, fid, site)
-
-    await db.run(configure)
+        await tx.feeds.set_site_link(fid, site)

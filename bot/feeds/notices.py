@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.feeds import FeedRow
+from bot.storage.types import FeedRow
 
 
 def label(feed: FeedRow) -> str:

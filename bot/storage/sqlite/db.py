@@ -6,17 +6,23 @@ its statement (on a single connection a read issued while another task's transac
 open would see its uncommitted rows).
 
 Where the statements run. A trip to aiosqlite's thread costs about 70 µs on this machine,
-more than the small indexed statements of the hot paths take; those (:meth:`Database.run`,
-:meth:`Database.fetchone`, :meth:`Database.fetchall`) run on the event loop's thread, in
-microseconds, under the same lock. Nothing there may wait: the connection's busy timeout is
-0, and a write that finds another program holding the database's write lock is retried
-after an asyncio sleep (up to ``BUSY_WAIT`` seconds) instead of blocking the loop; the WAL
-is checkpointed on aiosqlite's thread every ``CHECKPOINT_EVERY`` commits instead of inside a
+more than the small indexed statements of the bot's units of work take; those run on the
+event loop's thread (the store's transactions and reads over :attr:`Database.raw`, and
+:meth:`Database.fetchone`, :meth:`Database.fetchall`), in microseconds, under the same lock.
+Nothing there may wait: the connection's busy timeout is 0, and a ``BEGIN`` that finds
+another program holding the database's write lock is retried after an asyncio sleep (up to
+``BUSY_WAIT`` seconds) instead of blocking the loop (:meth:`Database.begin`); the WAL is
+checkpointed on aiosqlite's thread every ``CHECKPOINT_EVERY`` commits instead of inside a
 commit (``wal_autocheckpoint`` is 0). Work that may take long (migrations, checkpoints,
-:meth:`Database.transaction` for multi-await transactions) runs on aiosqlite's thread.
+:meth:`Database.execute` for tools and tests) runs on aiosqlite's thread.
 
 The schema version is SQLite's own ``PRAGMA user_version``; migration files are named
-``NNNN_reason.sql`` and each is applied in one transaction together with the version bump.
+``NNNN_reason.sql`` under ``bot/storage/migrations/sqlite/`` (another dialect's sit beside
+them, in their own directory, with the same numbers) and each is applied in one transaction
+together with the version bump.
+
+This is the engine under :class:`bot.storage.sqlite.SqliteStore`; only the SQLite
+implementation (and its tests) use it directly.
 """
 
 from __future__ import annotations
@@ -36,9 +42,10 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.storage.types import StorageError
+
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 R = TypeVar("R")
 
 
@@ -52,10 +59,6 @@ BUSY_WAIT = 5.0  # seconds a statement waits for another program's lock before f
 CHECKPOINT_EVERY = 200  # commits between WAL checkpoints (run off the event loop)
 
 
-class StorageError(Exception):
-    """The database cannot be used (unreadable file, newer schema than this code)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -63,10 +66,13 @@ class Migration:
     sql: str
 
 
+DIALECT = "sqlite"
+
+
 def bundled_migrations() -> list[Migration]:
-    """The migrations shipped in ``bot/storage/migrations``, in version order."""
+    """The SQLite migrations shipped in ``bot/storage/migrations/sqlite``, in version order."""
     found: list[Migration] = []
-    for entry in resources.files("bot.storage").joinpath("migrations").iterdir():
+    for entry in resources.files("bot.storage").joinpath("migrations", DIALECT).iterdir():
         m = _MIGRATION_NAME.match(entry.name)
         if m:
             found.append(Migration(int(m.group(1)), entry.name, entry.read_text("utf-8")))
@@ -187,30 +193,25 @@ class Database:
             await self._conn.execute("COMMIT")
             self._committed()
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` as one transaction, on the event loop's thread, without waiting.
+    @property
+    def lock(self) -> asyncio.Lock:
+        """The lock every use of the connection holds (see the module doc)."""
+        return self._lock
 
-        For hot paths: ``fn`` is plain synchronous code over the sqlite3 connection (small
-        indexed statements, no I/O of its own). If another program holds the write lock,
-        ``BEGIN`` is retried after asyncio sleeps; ``fn`` itself never waits.
-        """
+    @property
+    def raw(self) -> sqlite3.Connection:
+        """The sqlite3 connection, for statements on the loop's thread under :attr:`lock`."""
+        return self._raw
+
+    async def begin(self) -> None:
+        """``BEGIN IMMEDIATE`` on the loop's thread, retried after asyncio sleeps while
+        another program holds the write lock (the caller holds :attr:`lock`)."""
         raw = self._raw
-        async with self._lock:
-            await self._wait_for_lock(lambda: _now(raw.execute, "BEGIN IMMEDIATE"))
-            try:
-                result = fn(raw)
-            except BaseException:
-                raw.execute("ROLLBACK")
-                raise
-            raw.execute("COMMIT")
-            self._committed()
-            return result
+        await self._wait_for_lock(lambda: _now(raw.execute, "BEGIN IMMEDIATE"))
 
-    @staticmethod
-    async def on_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
-        """Run synchronous ``fn(raw_connection, *args)`` inside an open :meth:`transaction`."""
-        result: T = await conn._execute(lambda: fn(conn._conn, *args))  # type: ignore[no-untyped-call]
-        return result
+    def committed(self) -> None:
+        """A transaction committed (counts towards the next WAL checkpoint)."""
+        self._committed()
 
     async def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
         """One row of a read outside any transaction (never call inside one: use its conn)."""

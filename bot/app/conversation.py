@@ -137,9 +137,15 @@ class Conversation:
             q = await r.questions.at_message(event.where)
         if q is None or not q.asker.same_person(event.author):
             return
+        # The question was stored without its command ("!ask"): compare and store likewise,
+        # so an update that leaves the message's text alone changes nothing.
+        command = cmd.parse_command(event.text, self.prefix)
+        text = command.text if isinstance(command, cmd.Ask) else event.text
+        if text == q.text:
+            return
         now = self.clock()
         async with self.store.transaction() as tx:
-            changed = await tx.questions.edit_text(q.id, event.text, q.asker.key, now)
+            changed = await tx.questions.edit_text(q.id, text, q.asker.key, now)
         if changed:
             log.info("question #%d edited by %s", q.id, event.author.key)
 

@@ -226,6 +226,26 @@ async def test_an_edit_updates_the_question_and_a_deletion_withdraws_it(
     assert [e.note for e in await repo.history(q.id)][-1] == "message deleted"
 
 
+async def test_an_update_to_an_ask_command_compares_the_question_as_stored(
+    bot: Bot, fake: FakeChatAdapter
+) -> None:
+    from bot.core.models import MessageEdited
+
+    dana = fake.user("dana")
+    asked = await fake.say(dana, "!ask point 2 the S-400 timeline")
+    repo = reads(bot.store).questions
+    q = await repo.at_message(asked)
+    assert q is not None and q.text == "the S-400 timeline"
+    # The platform sends the message's whole text again (a link preview, say): no change.
+    await bot.conversation.handle(MessageEdited(dana, asked, "!ask point 2 the S-400 timeline"))
+    q = await repo.at_message(asked)
+    assert q is not None and q.text == "the S-400 timeline"
+    assert not [e for e in await repo.history(q.id) if "edit" in (e.note or "")]
+    await bot.conversation.handle(MessageEdited(dana, asked, "!ask point 2 the S-500 timeline"))
+    q = await repo.at_message(asked)
+    assert q is not None and q.text == "the S-500 timeline"  # the command is not the question
+
+
 async def test_acknowledgement_by_reaction_when_configured(bot: Bot, fake: FakeChatAdapter) -> None:
     bot.conversation.acknowledge = "reaction"
     asked = await fake.say(fake.user("dana"), SEED_Q3)

@@ -68,7 +68,7 @@ async def test_start_connects_with_minimal_intents_and_registers_commands(
         assert (option["name"], option["type"], option["required"]) == ("question", 4, True)
         assert option["description"] and by_name[name]["description"]
         assert by_name[name]["dm_permission"] is False  # guild-only
-        assert by_name[name]["contexts"] == by_name["answer"]["contexts"], name
+        assert by_name[name]["contexts"] == by_name["ask"]["contexts"] == [0], name
     assert adapter[0].warnings == []
     await adapter[0].close()
     await adapter[0].close()  # twice is fine
@@ -338,7 +338,8 @@ class _Response:
         (503, 0, "TemporaryFailure"),
         (403, 50013, "PermissionFailure"),
         (403, 50001, "PermissionFailure"),
-        (400, 50083, "PermissionFailure"),
+        (400, 50083, "ThreadLockedFailure"),  # archived and could not be reopened
+        (400, 160005, "ThreadLockedFailure"),
         (404, 10003, "NotFoundFailure"),
         (404, 10008, "NotFoundFailure"),
         (403, 50007, "RejectedFailure"),

@@ -349,6 +349,28 @@ async def test_member_and_admin_slash_commands_answer_privately(world: World) ->
     assert world.fake.messages_in(world.general)[-1]["type"] == 18  # nothing said in public
 
 
+async def test_questions_queue_and_answer_work_in_a_dm_with_the_bot(world: World) -> None:
+    await world.publish_seed()
+    await world.say(world.scene.alice, world.thread(1), "Why the delay?")
+    [asked] = await world.questions(world.scene.alice, 1)
+    alice_dm = world.fake.dm_channel(world.scene.alice)
+    author_dm = world.fake.dm_channel(world.scene.author)
+    mine = await world.fake.member_slash_command(world.scene.alice, alice_dm, "questions")
+    queue = await world.fake.member_slash_command(world.scene.author, author_dm, "queue")
+    for record in (mine, queue):
+        await world.fake.wait_until(lambda r=record: answered(r))  # type: ignore[misc]
+    assert "Why the delay?" in (mine.content or "")
+    assert "Why the delay?" in (queue.content or ""), queue.content
+    answer = await world.fake.member_slash_command(
+        world.scene.author, author_dm, "answer", {"question": asked.id, "answer": "Budgets."}
+    )
+    await world.fake.wait_until(lambda: answered(answer))
+    in_thread = lambda: [  # noqa: E731
+        m for m in world.fake.messages_in(world.thread(1)) if "Budgets." in m["content"]
+    ]
+    await world.fake.wait_until(in_thread)  # the answer reaches the asker where she asked
+
+
 async def test_the_queue_slash_commands_merge_unmerge_and_show_history(world: World) -> None:
     await world.publish_seed()
     await world.say(world.scene.alice, world.thread(3), "Why would they keep it secret?")

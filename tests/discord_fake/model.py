@@ -86,7 +86,20 @@ DEFAULT_EVERYONE_PERMISSIONS = (
     | Perm.SPEAK
     | Perm.USE_VAD
 )
-DEFAULT_BOT_PERMISSIONS = DEFAULT_EVERYONE_PERMISSIONS | Perm.MANAGE_THREADS | Perm.MANAGE_MESSAGES
+# Exactly what the README's invite link grants (permissions=309237730368): a real install's
+# bot role. Tests that need more (Manage Threads, Manage Messages) grant it explicitly.
+INVITE_PERMISSIONS = (
+    Perm.VIEW_CHANNEL
+    | Perm.SEND_MESSAGES
+    | Perm.CREATE_PUBLIC_THREADS
+    | Perm.SEND_MESSAGES_IN_THREADS
+    | Perm.EMBED_LINKS
+    | Perm.READ_MESSAGE_HISTORY
+    | Perm.ADD_REACTIONS
+)
+assert int(INVITE_PERMISSIONS) == 309237730368
+DEFAULT_BOT_PERMISSIONS = INVITE_PERMISSIONS
+REQUIRE_TAG = 1 << 4  # channel flag of a forum whose posts must carry a tag
 DM_PERMISSIONS = (
     Perm.VIEW_CHANNEL
     | Perm.SEND_MESSAGES
@@ -380,6 +393,8 @@ class Channel:
     member_ids: dict[int, str] = field(default_factory=dict)  # user id -> join timestamp
     applied_tags: list[int] = field(default_factory=list)
     starter_message_id: int | None = None
+    last_activity: float = 0.0  # world clock: a message, an unarchive, a new duration
+    flags: int = 0
     # DM
     recipient_id: int | None = None
 

@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .gateway import strip_content
 from .model import (
     JSON,
     MISSING_ACCESS,
+    REQUIRE_TAG,
     ApiError,
     Channel,
     ChannelType,
+    Intent,
     MessageFlag,
     MessageRecord,
     MessageType,
@@ -40,6 +43,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
 BODY = web.RequestKey("fake_discord_body", object)
 NOT_ACKNOWLEDGED = ApiError(400, 40060, "Interaction has already been acknowledged.")
+THREAD_ARCHIVED = ApiError(
+    400,
+    50083,
+    "Tried to perform an operation on an archived thread, such as editing a message or "
+    "adding a user to the thread",
+)
+THREAD_LOCKED = ApiError(400, 160005, "Thread is locked")
 
 
 @dataclass
@@ -445,14 +455,27 @@ class Rest:
         perms = self.bot_perms(channel)
         if channel.is_thread:
             manage = bool(perms & Perm.MANAGE_THREADS)
+            bot = self.world.bot.id
             if ("locked" in body or "rate_limit_per_user" in body) and not manage:
                 raise ApiError(403, 50013, "Missing Permissions")
-            if not manage and channel.owner_id != self.world.bot.id:
+            unarchive_only = set(body) <= {"archived"} and body.get("archived") is False
+            if unarchive_only and channel.archived and not manage:
+                # "Editing a thread to set archived to false only requires the current user
+                # has already been added to the thread"; "Threads that have locked set to
+                # true can only be unarchived by a user with the MANAGE_THREADS permission".
+                if channel.locked:
+                    raise THREAD_LOCKED
+                if bot not in channel.member_ids:
+                    raise ApiError(403, 50013, "Missing Permissions")
+            elif not manage and channel.owner_id != bot:
                 raise ApiError(403, 50013, "Missing Permissions")
+            if channel.locked and not manage and set(body) & {"name", "applied_tags"}:
+                raise THREAD_LOCKED  # nor "update properties like its title or tags"
             if "name" in body:
                 channel.name = str(body["name"])
             if "auto_archive_duration" in body:
                 channel.auto_archive_duration = int(body["auto_archive_duration"])
+                channel.last_activity = self.world.now()
             if "applied_tags" in body:
                 channel.applied_tags = [int(t) for t in body["applied_tags"] or []]
             if "archived" in body or "locked" in body:
@@ -499,14 +522,28 @@ class Rest:
             before=query_snowflake(request, "before"),
             after=query_snowflake(request, "after"),
         )
-        return json_response([self.world.message_payload(m) for m in records])
+        return json_response([self.readable(m) for m in records])
 
     async def get_message(self, request: web.Request) -> web.Response:
         channel = self.channel(request)
         if not self.bot_perms(channel) & Perm.READ_MESSAGE_HISTORY:
             raise ApiError(403, 50001, "Missing Access")
         record = self.world.get_message(channel, snowflake_arg(request, "message_id"))
-        return json_response(self.world.message_payload(record))
+        return json_response(self.readable(record))
+
+    def readable(self, record: MessageRecord) -> JSON:
+        """A message as the app may read it over REST: Discord applies the Message Content
+        rule to REST too ("This endpoint is restricted according to whether the
+        MESSAGE_CONTENT Privileged Intent is enabled for your application"), by the
+        application's setting, not by what a gateway session asked for."""
+        payload = self.world.message_payload(record)
+        if self.fake.gateway.allowed_privileged_intents & Intent.MESSAGE_CONTENT:
+            return payload
+        if record.guild_id is None:
+            return payload
+        stripped = strip_content({**payload, "guild_id": str(record.guild_id)}, self.world.bot.id)
+        stripped.pop("guild_id", None)
+        return stripped
 
     def _check_can_send(self, channel: Channel) -> None:
         if channel.type == ChannelType.GUILD_FORUM:
@@ -520,7 +557,7 @@ class Rest:
         if not perms & self.world.send_permission(channel):
             raise ApiError(403, 50013, "Missing Permissions")
         if channel.is_thread and channel.locked and not perms & Perm.MANAGE_THREADS:
-            raise ApiError(400, 50083, "Thread is archived")
+            raise THREAD_LOCKED
 
     def _bot_body(self, channel: Channel, body: JSON, files: dict[int, Any]) -> JSON:
         perms = (
@@ -561,8 +598,11 @@ class Rest:
             only_flags = set(body) <= {"flags"}
             if not (only_flags and self.bot_perms(channel) & Perm.MANAGE_MESSAGES):
                 raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        if channel.is_thread and channel.archived:
-            raise ApiError(400, 50083, "Thread is archived")
+        if channel.is_thread:
+            if channel.locked and not self.bot_perms(channel) & Perm.MANAGE_THREADS:
+                raise THREAD_LOCKED  # "won't be able to create or update messages"
+            if channel.archived:
+                raise THREAD_ARCHIVED
         self.world.edit_message(record, body)
         self.fake.bot_edits.append((record.id, body))
         return json_response(self.world.message_payload(record))
@@ -603,6 +643,7 @@ class Rest:
         )
         record.thread_id = thread.id
         record.data["flags"] = int(record.data["flags"]) | MessageFlag.HAS_THREAD
+        self.world.emit("MESSAGE_UPDATE", self.world.message_payload(record, gateway=True))
         starter_reference = {
             "type": 0,
             "message_id": str(record.id),
@@ -667,11 +708,8 @@ class Rest:
         message = body.get("message")
         if not isinstance(message, dict):
             raise form_error(["message"], "BASE_TYPE_REQUIRED", "This field is required")
-        known_tags = {int(t["id"]) for t in forum.available_tags}
         tags = [int(t) for t in body.get("applied_tags") or []]
-        for index, tag in enumerate(tags):
-            if tag not in known_tags:
-                raise form_error(["applied_tags", index], "FORUM_TAG_UNKNOWN", "Unknown forum tag")
+        check_forum_tags(forum, tags, manage=bool(self.bot_perms(forum) & Perm.MANAGE_THREADS))
         self.world.check_message_body(message, has_attachments=bool(files))
         thread = self.world.create_thread(
             forum,
@@ -756,7 +794,7 @@ class Rest:
         if key not in record.reactions and not perms & Perm.ADD_REACTIONS:
             raise ApiError(403, 50013, "Missing Permissions")
         if channel.is_thread and channel.archived:
-            raise ApiError(400, 50083, "Thread is archived")
+            raise THREAD_ARCHIVED  # "Users cannot ... add reactions ... in archived threads"
         self.world.add_reaction(record, self.world.bot.id, key)
         return no_content()
 
@@ -978,3 +1016,24 @@ class Rest:
 
     async def delete_followup(self, request: web.Request) -> web.Response:
         return await self.delete_original(request)
+
+
+def check_forum_tags(forum: Channel, tags: list[int], *, manage: bool) -> None:
+    """A forum post's ``applied_tags`` as Discord checks them: known tags; with REQUIRE_TAG
+    at least one (40067, or 40066 when every tag is moderated and the poster cannot set
+    them); a moderated tag only from someone with Manage Threads."""
+    by_id = {int(t["id"]): t for t in forum.available_tags}
+    for index, tag in enumerate(tags):
+        if tag not in by_id:
+            raise form_error(["applied_tags", index], "FORUM_TAG_UNKNOWN", "Unknown forum tag")
+    if not manage and any(by_id[t].get("moderated") for t in tags):
+        # The docs say a moderated tag "can only be added to or removed from threads by a
+        # member with the MANAGE_THREADS permission" but not which error: a guess.
+        raise ApiError(403, 50013, "Missing Permissions")
+    if forum.flags & REQUIRE_TAG and not tags:
+        settable = [t for t in by_id.values() if manage or not t.get("moderated")]
+        if not settable:
+            raise ApiError(
+                400, 40066, "There are no tags available that can be set by non-moderators"
+            )
+        raise ApiError(400, 40067, "A tag is required to create a forum post in this channel")

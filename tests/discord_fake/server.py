@@ -30,6 +30,7 @@ from .model import (
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
     JSON,
+    REQUIRE_TAG,
     Channel,
     ChannelType,
     Guild,
@@ -42,7 +43,7 @@ from .model import (
     buttons_of,
     now_iso,
 )
-from .rest import API, RateLimitRule, RequestRecord, Rest
+from .rest import API, RateLimitRule, RequestRecord, Rest, check_forum_tags
 from .state import World, new_token
 
 T = TypeVar("T")
@@ -432,8 +433,17 @@ class FakeDiscord:
         return self._add_channel(guild, ChannelType.GUILD_TEXT, name, topic)
 
     def add_forum_channel(
-        self, guild: Guild, name: str, *, topic: str | None = None, tags: Iterable[str] = ()
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        topic: str | None = None,
+        tags: Iterable[str] = (),
+        moderated: Iterable[str] = (),
+        require_tag: bool = False,
     ) -> Channel:
+        """A forum; ``moderated`` names the tags only Manage Threads may apply, and
+        ``require_tag`` sets the REQUIRE_TAG flag (posts without a tag are refused)."""
         channel = Channel(
             id=self.world.ids.next(),
             type=ChannelType.GUILD_FORUM,
@@ -441,12 +451,14 @@ class FakeDiscord:
             guild_id=guild.id,
             position=len(guild.channel_ids),
             topic=topic,
+            flags=REQUIRE_TAG if require_tag else 0,
         )
+        moderated = set(moderated)
         channel.available_tags = [
             {
                 "id": str(self.world.ids.next()),
                 "name": tag,
-                "moderated": False,
+                "moderated": tag in moderated,
                 "emoji_id": None,
                 "emoji_name": None,
             }
@@ -491,6 +503,14 @@ class FakeDiscord:
         user = member.user if isinstance(member, Member) else member
         return self.world.dm_channel(user)
 
+    async def advance(self, seconds: float) -> list[JSON]:
+        """Move the test clock forward: threads idle for their ``auto_archive_duration``
+        archive (THREAD_UPDATE), and the nonce window moves on. Returns the archived ones."""
+        self.world.clock_offset += seconds
+        archived = self.world.archive_idle_threads()
+        await self.flush()
+        return [self.world.thread_payload(t) for t in archived]
+
     async def archive_thread(self, thread: ChannelRef, *, locked: bool = False) -> JSON:
         ch = self.channel(thread)
         self.world.set_archived(ch, True, locked=locked)
@@ -515,8 +535,12 @@ class FakeDiscord:
         reply_to: MessageRef | None = None,
         mention_author: bool = True,
         embeds: list[JSON] | None = None,
+        unfurl: bool = True,
     ) -> JSON:
-        """Post a message as a member (MESSAGE_CREATE to the bot); returns it as stored."""
+        """Post a message as a member (MESSAGE_CREATE to the bot); returns it as stored.
+
+        A URL in it gets Discord's link preview: a MESSAGE_UPDATE with the full message
+        follows the create (``unfurl=False`` stands for a link Discord did not preview)."""
         ch = self.channel(channel)
         user = self._author_can(member, ch, int(self.world.send_permission(ch) | Perm.VIEW_CHANNEL))
         body: JSON = {"content": content}
@@ -535,6 +559,8 @@ class FakeDiscord:
         if ch.is_thread:
             self.world.join_thread(ch, user.id)
         record, _ = self.world.create_message(ch, user, body)
+        if unfurl:
+            self.world.unfurl(record)
         await self.flush()
         return self.world.message_payload(record)
 
@@ -592,6 +618,9 @@ class FakeDiscord:
             )
             record.thread_id = thread.id
             record.data["flags"] = int(record.data["flags"]) | 32
+            # The parent message now carries `thread` and HAS_THREAD; Discord announces that
+            # with a MESSAGE_UPDATE of the full message (not an edit: no edited_timestamp).
+            self.world.emit("MESSAGE_UPDATE", self.world.message_payload(record, gateway=True))
         else:
             thread = self.world.create_thread(
                 ch,
@@ -616,6 +645,11 @@ class FakeDiscord:
         ch = self.channel(forum)
         user = self._author_can(member, ch, Perm.SEND_MESSAGES | Perm.VIEW_CHANNEL)
         by_name = {t["name"]: int(t["id"]) for t in ch.available_tags}
+        check_forum_tags(
+            ch,
+            [by_name[t] for t in tags],
+            manage=bool(self.world.permissions_for(user.id, ch) & Perm.MANAGE_THREADS),
+        )
         self.world.check_message_body({"content": content})
         thread = self.world.create_thread(
             ch,
@@ -646,17 +680,28 @@ class FakeDiscord:
         would)."""
         ch = self.channel(channel)
         guild = self.world.guild_of(ch)
-        if guild is None:
-            raise NotImplementedError("slash commands in DMs are not modelled")
         parts = name.split()
-        command = self.world.find_command(guild.id, parts[0])
+        if guild is None:
+            # The bot's DM: only global commands whose `contexts` include BOT_DM (1), or,
+            # with no `contexts`, whose deprecated `dm_permission` is not false.
+            command = self.world.find_command(None, parts[0])
+            if command is not None and not _usable_in(command, context=1):
+                raise LookupError(f"command {parts[0]!r} is not available in DMs")
+        else:
+            command = self.world.find_command(guild.id, parts[0])
+            if command is not None and not _usable_in(command, context=0):
+                raise LookupError(f"command {parts[0]!r} is not available in servers")
         if command is None:
             raise LookupError(
                 f"command {parts[0]!r} is not registered (did the bot sync its tree?)"
             )
         member_perms = self.world.permissions_for(member.id, ch)
         required = command.get("default_member_permissions")
-        if required is not None and member_perms & int(required) != int(required):
+        if (
+            guild is not None
+            and required is not None
+            and member_perms & int(required) != int(required)
+        ):
             raise PermissionError(f"{member.name} may not use /{name}")
         resolved: JSON = {}
         data_options = self._build_options(
@@ -716,7 +761,7 @@ class FakeDiscord:
         self,
         member: Member,
         ch: Channel,
-        guild: Guild,
+        guild: Guild | None,
         kind: int,
         data: JSON,
         name: str,
@@ -735,21 +780,31 @@ class FakeDiscord:
             "application_id": str(self.world.application_id),
             "type": kind,
             "data": data,
-            "guild_id": str(guild.id),
-            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
             "channel_id": str(ch.id),
             "channel": channel_payload,
-            "member": member_payload,
             "token": token,
             "version": 1,
             "app_permissions": str(self.world.permissions_for(self.world.bot.id, ch)),
             "locale": "en-US",
-            "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(guild.id)},
-            "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if guild is not None:
+            payload.update(
+                guild_id=str(guild.id),
+                guild={"id": str(guild.id), "locale": "en-US", "features": []},
+                member=member_payload,
+                guild_locale="en-US",
+                authorizing_integration_owners={"0": str(guild.id)},
+                context=0,
+            )
+        else:
+            # In the bot's DM Discord sends `user` instead of `member`, context BOT_DM (1);
+            # the owner of a guild install used there is "0" (a guess: the docs describe
+            # the key, not its value outside a server).
+            payload.update(
+                user=member.user.payload(), authorizing_integration_owners={"0": "0"}, context=1
+            )
         if message is not None:
             payload["message"] = message
         record = InteractionRecord(
@@ -757,7 +812,7 @@ class FakeDiscord:
             token=token,
             payload=payload,
             channel_id=ch.id,
-            guild_id=guild.id,
+            guild_id=guild.id if guild is not None else None,
             user=member.user,
             command_name=name,
             created_at=asyncio.get_running_loop().time(),
@@ -926,6 +981,17 @@ class FakeDiscord:
 
     def invalidate_sessions(self) -> None:
         self.gateway.invalidate_sessions()
+
+
+def _usable_in(command: JSON, *, context: int) -> bool:
+    """Whether Discord's client offers ``command`` in an interaction context (0 a server,
+    1 the bot's DM): its `contexts` if set, else the deprecated `dm_permission`."""
+    contexts = command.get("contexts")
+    if contexts is not None:
+        return context in contexts
+    if context == 1:
+        return "guild_id" not in command and command.get("dm_permission", True) is not False
+    return True
 
 
 def _ref_id(ref: Any) -> int:

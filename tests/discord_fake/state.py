@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import bisect
 import copy
+import re
 import secrets
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from .model import (
@@ -36,7 +38,7 @@ from .model import (
     Snowflakes,
     User,
     form_error,
-    now_iso,
+    iso,
     snowflake_iso,
     unknown,
     validate_components,
@@ -44,6 +46,7 @@ from .model import (
 )
 
 Emit = Callable[[str, JSON], None]
+LINK = re.compile(r"(?<!<)https?://[^\s<>]+")
 
 
 class World:
@@ -66,6 +69,31 @@ class World:
         self.dm_by_user: dict[int, int] = {}
         self.commands: dict[int | None, dict[int, JSON]] = {None: {}}
         self.nonce_window = 300.0
+        # The test clock: wall time plus what the test advanced it by (FakeDiscord.advance).
+        # Thread auto-archiving and the nonce window follow it; snowflakes keep wall time.
+        self.clock_offset = 0.0
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def now_iso(self) -> str:
+        return iso(datetime.fromtimestamp(self.now(), UTC))
+
+    def archive_idle_threads(self) -> list[Channel]:
+        """Archive every active thread idle for its ``auto_archive_duration`` (THREAD_UPDATE).
+
+        Discord: "Threads automatically archive after a period of inactivity", activity
+        being a message, an unarchive, or a new auto-archive time; pinned forum posts never
+        archive (not modelled: the fake has no pins)."""
+        now = self.now()
+        archived = []
+        for thread in list(self.channels.values()):
+            if not thread.is_thread or thread.archived:
+                continue
+            if now - thread.last_activity >= thread.auto_archive_duration * 60:
+                self.set_archived(thread, True)
+                archived.append(thread)
+        return archived
 
     # ---- users, guilds, channels -------------------------------------------------
 
@@ -214,7 +242,7 @@ class World:
             "last_message_id": _opt_str(channel.last_message_id),
             "rate_limit_per_user": 0,
             "default_thread_rate_limit_per_user": 0,
-            "flags": 0,
+            "flags": channel.flags,
         }
         if channel.type == ChannelType.GUILD_FORUM:
             data.update(
@@ -468,7 +496,7 @@ class World:
         return allowed
 
     def find_nonce(self, author_id: int, nonce: str | int) -> MessageRecord | None:
-        horizon = time.monotonic() - self.nonce_window
+        horizon = self.now() - self.nonce_window
         for record in reversed(list(self.messages.values())):
             if record.created_monotonic < horizon:
                 break
@@ -605,6 +633,7 @@ class World:
             nonce=nonce,
             request=copy.deepcopy(request) if request is not None else None,
             ephemeral=ephemeral,
+            created_monotonic=self.now(),
         )
         self.messages[message_id] = record
         if not ephemeral:
@@ -626,10 +655,9 @@ class World:
             if counts:
                 channel.message_count += 1
                 channel.total_message_sent += 1
+            channel.last_activity = self.now()
             if channel.archived and not channel.locked:
-                channel.archived = False
-                channel.archive_timestamp = now_iso()
-                self.emit("THREAD_UPDATE", self.thread_payload(channel))
+                self.set_archived(channel, False)
             parent = self.channels.get(channel.parent_id or 0)
             if parent is not None and parent.type == ChannelType.GUILD_FORUM:
                 parent.last_message_id = channel.id
@@ -667,11 +695,28 @@ class World:
             data["attachments"] = [a for a in data["attachments"] if a["id"] in keep]
         if not (data["content"] or data["embeds"] or data["attachments"]):
             raise ApiError(400, 50006, "Cannot send an empty message")
-        data["edited_timestamp"] = now_iso()
+        data["edited_timestamp"] = self.now_iso()
         data["flags"] = int(data["flags"]) & ~MessageFlag.LOADING
         if not record.ephemeral:
             self.emit("MESSAGE_UPDATE", self.message_payload(record, gateway=True))
         return record
+
+    def unfurl(self, record: MessageRecord) -> bool:
+        """Add the link preview Discord makes for the first URL in a message, announced by a
+        MESSAGE_UPDATE with the full message (``edited_timestamp`` unchanged: it is not an
+        edit). ``<url>`` and SUPPRESS_EMBEDS prevent it, as in Discord's client."""
+        if int(record.data.get("flags") or 0) & MessageFlag.SUPPRESS_EMBEDS:
+            return False
+        found = LINK.search(record.content)
+        if found is None:
+            return False
+        url = found.group(0)
+        record.data["embeds"] = [
+            *record.data.get("embeds", []),
+            {"type": "link", "url": url, "title": url},
+        ]
+        self.emit("MESSAGE_UPDATE", self.message_payload(record, gateway=True))
+        return True
 
     def delete_message(self, record: MessageRecord) -> None:
         record.deleted = True
@@ -797,7 +842,7 @@ class World:
                 "BASE_TYPE_CHOICES",
                 "Value must be one of (60, 1440, 4320, 10080).",
             )
-        stamp = now_iso()
+        stamp = self.now_iso()
         thread = Channel(
             id=thread_id if thread_id is not None else self.ids.next(),
             type=thread_type,
@@ -809,6 +854,7 @@ class World:
             archive_timestamp=stamp,
             create_timestamp=stamp,
             applied_tags=list(applied_tags or []),
+            last_activity=self.now(),
         )
         thread.member_ids[creator.id] = stamp
         self.add_channel(thread)
@@ -830,7 +876,7 @@ class World:
     def join_thread(self, thread: Channel, user_id: int) -> None:
         if user_id in thread.member_ids:
             return
-        thread.member_ids[user_id] = now_iso()
+        thread.member_ids[user_id] = self.now_iso()
         if user_id == self.bot.id:
             self.emit(
                 "THREAD_MEMBERS_UPDATE",
@@ -843,10 +889,13 @@ class World:
             )
 
     def set_archived(self, thread: Channel, archived: bool, *, locked: bool | None = None) -> None:
+        was_archived = thread.archived
         thread.archived = archived
         if locked is not None:
             thread.locked = locked
-        thread.archive_timestamp = now_iso()
+        thread.archive_timestamp = self.now_iso()
+        if was_archived and not archived:
+            thread.last_activity = self.now()  # unarchiving counts as activity
         self.emit("THREAD_UPDATE", self.thread_payload(thread))
 
     # ---- application commands --------------------------------------------------------

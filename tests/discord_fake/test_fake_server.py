@@ -568,3 +568,108 @@ async def test_uploads_reaction_removal_and_around(
     posted = [await fake_discord.member_says(scene.alice, scene.general, f"m{i}") for i in range(5)]
     around = await bot.http.logs_from(scene.general.id, 3, around=int(posted[2]["id"]))
     assert [m["content"] for m in around] == ["m3", "m2", "m1"]
+
+
+# ---- Discord as it behaves: archiving, locks, tags, updates that are not edits -----------------
+
+
+async def test_threads_archive_on_the_test_clock_and_refuse_edits_until_unarchived(
+    fake_discord: FakeDiscord, scene: Scene, bot: RecordingClient
+) -> None:
+    general = text_channel(bot, scene.general)
+    thread = await general.create_thread(name="T", type=discord.ChannelType.public_thread)
+    sent = await thread.send("opening")
+    assert await fake_discord.advance(59 * 60) == []  # an hour's duration: not yet
+    await fake_discord.advance(24 * 3600)
+    assert fake_discord.channel(thread).archived
+    with pytest.raises(discord.HTTPException) as edit:
+        await sent.edit(content="changed")
+    assert (edit.value.status, edit.value.code) == (400, 50083)
+    with pytest.raises(discord.HTTPException) as react:
+        await sent.add_reaction("👍")
+    assert react.value.code == 50083
+    await bot.http.edit_channel(thread.id, archived=False)  # a member: allowed
+    await sent.edit(content="changed")
+    await fake_discord.advance(24 * 3600 + 1)
+    assert fake_discord.channel(thread).archived
+    await thread.send("again")  # a message unarchives it
+    assert not fake_discord.channel(thread).archived
+    await fake_discord.archive_thread(thread, locked=True)
+    for attempt in (
+        lambda: thread.send("locked"),
+        lambda: bot.http.edit_channel(thread.id, archived=False),
+        lambda: sent.edit(content="locked"),
+    ):
+        with pytest.raises(discord.HTTPException) as locked:
+            await attempt()
+        assert (locked.value.status, locked.value.code) == (400, 160005)
+
+
+async def test_forum_require_tag_and_moderated_tags(
+    fake_discord: FakeDiscord, scene: Scene, bot: RecordingClient
+) -> None:
+    strict = fake_discord.add_forum_channel(
+        scene.guild, "strict", tags=["a", "b"], moderated=["a"], require_tag=True
+    )
+    closed = fake_discord.add_forum_channel(
+        scene.guild, "closed", tags=["a"], moderated=["a"], require_tag=True
+    )
+    await fake_discord.wait_until(lambda: bot.get_channel(closed.id) is not None)
+    forum = bot.get_channel(strict.id)
+    assert isinstance(forum, discord.ForumChannel) and forum.flags.require_tag
+    by_name = {t.name: t for t in forum.available_tags}
+    assert by_name["a"].moderated and not by_name["b"].moderated
+    with pytest.raises(discord.HTTPException) as untagged:
+        await forum.create_thread(name="P", content="x")
+    assert untagged.value.code == 40067
+    with pytest.raises(discord.Forbidden):
+        await forum.create_thread(name="P", content="x", applied_tags=[by_name["a"]])
+    await forum.create_thread(name="P", content="x", applied_tags=[by_name["b"]])
+    other = bot.get_channel(closed.id)
+    assert isinstance(other, discord.ForumChannel)
+    with pytest.raises(discord.HTTPException) as none_settable:
+        await other.create_thread(name="P", content="x")
+    assert none_settable.value.code == 40066
+    fake_discord.set_bot_permissions(closed, allow=Perm.MANAGE_THREADS)
+    await other.create_thread(name="P", content="x", applied_tags=other.available_tags)
+
+
+async def test_previews_and_thread_starts_send_full_updates_without_an_edit_time(
+    fake_discord: FakeDiscord, scene: Scene, bot: RecordingClient
+) -> None:
+    said = await fake_discord.member_says(scene.alice, scene.general, "see https://x.org")
+    await fake_discord.member_creates_thread(scene.alice, scene.general, "t", message=said)
+    await fake_discord.wait_until(lambda: len(bot.events["edit"]) == 2)
+    preview, started = bot.events["edit"]
+    assert preview.data["content"] == "see https://x.org"
+    assert preview.data["embeds"][0]["url"] == "https://x.org"
+    assert started.data["thread"]["id"] == said["id"]
+    assert preview.data["edited_timestamp"] is None is started.data["edited_timestamp"]
+    await fake_discord.member_says(scene.alice, scene.general, "quiet <https://x.org>")
+    await fake_discord.member_edits(scene.alice, said, "edited")
+    await fake_discord.wait_until(lambda: len(bot.events["edit"]) == 3)
+    assert bot.events["edit"][2].data["edited_timestamp"]
+
+
+async def test_rest_reads_follow_the_message_content_setting(
+    fake_discord: FakeDiscord, scene: Scene, bot: RecordingClient
+) -> None:
+    said = await fake_discord.member_says(scene.alice, scene.general, "secret words")
+    general = text_channel(bot, scene.general)
+    assert (await general.fetch_message(int(said["id"]))).content == "secret words"
+    fake_discord.gateway.allowed_privileged_intents &= ~Intent.MESSAGE_CONTENT
+    assert (await general.fetch_message(int(said["id"]))).content == ""
+    assert [m.content async for m in general.history(limit=5)] == [""]
+
+
+async def test_active_and_archived_threads_are_listed_member_started_too(
+    fake_discord: FakeDiscord, scene: Scene, bot: RecordingClient
+) -> None:
+    said = await fake_discord.member_says(scene.alice, scene.general, "hi")
+    await fake_discord.member_creates_thread(scene.alice, scene.general, "mine", message=said)
+    general = text_channel(bot, scene.general)
+    guild = general.guild
+    assert [t.name for t in await guild.active_threads()] == ["mine"]
+    await fake_discord.advance(25 * 3600)
+    assert await guild.active_threads() == []
+    assert [t.name async for t in general.archived_threads()] == ["mine"]

@@ -4,29 +4,34 @@
 gateway in a background task and returns once Discord says READY; without the Message
 Content intent it still starts, without it, and says how to switch it on. Sends use the
 outbox key, hashed, as the message nonce with ``enforce_nonce``, so a retried send within
-Discord's nonce window returns the first message; threads are looked for before they are
-created (``threads``). Whatever the text, only the person the bot answers can be pinged
-(``render``). Slash commands and presses on the bot's buttons come back through the core as
-text commands (``slash``).
+Discord's nonce window returns the first message, and a resend after it looks for that
+message first (``sent``); threads are looked for before they are created (``threads``).
+Cards go out as text where the bot lacks Embed Links; edits and reactions in an archived
+thread unarchive it first, and a locked thread fails the work once, telling the admins.
+Whatever the text, only the person the bot answers can be pinged (``render``). Slash
+commands and presses on the bot's buttons come back through the core as text commands
+(``slash``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 
 from bot.adapters.base import (
+    AdapterError,
     Capabilities,
     MessageHandler,
     NotFoundFailure,
     PermissionFailure,
     TemporaryFailure,
 )
-from bot.adapters.discord import render
+from bot.adapters.discord import guards, render
 from bot.adapters.discord.client import (
     PointbotClient,
     connect,
@@ -35,10 +40,11 @@ from bot.adapters.discord.client import (
     sync_commands,
 )
 from bot.adapters.discord.errors import PLATFORM as PLATFORM_NAME
-from bot.adapters.discord.errors import failure_of
+from bot.adapters.discord.errors import ThreadLockedFailure, failure_of
 from bot.adapters.discord.events import CONTENT_MISSING, Inbound
 from bot.adapters.discord.inbound import PLATFORM
 from bot.adapters.discord.roles import AdminNotices, Roles
+from bot.adapters.discord.sent import SentBefore
 from bot.adapters.discord.slash import SlashCommands
 from bot.adapters.discord.state import DiscordState, StateStore
 from bot.adapters.discord.threads import ThreadOpener
@@ -88,6 +94,8 @@ class DiscordAdapter:
         ready_timeout: float = 60.0,
         reidentify_delay: float = 5.0,
         max_ratelimit_timeout: float = 60.0,
+        nonce_window: float = 60.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if auto_archive_minutes not in ARCHIVE_CHOICES:
             raise ValueError(f"auto_archive_minutes must be one of {ARCHIVE_CHOICES}")
@@ -104,6 +112,7 @@ class DiscordAdapter:
         self.slash = SlashCommands(self, prefix)
         self.threads = ThreadOpener(self, auto_archive_minutes)
         self.roles = Roles(self)
+        self.sent_before = SentBefore(self, nonce_window, clock)
         discord_admins = frozenset(a.removeprefix("discord:") for a in admins)
         self.notices = AdminNotices(self, discord_admins)
         self.warnings: list[str] = []
@@ -274,15 +283,20 @@ class DiscordAdapter:
         replied = self._replied_user(reference, mention)
         allowed = render.mentions_only(mention, replied_user=replied)
         parts: list[tuple[str | None, discord.Embed | None]]
-        if message.title:
+        if message.title and guards.can_embed(self.connected, container):
             parts = [(ping, render.embed_of(message))]
         else:
-            texts = render.split_content(render.literal(message.text), render.CONTENT_LIMIT - 32)
+            # Without Embed Links Discord drops an embed (and refuses the then empty
+            # message): the card goes out as the same text instead.
+            texts = render.split_content(render.plain_of(message), render.CONTENT_LIMIT - 32)
             texts[0] = f"{ping} {texts[0]}" if ping else texts[0]
             parts = [(text, None) for text in texts]
         view = render.view_of(message.actions, self.prefix)  # buttons under the last part
         first: discord.Message | None = None
         try:
+            earlier = await self.sent_before.find(target, key, parts[0][0], parts[0][1])
+            if earlier is not None:
+                return ChatRef(PLATFORM, where.channel, where.thread, str(earlier))
             for i, (content, embed) in enumerate(parts):
                 reply_to = None
                 if reference is not None and i == 0:
@@ -321,11 +335,13 @@ class DiscordAdapter:
         target = self.client.get_partial_messageable(snowflake(container, "react"))
         try:
             # Adding the same reaction twice is a no-op on Discord: no key needed.
-            await target.get_partial_message(int(to.message)).add_reaction(emoji)
+            partial = target.get_partial_message(int(to.message))
+            await guards.unarchived(
+                self.client, container, "react", lambda: partial.add_reaction(emoji)
+            )
         except Exception as exc:
-            raise failure_of(
-                exc, "react", container, "Add Reactions and Read Message History"
-            ) from exc
+            hint = "Add Reactions and Read Message History"
+            raise await self._told_if_locked(failure_of(exc, "react", container, hint)) from exc
 
     async def edit(self, ref: ChatRef, message: Rendered) -> None:
         if ref.message is None or not ref.message.isdigit():
@@ -334,14 +350,18 @@ class DiscordAdapter:
         target = self.client.get_partial_messageable(snowflake(container, "edit"))
         partial = target.get_partial_message(int(ref.message))
         view = render.view_of(message.actions, self.prefix)  # None: no buttons left either
-        try:
-            if message.title:
+
+        async def edit_once() -> None:
+            if message.title and guards.can_embed(self.connected, container):
                 await partial.edit(content=None, embed=render.embed_of(message), view=view)
             else:
-                text = render.split_content(render.literal(message.text), max_parts=1)[0]
+                text = render.split_content(render.plain_of(message), max_parts=1)[0]
                 await partial.edit(content=text, embeds=[], view=view)
+
+        try:
+            await guards.unarchived(self.client, container, "edit", edit_once)
         except Exception as exc:
-            raise failure_of(exc, "edit", container) from exc
+            raise await self._told_if_locked(failure_of(exc, "edit", container)) from exc
 
     async def direct_message(self, user: UserRef, message: Rendered, *, key: str) -> ChatRef:
         try:
@@ -362,11 +382,17 @@ class DiscordAdapter:
         """ADMIN for a member with Manage Server in the channel's server, else MEMBER."""
         return await self.roles.role_of(user, where)
 
+    async def _told_if_locked(self, failure: AdapterError) -> AdapterError:
+        """``failure``, after telling the admins (once) when it is a locked thread."""
+        if isinstance(failure, ThreadLockedFailure):
+            await self.notices.tell(failure)
+        return failure
+
     async def _reported_(self, sending: Awaitable[ChatRef]) -> ChatRef:
         """Await a send; on a permission problem, tell the admins before the outbox keeps
         the row for later."""
         try:
             return await sending
-        except PermissionFailure as exc:
+        except (PermissionFailure, ThreadLockedFailure) as exc:
             await self.notices.tell(exc)
             raise

@@ -1,8 +1,13 @@
 """discord.py exceptions as the contract's AdapterErrors, in plain words.
 
-* 403 Missing Permissions / Missing Access (50013, 50001) and locked threads (50083):
+* 403 Missing Permissions / Missing Access (50013, 50001), no permission to read history
+  for a reply (160002), a forum that needs a tag the bot can set (40066, 40067), and an
+  empty message (50006: Discord dropped the embeds of a bot without Embed Links):
   :class:`PermissionFailure`; the outbox keeps the work and retries, and the detail names
-  the channel and what to grant there.
+  the channel and what to grant or create there.
+* A locked thread (160005; 50083 once unarchiving failed): :class:`ThreadLockedFailure`,
+  not retried: only a moderator can reopen it, and the row is failed with that reason.
+* Too many active threads (160006, 160007): :class:`TemporaryFailure`; threads archive.
 * 404 Unknown Channel / Message / Guild... (10003, 10008, ...): :class:`NotFoundFailure`.
 * 429 once discord.py's own waiting is used up, 5xx, timeouts, dropped connections:
   :class:`TemporaryFailure` (with Discord's ``retry_after`` when it gave one).
@@ -24,8 +29,14 @@ PLATFORM = "discord"
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
 CANNOT_DM = 50007
-THREAD_LOCKED = 50083
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+THREAD_ARCHIVED = 50083  # "Tried to perform an operation on an archived thread"
+THREAD_IS_LOCKED = 160005  # "Thread is locked"
+EMPTY_MESSAGE = 50006  # "Cannot send an empty message"
+REPLY_NEEDS_HISTORY = 160002  # "Cannot reply without permission to read message history"
+NO_SETTABLE_TAG = 40066  # "There are no tags available that can be set by non-moderators"
+TAG_REQUIRED = 40067  # "A tag is required to create a forum post in this channel"
+TOO_MANY_THREADS = (160006, 160007)  # maximum number of active (announcement) threads
 
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     aiohttp.ClientError,
@@ -38,6 +49,13 @@ TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
 
 class RejectedFailure(AdapterError):
     """Discord refused the request for good (malformed, or the user takes no DMs)."""
+
+    retryable = False
+
+
+class ThreadLockedFailure(AdapterError):
+    """A moderator locked the thread: the bot cannot post, edit or unarchive there until
+    someone with Manage Threads unlocks it, so the row is failed with this reason."""
 
     retryable = False
 
@@ -74,6 +92,30 @@ def _http_failure(exc: discord.HTTPException, operation: str, ids: str, hint: st
         )
     if status >= 500:
         return TemporaryFailure(PLATFORM, operation, f"Discord had a server error: {said}", ids=ids)
+    if code in (THREAD_IS_LOCKED, THREAD_ARCHIVED):
+        detail = (
+            f"thread {ids} is locked by a moderator ({said}); the bot cannot post or edit "
+            "there until someone with Manage Threads unlocks it"
+        )
+        return ThreadLockedFailure(PLATFORM, operation, detail, ids=ids)
+    if code in TOO_MANY_THREADS:
+        detail = f"the server has too many active threads ({said}); retrying once some archive"
+        return TemporaryFailure(PLATFORM, operation, detail, ids=ids)
+    if code in (NO_SETTABLE_TAG, TAG_REQUIRED):
+        detail = (
+            f"forum {ids} requires a tag on every post and the bot may set none ({said}); "
+            "create a tag named 'article' and one named 'point' that are not moderated"
+        )
+        return PermissionFailure(PLATFORM, operation, detail, ids=ids)
+    if code == EMPTY_MESSAGE:
+        detail = (
+            f"Discord dropped the message's embed in {ids or 'the channel'} ({said}); "
+            "give the bot Embed Links there"
+        )
+        return PermissionFailure(PLATFORM, operation, detail, ids=ids)
+    if code == REPLY_NEEDS_HISTORY:
+        detail = f"the bot cannot reply in {ids} ({said}); give it Read Message History there"
+        return PermissionFailure(PLATFORM, operation, detail, ids=ids)
     if code == CANNOT_DM:
         return RejectedFailure(
             PLATFORM, operation, f"the user does not accept direct messages: {said}", ids=ids
@@ -82,12 +124,6 @@ def _http_failure(exc: discord.HTTPException, operation: str, ids: str, hint: st
         where = f"channel {ids}" if ids else "there"
         needs = f"; give it {hint} in {where}" if hint else ""
         detail = f"the bot is not allowed to {_verb(operation)} in {where} ({said}){needs}"
-        return PermissionFailure(PLATFORM, operation, detail, ids=ids)
-    if code == THREAD_LOCKED:
-        detail = (
-            f"thread {ids} is locked or archived ({said}); unlock it, or give the bot "
-            "Manage Threads"
-        )
         return PermissionFailure(PLATFORM, operation, detail, ids=ids)
     if status == 404:
         return NotFoundFailure(PLATFORM, operation, f"not found: {said}", ids=ids)

@@ -7,7 +7,11 @@ forward after each. So a message is delivered once whether it arrives live, is r
 a gateway RESUME, or is read back from history, and in the order people wrote them.
 
 Catch-up runs after every READY (the first connection, and a new session after Discord
-dropped the old one); after a RESUME Discord replays what was missed itself.
+dropped the old one); after a RESUME Discord replays what was missed itself. It reads the
+known channels and threads, and also every thread under a known channel that it does not
+know yet: the active ones (members start threads on any message) and the recently archived
+ones, from the parent's resume point (a thread is younger than the messages before it).
+A thread a member started under a known channel becomes known itself on its first message.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CATCH_UP_LIMIT = 500  # messages read back per channel or thread after an outage
+ARCHIVED_LOOK_BACK = 50  # recently archived threads looked at per channel
 
 CONTENT_MISSING = (
     "Discord is withholding message text from pointbot: switch on the privileged "
@@ -80,9 +85,12 @@ class Inbound:
         self.adapter.note_member(message.author)
         place = inbound.place_of(message.channel) or await self.place(message.channel.id)
         container = place[1] or place[0]
-        if not self.adapter.state.is_known(container):
-            await self._deliver_message(message, place)
-            return
+        state = self.adapter.state
+        if not state.is_known(container):
+            if place[1] is None or not state.is_known(place[0]):
+                await self._deliver_message(message, place)
+                return
+            await state.track(container)  # a member's thread under a channel the bot uses
         async with self._lock(container):
             last = await self.adapter.state.last(container)
             if last is not None and message.id <= last:
@@ -145,7 +153,15 @@ class Inbound:
     async def _catch_up_all(self) -> None:
         total = 0
         try:
-            for container in list(self.adapter.state.known):
+            state = self.adapter.state
+            # Resume points before anything moves them: a new thread is read from its
+            # parent's, so nothing said there since the bot went away is skipped.
+            starts = {c: await state.last(c) for c in state.known}
+            containers = list(state.known)
+            for thread, start in await self._unknown_threads(starts):
+                await state.track(thread, start)
+                containers.append(thread)
+            for container in containers:
                 try:
                     total += await self._catch_up_in(container)
                 except asyncio.CancelledError:
@@ -156,6 +172,44 @@ class Inbound:
             self.caught_up.set()
         if total:
             log.info("caught up on %d messages said while the bot was away", total)
+
+    async def _unknown_threads(self, starts: dict[str, int | None]) -> list[tuple[str, int]]:
+        """(thread, start) for threads under known channels that catch-up does not know:
+        the guilds' active threads and each channel's recently archived public ones, if
+        anything was said there after the parent's resume point."""
+        client = self.adapter.client
+        parents: dict[int, int] = {}
+        guilds: dict[int, discord.Guild] = {}
+        for container, start in starts.items():
+            channel = client.get_channel(int(container)) if container.isdigit() else None
+            if isinstance(channel, discord.TextChannel | discord.ForumChannel) and start:
+                parents[channel.id] = start
+                guilds[channel.guild.id] = channel.guild
+        found: dict[int, discord.Thread] = {}
+        for guild in guilds.values():
+            try:
+                for thread in await guild.active_threads():
+                    found[thread.id] = thread
+            except discord.HTTPException as exc:
+                log.warning("cannot list the active threads of %s: %s", guild.id, exc)
+        for parent_id in parents:
+            parent = client.get_channel(parent_id)
+            if not isinstance(parent, discord.TextChannel | discord.ForumChannel):
+                continue
+            try:
+                async for thread in parent.archived_threads(limit=ARCHIVED_LOOK_BACK):
+                    found.setdefault(thread.id, thread)
+            except discord.HTTPException as exc:  # no Read Message History: active ones only
+                log.debug("cannot list the archived threads of %s: %s", parent_id, exc)
+        wanted = []
+        for thread in found.values():
+            start = parents.get(thread.parent_id or 0)
+            if start is None or str(thread.id) in starts:
+                continue
+            if thread.last_message_id is not None and thread.last_message_id <= start:
+                continue  # nothing said there since the bot went away
+            wanted.append((str(thread.id), start))
+        return wanted
 
     async def _catch_up_in(self, container: str) -> int:
         state = self.adapter.state

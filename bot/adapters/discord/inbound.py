@@ -96,11 +96,18 @@ def edited(
     payload: discord.RawMessageUpdateEvent, place: Place, bot_id: int
 ) -> MessageEdited | None:
     """A person's edit of their message's text; None for bots' edits and for updates that
-    leave the text alone (Discord sends those when it unfurls a link into an embed)."""
-    if "content" not in payload.data:
+    leave the text alone. Discord sends the full message on every MESSAGE_UPDATE: when it
+    adds a link preview, when someone starts a thread on the message, on a pin; only an
+    edit sets ``edited_timestamp``, and the text must differ from the one seen before
+    (discord.py's cached copy, when it has one)."""
+    data = payload.data
+    if "content" not in data or not data.get("edited_timestamp"):
         return None
     message = payload.message
     if not is_human(message):
+        return None
+    before = payload.cached_message
+    if before is not None and before.content == message.content:
         return None
     return MessageEdited(
         author=user_of(message.author),

@@ -128,10 +128,27 @@ def embed_of(message: Rendered, *, footer: str | None = None) -> discord.Embed:
     return embed
 
 
+def plain_of(message: Rendered, *, footer: str | None = None) -> str:
+    """A card as plain text, for a channel where the bot may not embed: the title first,
+    then the link and the text (each once), then ``footer`` on a line of its own."""
+    text = literal(message.text)
+    lines = text.split("\n")
+    title = literal(" ".join((message.title or "").split()))
+    if title and " ".join(lines[0].split()) != title:
+        lines.insert(0, title)
+    if message.url and is_web_link(message.url) and message.url not in text:
+        lines.insert(1, f"<{message.url}>")  # <...>: no preview of the bot's own link
+    if footer:
+        lines.append(footer)
+    return "\n".join(lines)
+
+
 def footer_of(message: discord.Message) -> str:
-    """The footer text of a message's first embed, or ""."""
+    """The footer text of a message's first embed, or the last line of a card sent as text
+    (``plain_of``) when it is a pointbot footer; else ""."""
     if not message.embeds:
-        return ""
+        last = message.content.rsplit("\n", 1)[-1]
+        return last if last.startswith(MARK) else ""
     return message.embeds[0].footer.text or ""
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.adapters.base import PermissionFailure
+from bot.adapters.base import AdapterError
 from bot.core.models import ChatRef, Role, UserRef
 
 if TYPE_CHECKING:
@@ -66,17 +66,26 @@ class AdminNotices:
         self.admins = sorted(a for a in admins if a.isdigit())
         self._told: dict[str, float] = {}
 
-    async def tell(self, failure: PermissionFailure) -> None:
+    async def tell(self, failure: AdapterError) -> None:
+        """Tell the admins (hourly per channel while the work is kept; once for work that
+        is given up, such as edits in a locked thread)."""
         now = time.monotonic()
+        if failure.ids in self._told and not failure.retryable:
+            return
         if now - self._told.get(failure.ids, -REPORT_EVERY) < REPORT_EVERY:
             return
         self._told[failure.ids] = now
         client = self.adapter.connected
         if client is None:
             return
+        outcome = (
+            "The message is kept and sent once this is fixed."
+            if failure.retryable
+            else "That message was given up; later ones there will fail the same way."
+        )
         text = (
             f"pointbot cannot {failure.operation.replace('_', ' ')} on Discord: "
-            f"{failure.detail}. The message is kept and sent once this is fixed."
+            f"{failure.detail}. {outcome}"
         )
         for admin in self.admins:
             with contextlib.suppress(Exception):  # best effort: the log has it too

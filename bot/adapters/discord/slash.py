@@ -217,6 +217,14 @@ def _one_question_command(
     tree.add_command(app_commands.Command(name=name, description=description, callback=command))
 
 
+def _in_dms_too(command: Any) -> Any:
+    """Offered in the bot's DM as well as in servers (``contexts`` [0, 1]) for a server
+    install (``integration_types`` [0]): the commands about one's own questions and an
+    author's queue, which need no channel."""
+    command = app_commands.allowed_installs(guilds=True, users=False)(command)
+    return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)(command)
+
+
 def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.CommandTree:
     """The slash commands, each the mirror of a text command (``bot.core.commands``)."""
     tree: app_commands.CommandTree = app_commands.CommandTree(client)
@@ -240,7 +248,7 @@ def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.Com
         await slash.run(interaction, " ".join([*words, question]), public=not anonymous)
 
     @tree.command(name="questions", description="List your questions and their state")
-    @app_commands.guild_only()
+    @_in_dms_too
     async def questions(interaction: discord.Interaction) -> None:
         await slash.run(interaction, f"{p}questions")
 
@@ -254,18 +262,18 @@ def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.Com
 
     @tree.command(name="help", description="List the commands you may use, or explain one")
     @app_commands.describe(command="A command to explain (optional)")
-    @app_commands.guild_only()
+    @_in_dms_too
     async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
         await slash.run(interaction, f"{p}help {command or ''}".strip())
 
     @tree.command(name="queue", description="Authors: the questions waiting for you")
-    @app_commands.guild_only()
+    @_in_dms_too
     async def queue(interaction: discord.Interaction) -> None:
         await slash.run(interaction, f"{p}queue")
 
     @tree.command(name="answer", description="Authors: answer a question")
     @app_commands.describe(question="The question's number", answer="Your answer")
-    @app_commands.guild_only()
+    @_in_dms_too
     async def answer(interaction: discord.Interaction, question: int, answer: str) -> None:
         await slash.run(interaction, f"{p}answer {question} {answer}")
 

@@ -74,6 +74,15 @@ class DiscordState:
         self.known = [container, *(c for c in self.known if c != container)][:MAX_KNOWN]
         await self.put("known", json.dumps(self.known))
 
+    async def track(self, container: str, start: int | None = None) -> None:
+        """Read ``container`` after an outage too (a thread a member started under a known
+        channel), from ``start`` if it has no resume point yet."""
+        if start is not None and await self.last(container) is None:
+            await self.set_last(container, start)
+        if container not in self.known:
+            self.known = [*self.known[: MAX_KNOWN - 1], container]
+            await self.put("known", json.dumps(self.known))
+
     async def forget(self, container: str) -> None:
         """The channel or thread is gone or hidden from the bot: stop reading it."""
         if container in self.known:

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, cast
 
 import discord
 
-from bot.adapters.discord import render
+from bot.adapters.base import PermissionFailure
+from bot.adapters.discord import guards, render
 from bot.adapters.discord.errors import PLATFORM, RejectedFailure, failure_of
 from bot.adapters.discord.inbound import ref
 from bot.core.models import ChatRef, Rendered
@@ -60,13 +61,23 @@ class ThreadOpener:
         parent = await self.adapter.channel(parent_id, op)
         name = render.thread_name(title)
         digest = render.key_ref(key)
-        embed = render.embed_of(first, footer=render.footer_for(key))
+        embed: discord.Embed | None = render.embed_of(first, footer=render.footer_for(key))
+        text: str | None = None
+        if not guards.can_embed(self.adapter.connected, parent_id):
+            # Discord would drop the embed and refuse the empty opening, leaving the thread
+            # empty: the same card goes out as text, its ref on the last line.
+            text = render.split_content(
+                render.plain_of(first, footer=render.footer_for(key)), max_parts=1
+            )[0]
+            embed = None
         hint = FORUM_PERMISSIONS if isinstance(parent, discord.ForumChannel) else THREAD_PERMISSIONS
         try:
             thread = await self._existing(parent, name, digest)
             if isinstance(parent, discord.ForumChannel):
                 if thread is None:
-                    return await self._forum_post(parent, name, embed, digest, summary=summary)
+                    return await self._forum_post(
+                        parent, name, embed, text, digest, summary=summary
+                    )
                 # A forum post's opening message shares the post's id.
                 return ref((parent_id, str(thread.id)), thread.id)
             if not isinstance(parent, discord.TextChannel):
@@ -86,7 +97,8 @@ class ThreadOpener:
                 if opening is not None:
                     return ref((parent_id, str(thread.id)), opening.id)
             sent = await thread.send(
-                embed=embed,
+                content=text,
+                embed=embed,  # type: ignore[arg-type]
                 nonce=render.nonce(key),
                 allowed_mentions=discord.AllowedMentions.none(),
             )
@@ -99,22 +111,28 @@ class ThreadOpener:
         self,
         forum: discord.ForumChannel,
         name: str,
-        embed: discord.Embed,
+        embed: discord.Embed | None,
+        text: str | None,
         digest: str,
         *,
         summary: bool,
     ) -> ChatRef:
+        tags = _tags(forum, SUMMARY_TAGS if summary else POINT_TAGS, self.adapter.bot_id)
         article = None if summary else await self.adapter.state.get(f"forum/{forum.id}")
         if article is not None:
             # The outbox posts a forum's rows in order, so the newest article post is the
             # one these points belong to: link it, since point posts stand alone in a forum.
-            embed.add_field(name="Article", value=f"<#{article}>", inline=False)
+            if embed is not None:
+                embed.add_field(name="Article", value=f"<#{article}>", inline=False)
+            else:
+                text = f"Article: <#{article}>\n{text}"
         created = await forum.create_thread(
             name=name,
-            embed=embed,
+            content=text,
+            embed=embed,  # type: ignore[arg-type]
             allowed_mentions=discord.AllowedMentions.none(),
             auto_archive_duration=self.auto_archive,
-            applied_tags=_tags(forum, SUMMARY_TAGS if summary else POINT_TAGS),
+            applied_tags=tags,
         )
         thread, message = created.thread, created.message
         await self.adapter.state.save_thread(digest, thread.id)
@@ -185,12 +203,26 @@ class _Empty:
 _EMPTY = _Empty()
 
 
-def _tags(forum: discord.ForumChannel, names: tuple[str, ...]) -> list[discord.ForumTag]:
-    """The forum's tag for this kind of post, if it has one (the bot cannot create tags);
-    a forum that requires a tag gets its first one."""
-    for tag in forum.available_tags:
+def _tags(forum: discord.ForumChannel, names: tuple[str, ...], me: int) -> list[discord.ForumTag]:
+    """The forum's tag for this kind of post, if it has one the bot may set (the bot cannot
+    create tags; moderated ones need Manage Threads); a forum that requires a tag gets its
+    first usable one, and one with none usable is a problem for the admins (the post stays
+    in the outbox until they create one)."""
+    member = forum.guild.get_member(me)
+    manage = member is not None and forum.permissions_for(member).manage_threads
+    usable = [t for t in forum.available_tags if manage or not t.moderated]
+    for tag in usable:
         if tag.name.lower() in names:
             return [tag]
-    if forum.flags.require_tag and forum.available_tags:
-        return [forum.available_tags[0]]
+    if forum.flags.require_tag:
+        if usable:
+            return [usable[0]]
+        raise PermissionFailure(
+            PLATFORM,
+            "post",
+            f"forum {forum.id} requires a tag on every post and all its tags are moderated "
+            "(only Manage Threads may set them); create a tag named 'article' and one named "
+            "'point' that are not moderated, or give the bot Manage Threads there",
+            ids=str(forum.id),
+        )
     return []

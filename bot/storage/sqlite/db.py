@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -69,10 +70,19 @@ class Migration:
 DIALECT = "sqlite"
 
 
-def bundled_migrations() -> list[Migration]:
-    """The SQLite migrations shipped in ``bot/storage/migrations/sqlite``, in version order."""
+def bundled_migrations(root: Traversable | None = None) -> list[Migration]:
+    """The SQLite migrations shipped in ``bot/storage/migrations/sqlite`` (or under
+    ``root``), in version order. A migration file left directly in ``migrations/``, outside
+    any dialect's directory, is refused: it would otherwise be skipped without a word."""
+    base = root if root is not None else resources.files("bot.storage").joinpath("migrations")
+    stray = sorted(e.name for e in base.iterdir() if e.is_file() and e.name.endswith(".sql"))
+    if stray:
+        raise StorageError(
+            f"migration {stray[0]} is outside a dialect's directory; "
+            f"move it to migrations/{DIALECT}/ (and write the same change for any other dialect)"
+        )
     found: list[Migration] = []
-    for entry in resources.files("bot.storage").joinpath("migrations", DIALECT).iterdir():
+    for entry in base.joinpath(DIALECT).iterdir():
         m = _MIGRATION_NAME.match(entry.name)
         if m:
             found.append(Migration(int(m.group(1)), entry.name, entry.read_text("utf-8")))

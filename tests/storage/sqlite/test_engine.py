@@ -177,3 +177,19 @@ async def test_the_wal_is_checkpointed_off_the_loop_and_stays_small(
     # Checkpointed, the WAL is reused from its start: it stops growing once it holds
     # CHECKPOINT_EVERY commits. Without checkpoints it would be 2.4 times bigger by the end.
     assert sizes[1] <= sizes[0] * 1.05
+
+
+def test_migrations_are_read_from_the_dialects_directory_only(tmp_path: Path) -> None:
+    (tmp_path / "sqlite").mkdir()
+    (tmp_path / "sqlite" / "0001_a.sql").write_text("CREATE TABLE t (x);", "utf-8")
+    (tmp_path / "sqlite" / "0002_b.sql").write_text("CREATE TABLE u (x);", "utf-8")
+    (tmp_path / "postgresql").mkdir()  # another dialect's files sit beside, untouched
+    (tmp_path / "postgresql" / "0001_a.sql").write_text("CREATE TABLE t (x BIGINT);", "utf-8")
+    assert [m.name for m in bundled_migrations(tmp_path)] == ["0001_a.sql", "0002_b.sql"]
+    (tmp_path / "sqlite" / "0004_d.sql").write_text("SELECT 1;", "utf-8")
+    with pytest.raises(StorageError, match=r"0004_d\.sql is out of sequence"):
+        bundled_migrations(tmp_path)
+    (tmp_path / "sqlite" / "0004_d.sql").unlink()
+    (tmp_path / "0003_c.sql").write_text("SELECT 1;", "utf-8")  # left outside any dialect
+    with pytest.raises(StorageError, match=r"0003_c\.sql is outside a dialect's directory"):
+        bundled_migrations(tmp_path)

@@ -14,18 +14,23 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
+from importlib import metadata
 from pathlib import Path
 
+from bot import datapath, logs
+from bot.app.db_cli import add_db_commands
 from bot.app.questions_cli import add_questions_commands
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, load_settings
+from bot.core.numbers import number
 from bot.core.parsing import ArticleError, parse_article
 from bot.core.questions import classify
 from bot.core.summary import render_summary
 from bot.feeds.cli import add_feed_commands
-from bot.storage.sqlite.files import CONSOLE_DEMO_DATABASE, discard
 from bot.storage.types import StorageError
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+log = logging.getLogger(__name__)
+
 EXIT_USAGE = 2
 EXIT_INPUT = 3
 
@@ -125,10 +130,6 @@ def cmd_question_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print(text: str) -> None:
-    print(text, flush=True)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot: on the chat platforms configured, else on the console."""
     # Imported here so that `bot article parse` starts fast.
@@ -147,38 +148,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = load_settings(Path(args.config) if args.config else None, os.environ)
     except ConfigError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    settings = _console_demo_database(settings, args)
-    logging.basicConfig(
-        level=os.environ.get(
+    settings = replace(settings, database=datapath.for_command(args.database, settings.database))
+    logs.configure(
+        os.environ.get(
             "BOT_LOG_LEVEL", "WARNING" if not settings.platforms else settings.log_level
-        ),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        ).upper(),
+        settings.log_format,
     )
-    # nio logs every room event at INFO and every reconnect attempt as a WARNING.
-    logging.getLogger("nio").setLevel(logging.ERROR)
     script = Path(args.script) if args.script else None
     if script is not None and not script.is_file():
         raise CliError(f"{script}: no such script file")
+    log.info("database %s (config: %s)", settings.database, settings.source)
     try:
         if settings.platforms:
-            return asyncio.run(run_platforms(settings, _print))
-        return asyncio.run(run_console(settings, _print, script=script, demo=not args.no_demo))
+            return asyncio.run(run_platforms(settings, logs.print_line))
+        return asyncio.run(
+            run_console(settings, logs.print_line, script=script, demo=not args.no_demo)
+        )
     except StorageError as exc:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:
         return 130
-
-
-def _console_demo_database(settings: Settings, args: argparse.Namespace) -> Settings:
-    """With nothing configured the console world is new every run, so is its database."""
-    if args.database:
-        return replace(settings, database=Path(args.database))
-    if settings.source == "built-in defaults" and "BOT_DATABASE" not in os.environ:
-        demo = Path(CONSOLE_DEMO_DATABASE)
-        discard(demo)
-        return replace(settings, database=demo)
-    return settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -186,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bot",
         description="pointbot: article summaries, a thread per point, and readers' questions.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command")
 
     run_p = sub.add_parser("run", help="run the bot (the default)")
@@ -211,13 +202,21 @@ def build_parser() -> argparse.ArgumentParser:
     cl = q_sub.add_parser("classify", help="is TEXT a question for the author, about which point?")
     cl.add_argument("text", nargs="?", help="the message (default: one per line from stdin)")
     cl.add_argument("--article", required=True, help="the article file the message is about")
-    cl.add_argument("--thread-point", type=int, help="the message was said in point N's thread")
+    cl.add_argument("--thread-point", type=number, help="the message was said in point N's thread")
     cl.add_argument("--json", action="store_true", help="one JSON object per message")
     cl.set_defaults(func=cmd_question_classify)
 
     add_feed_commands(sub)
     add_questions_commands(sub)
+    add_db_commands(sub)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("pointbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -229,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bot: {exc}", file=sys.stderr)
         return exc.code
     except BrokenPipeError:
+        logs.quiet_stdout()
         return 0
     return code
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot import config_checks as check
+from bot.datapath import database_path
 from bot.storage.sqlite.files import DEFAULT_DATABASE
 
 BUNDLED_FEED = "bundled:example-feed.xml"
@@ -110,6 +112,7 @@ class Settings:
     acknowledge: str = "reply"  # "reply" (says the number) or "reaction" (a ✅ on the question)
     admins: frozenset[str] = frozenset()
     log_level: str = "INFO"
+    log_format: str = "text"  # "text" (one line for a person) or "json" (JSON lines)
     feeds: tuple[FeedSettings, ...] = ()
     polling: PollSettings = field(default_factory=PollSettings)
     questions: QuestionSettings = field(default_factory=QuestionSettings)
@@ -197,7 +200,13 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     if not isinstance(bot_t, dict):
         problems.append(f"bot: must be a table (in {source})")
         bot_t = {}
-    database = env.get("BOT_DATABASE") or r.get_str("bot.database", DEFAULT_DATABASE, bot_t)
+    database = database_path(
+        env,
+        r.get_str("bot.database", DEFAULT_DATABASE, bot_t),
+        r.get_str("bot.data_dir", ".", bot_t) if "data_dir" in bot_t else None,
+        config=chosen,
+        named="database" in bot_t,
+    )
     prefix = r.get_str("bot.command_prefix", "!", bot_t)
     if len(prefix) > 3 or any(c.isspace() or c.isalnum() for c in prefix):
         problems.append(f"bot.command_prefix: {prefix!r} must be 1–3 symbols (in {source})")
@@ -210,7 +219,18 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         problems.append(
             f"bot.acknowledge: {acknowledge!r} is not 'reply' or 'reaction' (in {source})"
         )
-    known = {"database", "command_prefix", "log_level", "admins", "acknowledge"}
+    log_format = r.get_str("bot.log_format", "text", bot_t)
+    if log_format not in ("text", "json"):
+        problems.append(f"bot.log_format: {log_format!r} is not 'text' or 'json' (in {source})")
+    known = {
+        "database",
+        "data_dir",
+        "command_prefix",
+        "log_level",
+        "log_format",
+        "admins",
+        "acknowledge",
+    }
     for unknown in sorted(set(bot_t) - known):
         problems.append(f"bot.{unknown}: unknown setting (in {source})")
 
@@ -228,11 +248,12 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         feeds = (example_feed(),)
         admins = ("console:admin",)
     return Settings(
-        database=Path(database),
+        database=database,
         command_prefix=prefix,
         acknowledge=acknowledge,
         admins=frozenset(admins),
         log_level=level.upper(),
+        log_format=log_format,
         feeds=feeds,
         polling=polling,
         questions=questions,
@@ -240,6 +261,10 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         discord=discord,
         source=source,
     )
+
+
+FEED_KEYS = frozenset(["url", "targets", "authors", "title", "interval", "full_article"])
+_FEED_KEYS_SAID = ", ".join(sorted(FEED_KEYS))
 
 
 def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
@@ -253,9 +278,20 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
             r._bad(key, "must be a table")
             continue
         url = r.get_str(f"{key}.url", "", table)
+        if url and (why := check.feed_url(url)):
+            r._bad(f"{key}.url", why)
         targets = r.identities(f"{key}.targets", table)
         if not targets:
             r._bad(f"{key}.targets", "needs at least one 'platform:channel' to post to")
+        for why in filter(None, map(check.target, targets)):
+            r._bad(f"{key}.targets", why)
+        authors = r.identities(f"{key}.authors", table)
+        for why in filter(None, map(check.user, authors)):
+            r._bad(f"{key}.authors", why)
+        for unknown in sorted(set(table) - FEED_KEYS):
+            r._bad(
+                f"{key}.{unknown}", f"unknown setting (a feed takes {', '.join(sorted(FEED_KEYS))})"
+            )
         interval = table.get("interval", None)
         if interval is not None and (not isinstance(interval, int) or interval < 60):
             r._bad(f"{key}.interval", "must be a whole number of seconds, at least 60")
@@ -268,7 +304,7 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
             FeedSettings(
                 url=url,
                 targets=targets,
-                authors=r.identities(f"{key}.authors", table),
+                authors=authors,
                 title=str(table.get("title", "")),
                 interval_s=interval,
                 full_article=full,
@@ -370,6 +406,15 @@ def _matrix(raw: Any, env: Mapping[str, str], r: _Reader) -> MatrixSettings | No
         r.problems.append("MATRIX_USER_ID: not set (environment or [matrix] user_id)")
     if not (password or token):
         r.problems.append("MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN: one must be set (environment)")
+    for var, key, why in (
+        ("MATRIX_HOMESERVER", "matrix.homeserver",
+         homeserver and check.web_url(str(homeserver), what="a homeserver URL")),
+        ("MATRIX_USER_ID", "matrix.user_id", user_id and check.matrix_user_id(str(user_id))),
+    ):  # fmt: skip
+        if why and var in env:
+            r.problems.append(f"{var}: {why} (in the environment)")
+        elif why:
+            r._bad(key, str(why))
     return MatrixSettings(
         homeserver=str(homeserver),
         user_id=str(user_id),

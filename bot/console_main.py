@@ -1,12 +1,16 @@
 """The console run: the bot's whole loop in a terminal, with several people typing.
 
 Used when no chat platform is configured. The demo conversation plays first (unless
-``--no-demo``), then lines come from ``--script FILE``, a pipe, or a person at a terminal.
+``--no-demo``, or the world is not new), then lines come from ``--script FILE``, a pipe, or
+a person at a terminal. The console's world (messages, threads) is kept in the database at
+the end of a run and restored at the next, so a kept database goes on where it stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -16,9 +20,15 @@ from typing import TextIO
 
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console_session import CONSOLE_HELP, ConsoleSession
+from bot.app.adapter_state import AdapterState
 from bot.config import Settings
+from bot.core.wording import count, plural
 from bot.runtime import Bot, bundled_text, publish_configured
-from bot.storage.port import open_store
+from bot.storage.port import Store, open_store
+
+log = logging.getLogger(__name__)
+
+WORLD = "world"  # the console's adapter_state entry holding its snapshot
 
 
 async def run_console(
@@ -34,17 +44,27 @@ async def run_console(
         store = await open_store(settings.database)
         stack.push_async_callback(store.close)
         console = ConsoleAdapter(out)
+        state = AdapterState(store)
+        earlier = await _restore_world(console, state, store)
         bot = Bot(store, {console.platform: console}, settings)
         feeds = await bot.sync_config_feeds()
         await console.start(bot.conversation.handle)
         stack.push_async_callback(console.close)
+        stack.push_async_callback(_keep_world, console, state)
         bot.start_workers(stack)
 
         out(f"pointbot on the console — database {settings.database}, config: {settings.source}")
+        for change in bot.config_changes:
+            out(f"config: {change}")
         await publish_configured(bot, feeds, out)
         await bot.start_polling(stack, feeds)
+        interactive = script is None and stdin.isatty()
+        if not interactive:
+            await _first_poll(bot, settings, out)
         session = ConsoleSession(console, out, bot.delivery.drain)
-        if demo:
+        if demo and earlier:
+            out(f"— the demo is not played again: {earlier} (--database NEW_FILE plays it) —")
+        elif demo:
             out("— playing the demo conversation (bot/data/demo-script.txt) —")
             for line in bundled_text("demo-script.txt").splitlines():
                 await session.line(line)
@@ -57,8 +77,48 @@ async def run_console(
         async with store.read() as r:
             pending = (await r.outbox.counts()).get("pending", 0)
         if pending:
-            out(f"{pending} outgoing messages are still pending and will be sent next run.")
+            said = f"{count(pending, 'outgoing message')} {plural(pending, 'is')}"
+            out(f"{said} still pending and will be sent next run.")
     return 0
+
+
+async def _restore_world(console: ConsoleAdapter, state: AdapterState, store: Store) -> str:
+    """Bring back the world an earlier run on this database left; say what came back (or
+    why the world cannot be new), "" for a new world."""
+    kept = await state.get_state(str(console.platform), WORLD)
+    if kept is not None:
+        console.restore(json.loads(kept))
+        return (
+            f"this database keeps the console world of an earlier run "
+            f"({count(len(console.messages), 'message')}, "
+            f"{count(len(console.threads), 'thread')})"
+        )
+    async with store.read() as r:
+        sent = await r.outbox.delivered_on(console.platform)
+    if sent:
+        return "this database holds console messages of an earlier run, but not its world"
+    return ""
+
+
+async def _keep_world(console: ConsoleAdapter, state: AdapterState) -> None:
+    try:
+        await state.set_state(str(console.platform), WORLD, json.dumps(console.snapshot()))
+    except Exception:  # a failed save loses the console's view only, never the bot's data
+        log.exception("the console's world could not be kept for the next run")
+
+
+async def _first_poll(bot: Bot, settings: Settings, out: Callable[[str], None]) -> None:
+    """A script or a pipe starts once the first poll of the HTTP feeds has landed (bounded:
+    two fetch timeouts, for a feed and its article pages, and a little more)."""
+    async with bot.store.read() as r:
+        if not await r.feeds.due(bot.clock()):
+            return
+    bound = 2 * settings.polling.timeout_s + 5
+    try:
+        await asyncio.wait_for(bot.poller.first_cycle_done.wait(), bound)
+    except TimeoutError:
+        out(f"— the first poll of the feeds took over {bound:.0f} s; going on without it —")
+    await bot.delivery.drain()
 
 
 async def _converse(session: ConsoleSession, source: TextIO, *, interactive: bool) -> None:

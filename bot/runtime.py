@@ -18,13 +18,14 @@ from importlib import resources
 
 from bot.adapters.base import AdapterError, ChatAdapter
 from bot.app.adapter_state import AdapterState
+from bot.app.config_feeds import reconcile
 from bot.app.conversation import Conversation
 from bot.app.delivery import Delivery
 from bot.app.feed_admin import FeedAdmin
 from bot.app.notify import Digests
 from bot.app.publishing import Publisher
 from bot.config import BUNDLED_FEED, FeedSettings, Settings
-from bot.core.models import ChatRef, FeedId, Platform
+from bot.core.models import FeedId, Platform
 from bot.feeds.document import FeedError, article_of, parse_feed
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller
@@ -83,6 +84,7 @@ class Bot:
             feed_commands=self.feed_admin,
         )
         self.digests = Digests(store, self.delivery, clock, prefix=settings.command_prefix)
+        self.config_changes: list[str] = []
 
     def start_workers(self, stack: AsyncExitStack) -> None:
         """The outbox worker and the authors' digests, running until ``stack`` closes."""
@@ -102,22 +104,11 @@ class Bot:
         stack.push_async_callback(cancel_task, task)
 
     async def sync_config_feeds(self) -> list[tuple[FeedSettings, FeedId, list[Target]]]:
-        """Make the database's feeds, authors and targets include those in the config."""
-        found: list[tuple[FeedSettings, FeedId, list[Target]]] = []
-        async with self.store.transaction() as tx:
-            for feed in self.settings.feeds:
-                source = "builtin" if feed.url.startswith("bundled:") else "config"
-                fid = await tx.feeds.ensure(
-                    feed.url, title=feed.title, source=source, now=self.clock()
-                )
-                await tx.feeds.set_authors(fid, list(feed.authors))
-                targets = []
-                for spec in feed.targets:
-                    platform, _, channel = spec.partition(":")
-                    where = ChatRef(Platform(platform), channel)
-                    targets.append(await tx.posts.ensure_target(fid, where))
-                found.append((feed, fid, targets))
-        return found
+        """Make the database's feeds match the config's (see :mod:`bot.app.config_feeds`);
+        what changed is in ``config_changes``."""
+        done = await reconcile(self.store, self.settings.feeds, self.clock)
+        self.config_changes = done.changes
+        return done.feeds
 
     async def publish_bundled(self, feed_id: FeedId, targets: list[Target]) -> int:
         """Publish every entry of the bundled example feed; returns outbox rows queued."""
@@ -157,6 +148,8 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
         adapters = build_adapters(settings, store)
         bot = Bot(store, adapters, settings)
         feeds = await bot.sync_config_feeds()
+        for change in bot.config_changes:
+            out(f"config: {change}")
         for adapter in adapters.values():
             try:
                 await adapter.start(bot.conversation.handle)

@@ -120,7 +120,11 @@ def test_main_job_with_nothing_configured_plays_the_whole_loop(tmp_path: Path) -
     assert "The author answered your question #1" in out
     assert "The author answered your question #2" in out
     assert "has no point 9" in out
-    assert (tmp_path / "data" / "console-demo.sqlite3").exists()
+    assert (tmp_path / "data" / "pointbot.sqlite3").exists()  # the one default database
+    again = bot(cwd=tmp_path)  # the kept world is restored; the demo is not replayed
+    assert again.returncode == 0, again.stderr
+    assert "the demo is not played again" in again.stdout
+    assert "pointbot opened thread" not in again.stdout
 
 
 def test_console_script_lets_several_people_talk(tmp_path: Path) -> None:
@@ -185,3 +189,15 @@ def test_console_queue_flows_merge_faq_and_votes(tmp_path: Path) -> None:
     assert "This looks like question #3" in out
     assert "@Kim The author answered your question #3" in out
     assert "@Lu The author answered your question #5" in out
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9223372036854775808", "-1", "0", "1_0"])
+def test_number_flags_take_ascii_digits_only_and_say_so(tmp_path: Path, value: str) -> None:
+    classify = bot("question", "classify", "--article", str(SEED), "--thread-point", value, "x?")
+    export = bot(
+        "questions", "export", "--format", "json", "--article", value,
+        "--database", str(tmp_path / "none.sqlite3"),
+    )  # fmt: skip
+    for done in (classify, export):
+        assert done.returncode == 2, done.stderr
+        assert "invalid number value" in done.stderr and "Traceback" not in done.stderr

@@ -30,12 +30,14 @@ def test_a_full_file_is_read(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         '[bot]\ndatabase = "x.sqlite3"\ncommand_prefix = "?"\nadmins = ["matrix:@a:b.org"]\n'
-        '[[feeds]]\nurl = "https://w.example/feed"\ntargets = ["discord:123"]\n'
-        'authors = ["discord:9"]\ninterval = 600\n',
+        '[[feeds]]\nurl = "https://w.example/feed"\ntargets = ["discord:123456789012345678"]\n'
+        'authors = ["discord:987654321098765432"]\ninterval = 600\n',
     )
     s = load_settings(path, {})
-    assert s.database == Path("x.sqlite3") and s.command_prefix == "?"
-    assert s.feeds[0].interval_s == 600 and s.feeds[0].authors == ("discord:9",)
+    assert s.database == tmp_path / "x.sqlite3"  # beside the config file, wherever we run
+    assert s.command_prefix == "?"
+    assert s.feeds[0].interval_s == 600
+    assert s.feeds[0].authors == ("discord:987654321098765432",)
     assert s.source == str(path)
 
 
@@ -82,3 +84,15 @@ def test_unreadable_toml_is_one_plain_error(tmp_path: Path) -> None:
         load_settings(write(tmp_path, "[bot\n"), {})
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "missing.toml", {})
+
+
+def test_targets_of_every_shape_a_platform_uses_are_accepted(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[[feeds]]\nurl = "https://w.example/feed"\ntargets = ["matrix:!abc:example.org", '
+        '"matrix:!KzCTS0rYesleVQ_F2BqkU_nqn6Fwcuv4V2eAF6BLZDs", "matrix:#news:example.org", '
+        '"discord:123456789012345678", "console:#general"]\n'
+        'authors = ["matrix:@ana:example.org", "discord:987654321098765432", "console:x"]\n',
+    )
+    s = load_settings(path, {})  # room version 12 ids carry no server name
+    assert len(s.feeds[0].targets) == 5

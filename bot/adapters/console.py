@@ -2,8 +2,9 @@
 
 It is a real adapter (the contract suite runs over it), used when no chat service is
 configured: the bot's whole loop can be watched and driven from a terminal. Its world is
-in memory, so every run starts with empty channels. Message ids are unique per run
-(``<run>.<n>``) and shown as ``m<n>``; thread ids are shown as ``t<n>``.
+in memory; :meth:`ConsoleAdapter.snapshot` and :meth:`ConsoleAdapter.restore` carry it over
+to the next run (the console run keeps it in the database beside everything else). Message
+ids are ``<run>.<n>`` and shown as ``m<n>``; thread ids are shown as ``t<n>``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.adapters.base import Capabilities, MessageHandler, NotFoundFailure
 from bot.core.models import ChatRef, IncomingMessage, Platform, Rendered, Role, UserRef
@@ -53,6 +55,47 @@ class ConsoleAdapter:
         self.messages: dict[str, ConsoleMessage] = {}
         self.threads: dict[str, ConsoleThread] = {}
         self._sent: dict[str, ChatRef] = {}
+
+    # the world kept between runs ----------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole world (channels' messages, threads, sends by key) as JSON-ready data."""
+        return {
+            "run": self._run,
+            "threads": [[t.id, t.channel, t.title] for t in self.threads.values()],
+            "messages": [
+                {
+                    "id": m.id,
+                    "author": [m.author.id, m.author.display],
+                    "where": [m.where.channel, m.where.thread],
+                    "text": m.text,
+                    "reactions": m.reactions,
+                    "reply_to": m.reply_to,
+                    "mentions": sorted(m.mentions),
+                }
+                for m in self.messages.values()
+            ],
+            "sent": [[k, r.channel, r.thread, r.message] for k, r in self._sent.items()],
+        }
+
+    def restore(self, world: dict[str, Any]) -> None:
+        """Take back a :meth:`snapshot`: the same ids, threads and messages, and numbering
+        that goes on after them (so ``m12`` and ``t3`` still mean what they meant)."""
+        self._run = str(world["run"])
+        self.threads = {t[0]: ConsoleThread(t[0], t[1], t[2]) for t in world["threads"]}
+        self.messages = {}
+        for m in world["messages"]:
+            author = UserRef(PLATFORM, m["author"][0], m["author"][1])
+            where = ChatRef(PLATFORM, m["where"][0], m["where"][1], m["id"])
+            self.messages[m["id"]] = ConsoleMessage(
+                m["id"], author, where, m["text"], list(m["reactions"]), m["reply_to"],
+                set(m["mentions"]),
+            )  # fmt: skip
+        self._sent = {k: ChatRef(PLATFORM, c, t, mid) for k, c, t, mid in world["sent"]}
+        last = max((int(mid.rsplit(".", 1)[-1]) for mid in self.messages), default=0)
+        last_thread = max((int(tid[1:]) for tid in self.threads), default=0)
+        self._ids = itertools.count(last + 1)
+        self._thread_ids = itertools.count(last_thread + 1)
 
     # ids shown to the person ------------------------------------------------------------
 

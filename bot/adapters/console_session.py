@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 from bot.adapters.console import PLATFORM, ConsoleAdapter
 from bot.core.models import ChatRef, UserRef
+from bot.core.numbers import read_number
 
 CONSOLE_HELP = """\
 Console controls (everything else is said as a chat message):
-  /as NAME          speak as NAME (try: dana, lee, author, admin)
+  /as NAME          speak as NAME (try: dana, lee, author, admin); "admin" may use admin
+                    commands when [bot] admins lists console:admin (the example config does)
   /in #CHANNEL      go to a channel
   /thread [N|tID]   enter the thread of point N (or thread tID); no argument lists threads
   /back             leave the thread, back to its channel
@@ -126,7 +128,7 @@ class ConsoleSession:
         found = None
         if arg.startswith("t"):
             found = self.adapter.threads.get(arg)
-        elif arg.isdigit():
+        elif read_number(arg) is not None:
             # The most recent thread whose title starts "N." is that point's thread.
             matches = [t for t in threads if t.title.startswith(f"{arg}.")]
             found = matches[-1] if matches else None

@@ -190,7 +190,9 @@ class AuthorDesk:
             # repeated.
             kept = {
                 (ref.platform, ref.thread): ref
-                for _, ref in await r.outbox.delivered([qid], purpose="notice", op="post")
+                for _, ref in await r.outbox.delivered(
+                    [qid], purpose="notice", op="post", kind="record"
+                )
             }
         w = msg.where
 
@@ -259,8 +261,12 @@ class AuthorDesk:
             group: dict[int, Question] = {
                 m.id: m for m in [q, *await r.questions.merged_into(q.id)]
             }
-            posted = await r.outbox.delivered(list(group), purpose="notice", op="reply")
-            records = await r.outbox.delivered([q.id], purpose="notice", op="post")
+            # Exactly the messages that carried the answer: not the notices of a merge, a
+            # dismissal or a reopening, nor corrections posted where edits are impossible.
+            posted = await r.outbox.delivered(
+                list(group), purpose="notice", op="reply", kind=str(QuestionStatus.ANSWERED)
+            )
+            records = await r.outbox.delivered([q.id], purpose="notice", op="post", kind="record")
         asked = [m.asker_label for m in group.values() if m.status is QuestionStatus.ANSWERED]
         digest = hashlib.sha256(answer.encode()).hexdigest()[:12]
 

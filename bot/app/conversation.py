@@ -10,6 +10,7 @@ exists, and a crash loses nothing. The author's commands live in
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from bot.app.notify import queue_new_question_notices, set_preference
 from bot.app.replies import Replies, Transaction, reply_to, with_actions
 from bot.config import QuestionSettings
 from bot.core import commands as cmd
+from bot.core.command_help import command_help
 from bot.core.duplicates import find_duplicate
 from bot.core.models import (
     ArticleId,
@@ -104,7 +106,30 @@ class Conversation:
     # entry points --------------------------------------------------------------------
 
     async def handle(self, event: InboundEvent) -> None:
-        """Act on one inbound event (never raises for bad user input)."""
+        """Act on one inbound event. Never raises, but for cancellation.
+
+        Every adapter hands every event here, so this is the one place a failure is
+        contained: an unexpected exception is logged with its traceback, the transaction it
+        interrupted was rolled back (a unit of work that raises does), a message is
+        claimed as failed and answered with one plain reply, and the next event goes on.
+        """
+        try:
+            await self._dispatch(event)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            w = event.where
+            log.exception(
+                "handling %s %s in %s/%s failed",
+                type(event).__name__,
+                w.message,
+                w.platform,
+                w.channel,
+            )
+            if isinstance(event, IncomingMessage):
+                await self.replies.failed(event, exc)
+
+    async def _dispatch(self, event: InboundEvent) -> None:
         match event:
             case IncomingMessage():
                 await self.handle_message(event)
@@ -354,7 +379,12 @@ class Conversation:
                 await self._points(msg)
             case cmd.Help():
                 role = await self.role_of(msg.author, msg)
-                await self.replies.say(msg, cmd.help_text(self.prefix, role))
+                said = (
+                    command_help(command.topic, self.prefix, role)
+                    if command.topic
+                    else cmd.help_text(self.prefix, role)
+                )
+                await self.replies.say(msg, said)
             case cmd.Queue():
                 await self.desk.queue(msg)
             case cmd.Answer():
@@ -379,15 +409,7 @@ class Conversation:
             case cmd.Faq():
                 await self._faq(msg, command.article_id)
             case cmd.Notify():
-                said = await set_preference(
-                    self.store,
-                    msg.author.key,
-                    command.mode,
-                    command.at,
-                    now=self.clock(),
-                    prefix=self.prefix,
-                )
-                await self.replies.say(msg, said)
+                await self._notify(msg, command)
             case cmd.Feed():
                 if self.feed_commands is None:
                     await self.replies.say(msg, texts.FEEDS_NOT_AVAILABLE)
@@ -399,6 +421,17 @@ class Conversation:
                 )
             case _:
                 assert_never(command)
+
+    async def _notify(self, msg: IncomingMessage, command: cmd.Notify) -> None:
+        said = await set_preference(
+            self.store,
+            msg.author.key,
+            command.mode,
+            command.at,
+            now=self.clock(),
+            prefix=self.prefix,
+        )
+        await self.replies.say(msg, said)
 
     async def _ask(self, msg: IncomingMessage, command: cmd.Ask) -> None:
         ctx = await self.context_of(msg)

@@ -64,7 +64,7 @@ class Delivery:
                 if row.next_attempt_at > now:
                     blocked.add(lane)  # waiting out a backoff: keep the lane's order
                     continue
-                if await self._deliver(row):
+                if await self._deliver_safely(row):
                     delivered += 1
                 else:
                     blocked.add(lane)
@@ -88,7 +88,10 @@ class Delivery:
                 log.exception("outbox pass failed; trying again shortly")
             timeout = await self._seconds_until_next()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that
+                # lands with a wake-up (gh-86296), and the worker then never stopped.
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def _seconds_until_next(self) -> float:
         async with self.store.read() as r:
@@ -96,6 +99,19 @@ class Delivery:
         if nxt is None:
             return 60.0
         return min(60.0, max(0.05, (nxt - self.clock()).total_seconds()))
+
+    async def _deliver_safely(self, row: OutboxRow) -> bool:
+        """:meth:`_deliver`, with a bug on one row contained: logged, the row retried with
+        backoff (its lane waits), the other lanes go on."""
+        try:
+            return await self._deliver(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("outbox row %d could not be delivered or recorded", row.id)
+            with contextlib.suppress(Exception):
+                await self._failed(row, exc, retryable=True)
+            return False
 
     async def _deliver(self, row: OutboxRow) -> bool:
         item = row.item

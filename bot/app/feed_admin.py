@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.app import feed_report
+from bot.app.config_feeds import REMOVED
 from bot.core import commands as cmd
 from bot.core.models import ChatRef, FeedId, IncomingMessage, Platform
+from bot.core.numbers import read_number
+from bot.core.wording import count
 from bot.feeds.document import FeedError, newest
 from bot.feeds.fetch import FetchError, ReadFeed, read_feed
 from bot.feeds.notices import every, label
@@ -49,10 +52,10 @@ def _count(word: str, what: str) -> int:
         return 0
     if w == "latest":
         return 1
-    if w.isdigit() and 1 <= int(w) <= MAX_BACKFILL:
-        return int(w)
+    if (n := read_number(w, lowest=1, highest=MAX_BACKFILL)) is not None:
+        return n
     raise UsageError(
-        f"{what} takes none, latest or a number from 1 to {MAX_BACKFILL}, not '{word}'"
+        f"{what} takes none, latest or a number from 1 to {MAX_BACKFILL}, not '{cmd.shown(word)}'"
     )
 
 
@@ -122,12 +125,13 @@ def _identity(word: str, platform: str, platforms: Collection[str]) -> str:
 
 
 def feed_id(args: tuple[str, ...], action: str, prefix: str) -> int:
-    if not args or not args[0].lstrip("#").isdigit():
-        got = f", not '{args[0]}'" if args else ""
+    fid = read_number(args[0].removeprefix("#"), lowest=1) if args else None
+    if fid is None:
+        got = f", not '{cmd.shown(args[0])}'" if args else ""
         raise UsageError(
             f"{prefix}feed {action} needs a feed number like 3{got} ({prefix}feed list)"
         )
-    return int(args[0].lstrip("#"))
+    return fid
 
 
 class FeedAdmin:
@@ -252,7 +256,8 @@ class FeedAdmin:
         if latest:
             e = latest[0]
             date = f", {e.published:%Y-%m-%d}" if e.published else ""
-            about = f"It has {len(doc.entries)} entries; the latest is “{e.title or e.link}”{date}."
+            has = count(len(doc.entries), "entry")
+            about = f"It has {has}; the latest is “{e.title or e.link}”{date}."
         else:
             about = "It has no entries yet."
         if req.backfill == 0:
@@ -298,7 +303,7 @@ class FeedAdmin:
         )
 
     async def remove(self, msg: IncomingMessage, feed: FeedRow) -> str:
-        if feed.source != "chat":
+        if feed.source != "chat" and not (feed.paused and feed.pause_reason == REMOVED):
             return (
                 f"Feed {label(feed)} comes from the config file, so it would come back at the "
                 f"next start; remove it there. {self.prefix}feed pause {feed.id} stops it now."
@@ -321,6 +326,11 @@ class FeedAdmin:
         return f"Paused feed {label(feed)}; {self.prefix}feed resume {feed.id} starts it again."
 
     async def resume(self, msg: IncomingMessage, feed: FeedRow) -> str:
+        if feed.paused and feed.pause_reason == REMOVED:
+            return (
+                f"Feed {label(feed)} was removed from the config file: list it there again "
+                f"to bring it back, or {self.prefix}feed remove {feed.id} forgets it."
+            )
         now = self.clock()
         async with self.store.transaction() as tx:
             resumed = await tx.feeds.resume(feed.id, now)

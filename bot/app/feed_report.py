@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.app.config_feeds import REMOVED
+from bot.core.wording import count
 from bot.feeds.notices import every, label, when
 from bot.storage.types import FeedRow, OutboxState, SeenEntry, Target
 
 SOURCES = {"config": "from the config file", "chat": "added in chat", "builtin": "bundled"}
+
+
+def source_of(feed: FeedRow) -> str:
+    if feed.source == "config" and feed.paused and feed.pause_reason == REMOVED:
+        return "removed from the config file"
+    return SOURCES.get(feed.source, feed.source)
 
 
 def places(targets: Sequence[Target]) -> str:
@@ -25,7 +33,7 @@ def health(feed: FeedRow, interval_s: int, now: datetime) -> str:
         if feed.last_fetch_at
         else "not fetched yet"
     )
-    failures = f"{feed.failures} failure{'s' if feed.failures != 1 else ''} in a row"
+    failures = f"{count(feed.failures, 'failure')} in a row"
     if feed.paused:
         nxt = f"PAUSED: {feed.pause_reason or 'no reason given'}"
     else:
@@ -40,10 +48,7 @@ def feed_list(
         return f"No feeds yet. Add one with {prefix}feed add <url>."
     lines = [f"Feeds ({len(feeds)}):"]
     for feed, targets, interval in feeds:
-        lines.append(
-            f"{label(feed)} — {feed.url} — {SOURCES.get(feed.source, feed.source)} — "
-            f"posts to {places(targets)}"
-        )
+        lines.append(f"{label(feed)} — {feed.url} — {source_of(feed)} — posts to {places(targets)}")
         lines.append(f"    {health(feed, interval, now)}")
         if feed.last_error and feed.failures:
             lines.append(f"    last error: {feed.last_error}")
@@ -71,7 +76,9 @@ def _delivery(states: Sequence[OutboxState], now: datetime) -> str:
                 f"{when(r.next_attempt_at, now)}): {r.last_error}"
             )
         elif pending:
-            parts.append(f"queued for {place} ({len(pending)} of {len(rows)} messages to go)")
+            parts.append(
+                f"queued for {place} ({len(pending)} of {count(len(rows), 'message')} to go)"
+            )
         else:
             parts.append(f"delivered to {place}")
     return "; ".join(parts)
@@ -108,15 +115,14 @@ def feed_status(
 ) -> str:
     by = f" by {feed.added_by}" if feed.added_by else ""
     lines = [
-        f"Feed {label(feed)} — {feed.url} — {SOURCES.get(feed.source, feed.source)}{by} — "
-        f"posts to {places(targets)}",
+        f"Feed {label(feed)} — {feed.url} — {source_of(feed)}{by} — posts to {places(targets)}",
         f"Health: {health(feed, interval_s, now)}.",
     ]
     if feed.last_error and feed.failures:
         lines.append(f"Feed error: {feed.last_error} (new entries wait until a fetch works).")
     if hold is not None:
         lines.append(
-            f"Held: {hold[1]} new entries since {when(hold[2], now)}; "
+            f"Held: {count(hold[1], 'new entry', 'new entries')} since {when(hold[2], now)}; "
             f"{prefix}feed post {feed.id} latest or {prefix}feed post {feed.id} N posts some."
         )
     if not entries:

@@ -21,7 +21,7 @@ from bot.app.delivery import Delivery
 from bot.core.models import ChatRef, Platform, Rendered
 from bot.core.summary import MESSAGE_LIMIT
 from bot.storage.port import Store, Tx
-from bot.storage.types import OutboxItem, QuestionBrief
+from bot.storage.types import DigestPref, OutboxItem, QuestionBrief
 
 log = logging.getLogger(__name__)
 
@@ -184,25 +184,36 @@ class Digests:
         queued = 0
         async with self.store.transaction() as tx:
             for pref in await tx.notifications.digest_prefs():
-                slot = last_slot(pref.digest_at, now)
-                since = pref.last_digest_at or slot - timedelta(days=1)
-                if since >= slot:
-                    continue  # this slot's digest went out (or the choice came after it)
-                questions = await tx.notifications.new_questions_for(pref.user_key, since, now)
-                await tx.notifications.mark_digested(pref.user_key, now)
-                if not questions:
-                    continue
-                item = OutboxItem(
-                    key=f"digest:{pref.user_key}:{slot:%Y-%m-%dT%H:%M}",
-                    op="dm",
-                    where=_dm_to(pref.user_key),
-                    message=Rendered(digest_text(questions, since, self.prefix, self.max_chars)),
-                    purpose="notice",
-                )
-                queued += await tx.outbox.add(item, now)
+                # One author's digest failing must not hold back the others' (nor be retried
+                # every pass): its writes are undone, the slot is skipped, the error logged.
+                try:
+                    async with tx.savepoint():
+                        queued += await self._one(tx, pref, now)
+                except Exception:
+                    log.exception("the digest for %s failed; skipped", pref.user_key)
+                    await tx.notifications.mark_digested(pref.user_key, now)
         if queued:
             self.delivery.kick()
         return queued
+
+    async def _one(self, tx: Tx, pref: DigestPref, now: datetime) -> int:
+        """Queue ``pref``'s digest if its slot has come; how many rows were queued."""
+        slot = last_slot(pref.digest_at, now)
+        since = pref.last_digest_at or slot - timedelta(days=1)
+        if since >= slot:
+            return 0  # this slot's digest went out (or the choice came after it)
+        questions = await tx.notifications.new_questions_for(pref.user_key, since, now)
+        await tx.notifications.mark_digested(pref.user_key, now)
+        if not questions:
+            return 0
+        item = OutboxItem(
+            key=f"digest:{pref.user_key}:{slot:%Y-%m-%dT%H:%M}",
+            op="dm",
+            where=_dm_to(pref.user_key),
+            message=Rendered(digest_text(questions, since, self.prefix, self.max_chars)),
+            purpose="notice",
+        )
+        return int(await tx.outbox.add(item, now))
 
     async def seconds_until_next(self) -> float:
         """Seconds until the next digest falls due (0 when one is due now)."""

@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 from typing import cast
 
+from bot import datapath
 from bot.app.export import FORMATS, ExportError, Format, export_questions
 from bot.config import ConfigError, load_settings
+from bot.core.numbers import number
 from bot.storage.port import open_store
 from bot.storage.types import StorageError
 
@@ -27,7 +29,7 @@ def add_questions_commands(subparsers: argparse._SubParsersAction) -> None:  # t
     questions = subparsers.add_parser("questions", help="readers' questions and answers")
     sub = questions.add_subparsers(dest="questions_command", required=True)
     exp = sub.add_parser("export", help="print every question (of one article) with its answer")
-    exp.add_argument("--article", type=int, help="only this article's questions (its number)")
+    exp.add_argument("--article", type=number, help="only this article's questions (its number)")
     exp.add_argument("--format", required=True, choices=FORMATS, help="md, csv or json")
     # SUPPRESS: the top-level parser may have these too; a default here would erase them.
     exp.add_argument("--config", default=argparse.SUPPRESS, help="TOML settings file")
@@ -47,15 +49,9 @@ def cmd_questions_export(args: argparse.Namespace) -> int:
         settings = load_settings(Path(config) if config else None, os.environ)
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    path = Path(
-        getattr(args, "database", None) or os.environ.get("BOT_DATABASE") or settings.database
-    )
-    if not path.exists():
-        return _fail(f"{path}: no such database file (give --database or set it in the config)")
-    if not path.is_file():
-        return _fail(f"{path}: is not a database file")
-    if path.stat().st_size == 0:
-        return _fail(f"{path}: the file is empty, not a bot database")
+    path = datapath.for_command(getattr(args, "database", None), settings.database)
+    if why := datapath.existing(path):
+        return _fail(why)
 
     async def export() -> str:
         store = await open_store(path)

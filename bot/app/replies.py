@@ -8,17 +8,23 @@ inbound message's id, so they too are stable across retries.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
+from bot.app import texts
 from bot.app.delivery import Delivery
 from bot.core.models import Action, IncomingMessage, Rendered
 from bot.storage.port import Store, Tx
 from bot.storage.types import OutboxItem
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 def reply_key(msg: IncomingMessage, purpose: str) -> str:
@@ -48,6 +54,7 @@ class Transaction:
     :class:`~bot.storage.port.Tx`), the time, the message, and a way to queue replies."""
 
     __slots__ = (
+        "_tx",
         "articles",
         "faq",
         "feeds",
@@ -61,6 +68,7 @@ class Transaction:
     )
 
     def __init__(self, tx: Tx, now: datetime, msg: IncomingMessage) -> None:
+        self._tx = tx
         self.feeds = tx.feeds
         self.articles = tx.articles
         self.posts = tx.posts
@@ -71,6 +79,9 @@ class Transaction:
         self.faq = tx.faq
         self.now = now
         self.msg = msg
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        return self._tx.savepoint()
 
     async def queue(self, item: OutboxItem) -> None:
         await self.outbox.add(item, self.now)
@@ -102,3 +113,20 @@ class Replies:
     async def say(self, msg: IncomingMessage, text: str) -> None:
         """Only reply (no other change)."""
         await self.act(msg, lambda tx: tx.respond(text))
+
+    async def failed(self, msg: IncomingMessage, exc: Exception) -> None:
+        """Claim ``msg`` as failed (a replay of it does nothing) and tell its sender, once;
+        nothing if it had been claimed already (the failure came after its commit)."""
+        now = self.clock()
+        error = f"{type(exc).__name__}: {exc}"
+
+        try:
+            async with self.store.transaction() as tx:
+                if await tx.inbound.take_failed(msg.where, now, error):
+                    await tx.outbox.add(reply_to(msg, texts.WENT_WRONG), now)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database itself is failing: the log is all that is left
+            log.exception("could not record the failure of message %s", msg.where.message)
+            return
+        self.delivery.kick()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.core.models import Action, Article, Question, QuestionStatus
+from bot.core.wording import count, names, plural
 from bot.storage.types import QuestionEvent
 
 MAX_QUOTE = 160
@@ -78,7 +79,7 @@ def answered_notice(q: Question, article: Article, answer: str) -> str:
 
 def answer_record(q: Question, article: Article, answer: str, askers: list[str]) -> str:
     """What a point's thread keeps of an answer given to questions asked elsewhere."""
-    who = askers[0] if len(askers) == 1 else f"{', '.join(askers[:-1])} and {askers[-1]}"
+    who = names(askers)
     return (
         f"Answered: question #{q.id} on {point_label(article, q.point)}, asked by {who}:\n"
         f"> {quote(q.text)}\n{answer}"
@@ -202,6 +203,14 @@ def points(article: Article, with_threads: set[int], prefix: str) -> str:
     return "\n".join(lines)
 
 
+# The one reply to a message whose handling failed unexpectedly (a bug, a broken database):
+# nothing it asked for was done, and it is not retried (bot.app.conversation.handle).
+WENT_WRONG = (
+    "Sorry, that went wrong on our side; it has been logged, and nothing was changed. "
+    "Please try again later, or tell a moderator if it keeps happening."
+)
+
+
 ACK_REACTION = "✅"  # the acknowledgement when the config asks for reactions
 
 
@@ -222,18 +231,19 @@ def too_long(length: int, limit: int) -> str:
 
 def too_many(per_hour: int) -> str:
     return (
-        f"You have asked {per_hour} questions in the last hour, the most allowed here. "
+        f"You have asked {count(per_hour, 'question')} in the last hour, the most allowed here. "
         "Please wait a while before asking more; nothing was queued."
     )
 
 
 def decided(q_id: int, status: QuestionStatus, told: list[str]) -> str:
-    who = told[0] if len(told) == 1 else f"{told[0]} and {len(told) - 1} others who asked the same"
+    who = names(told)
+    were = plural(len(set(told)), "was")
     if status is QuestionStatus.ANSWERED:
         return f"Answer to #{q_id} sent to {who}."
     if status is QuestionStatus.DISMISSED:
-        return f"Question #{q_id} closed; {who} {'was' if len(told) == 1 else 'were'} told."
-    return f"Question #{q_id} is open again; {who} {'was' if len(told) == 1 else 'were'} told."
+        return f"Question #{q_id} closed; {who} {were} told."
+    return f"Question #{q_id} is open again; {who} {were} told."
 
 
 def corrected_notice(q: Question, answer: str) -> str:
@@ -247,7 +257,7 @@ def record_corrected(q: Question, answer: str) -> str:
 def corrected(q_id: int, places: int) -> str:
     if places == 0:
         return f"Answer to #{q_id} updated; it had not been delivered anywhere yet."
-    return f"Answer to #{q_id} corrected in {places} place{'s' if places != 1 else ''}."
+    return f"Answer to #{q_id} corrected in {count(places, 'place')}."
 
 
 def is_merged(q: Question, prefix: str) -> str:

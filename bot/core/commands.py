@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.models import Role
+from bot.core.numbers import read_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,10 +222,11 @@ class CommandUsageError(ValueError):
 
 _NAME = re.compile(r"([A-Za-z][\w-]*)([.?!,:]*)(?=\s|$)")
 _TOKEN = re.compile(r"[ \t]*(\S+)")  # one token on the first line only
-_QUESTION_ID = re.compile(r"(?:#|q)?(\d+)[:.,]?", re.IGNORECASE)
+# [0-9], not \d: \d matches every script's digits, which int() then refuses or misreads.
+_QUESTION_ID = re.compile(r"(?:#|q)?([0-9]+)[:.,]?", re.IGNORECASE)
 # Chat clients turn "--" into an em or en dash, so those introduce a flag too.
 _ASK_FLAG = re.compile(r"\s*(?:--|—|–)([\w-]+)(?=\s|$)")
-_ASK_POINT = re.compile(r"\s*(?:point\s*|pt\.?\s*|p\.?|#)(\d+)[:.,)]?(?=\s|$)", re.IGNORECASE)
+_ASK_POINT = re.compile(r"\s*(?:point\s*|pt\.?\s*|p\.?|#)([0-9]+)[:.,)]?(?=\s|$)", re.IGNORECASE)
 _ASK_FLAGS = {"new": "new", "anonymous": "anonymous", "anon": "anonymous"}
 
 
@@ -236,18 +238,30 @@ def _first_line_rest(rest: str) -> str:
     return rest.rstrip()
 
 
+def shown(word: str, limit: int = 30) -> str:
+    """``word`` as echoed back in a usage line: clipped, so a pasted page stays one line."""
+    return word if len(word) <= limit else word[: limit - 1] + "…"
+
+
+def _number(word: str) -> int | None:
+    """A question number as typed ("12", "#12", "q12", "12:"), or None."""
+    found = _QUESTION_ID.fullmatch(word)
+    return read_number(found.group(1), lowest=1) if found else None
+
+
 def _question_id(name: str, args: str, prefix: str, needs: str) -> tuple[int, str]:
     """The question number at the start of ``args`` and the text after it."""
     example = f"{prefix}{name} 12" + (" <text>" if name == "answer" else "")
     token = _TOKEN.match(args)
     if token is None:
         raise CommandUsageError(name, f"{prefix}{name} needs {needs}: {example}")
-    found = _QUESTION_ID.fullmatch(token.group(1))
-    if found is None or int(found.group(1)) == 0:
+    qid = _number(token.group(1))
+    if qid is None:
         raise CommandUsageError(
-            name, f"{prefix}{name} needs a question number like 12 or #12, not '{token.group(1)}'"
+            name,
+            f"{prefix}{name} needs a question number like 12 or #12, not '{shown(token.group(1))}'",
         )
-    return int(found.group(1)), _first_line_rest(args[token.end() :])
+    return qid, _first_line_rest(args[token.end() :])
 
 
 def _ask(args: str, prefix: str) -> Ask:
@@ -261,9 +275,9 @@ def _ask(args: str, prefix: str) -> Ask:
                 raise CommandUsageError("ask", f"{prefix}ask has no option --{m.group(1)}: {usage}")
             new, anonymous = new or flag == "new", anonymous or flag == "anonymous"
         elif point is None and (m := _ASK_POINT.match(args)):
-            point = int(m.group(1))
-            if point == 0:
-                raise CommandUsageError("ask", f"point numbers start at 1: {usage}")
+            point = read_number(m.group(1), lowest=1)
+            if point is None:
+                raise CommandUsageError("ask", f"point numbers start at 1, in digits 0-9: {usage}")
         else:
             break
         args = args[m.end() :]
@@ -304,7 +318,9 @@ def _feed(args: str, prefix: str) -> Feed:
         raise CommandUsageError("feed", f"{prefix}feed needs an action, one of: {actions}")
     action = words[0].lower()
     if action not in FEED_ACTIONS:
-        raise CommandUsageError("feed", f"{prefix}feed has no action '{words[0]}'; use: {actions}")
+        raise CommandUsageError(
+            "feed", f"{prefix}feed has no action '{shown(words[0])}'; use: {actions}"
+        )
     return Feed(action, tuple(words[1:]))
 
 
@@ -315,10 +331,9 @@ def _merge(args: str, prefix: str) -> Merge:
         words.insert(1, "into")
     if len(words) != 3 or words[1].lower() not in ("into", "to", ">", "->"):
         raise CommandUsageError("merge", usage)
-    ids = [_QUESTION_ID.fullmatch(w) for w in (words[0], words[2])]
-    if not all(ids) or any(int(m.group(1)) == 0 for m in ids if m):
+    source, target = _number(words[0]), _number(words[2])
+    if source is None or target is None:
         raise CommandUsageError("merge", usage)
-    source, target = (int(m.group(1)) for m in ids if m)
     if source == target:
         raise CommandUsageError("merge", f"a question cannot be merged into itself: {usage}")
     return Merge(source, target)
@@ -328,12 +343,13 @@ def _faq(args: str, prefix: str) -> Faq:
     token = _TOKEN.match(args)
     if token is None:
         return Faq(None)
-    if not token.group(1).lstrip("#").isdigit():
+    article = read_number(token.group(1).removeprefix("#"), lowest=1)
+    if article is None:
         raise CommandUsageError("faq", f"{prefix}faq takes an article number, like {prefix}faq 3")
-    return Faq(int(token.group(1).lstrip("#")))
+    return Faq(article)
 
 
-_HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
 def _notify(args: str, prefix: str) -> Notify:

@@ -344,6 +344,9 @@ def _resolve(
     """(point, missing_point, source, reason) in the documented order of precedence."""
     refs = _references(text)
     known = article.point_numbers if article is not None else None
+    if known is not None:  # a thread or stored question of a point the article lacks: none
+        thread_point = thread_point if thread_point in known else None
+        reply_point = reply_point if reply_point in known else None
     valid = [r for r in refs if known is None or r.number in known]
     if valid:
         ref = valid[0]

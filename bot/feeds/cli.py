@@ -12,15 +12,19 @@ import argparse
 import asyncio
 import os
 import sys
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot import config_checks, datapath
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.models import ChatRef, Platform
+from bot.core.numbers import read_number
+from bot.core.wording import count
 from bot.feeds.document import FeedError
 from bot.feeds.fetch import Fetcher, FetchError, ReadFeed, read_feed
-from bot.feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
+from bot.feeds.opml import OpmlError, OpmlFeed, read_opml_report, write_opml
 from bot.storage.port import Store, open_store
 from bot.storage.types import StorageError
 
@@ -82,9 +86,14 @@ def _settings(args: argparse.Namespace) -> Settings | str:
 
 
 def _database(args: argparse.Namespace, settings: Settings) -> Path:
-    return Path(
-        getattr(args, "database", None) or os.environ.get("BOT_DATABASE") or settings.database
-    )
+    return datapath.for_command(getattr(args, "database", None), settings.database)
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    present: list[str] = field(default_factory=list)  # URLs the database had already
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (URL, why)
 
 
 def _fail(message: str, code: int = 3) -> int:
@@ -97,8 +106,12 @@ def cmd_feeds_export(args: argparse.Namespace) -> int:
     if isinstance(settings, str):
         return _fail(settings, 2)
 
+    path = _database(args, settings)
+    if why := datapath.existing(path):
+        return _fail(why)
+
     async def export() -> str:
-        store = await open_store(_database(args, settings))
+        store = await open_store(path)
         try:
             async with store.read() as r:
                 rows = await r.feeds.all()
@@ -124,58 +137,79 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
         head, sep, rest = spec.partition(":")
         if head not in PLATFORMS or not sep or not rest:
             return _fail(f"{spec!r} is not 'console:…', 'matrix:…' or 'discord:…'", 2)
+    shapes = [*map(config_checks.target, args.target), *map(config_checks.user, args.author)]
+    if problems := [why for why in shapes if why]:
+        return _fail("; ".join(problems), 2)
     backfill = {"none": 0, "latest": 1}.get(args.backfill, -1)
     if backfill < 0:
-        if not args.backfill.isdigit() or not 1 <= int(args.backfill) <= 20:
+        number = read_number(args.backfill, lowest=1, highest=20)
+        if number is None:
             return _fail("--backfill takes none, latest or a number from 1 to 20", 2)
-        backfill = int(args.backfill)
+        backfill = number
     try:
-        feeds = read_opml(Path(args.file).read_bytes())
+        feeds, skipped = read_opml_report(Path(args.file).read_bytes())
     except OSError as exc:
         return _fail(f"{args.file}: cannot read it ({exc.strerror})")
     except OpmlError as exc:
         return _fail(f"{args.file}: {exc}")
+    path = _database(args, settings)
     try:
-        added, failed = asyncio.run(_import(args, settings, feeds, backfill))
+        report = asyncio.run(_import(args, settings, feeds, backfill))
     except StorageError as exc:
         return _fail(str(exc))
-    print(f"{added} feeds imported, {len(failed)} not added.")
-    for url, why in failed:
+    datapath.announce(path)
+    print(
+        f"{report.added} imported, {(report.present and len(report.present)) or 0} already "
+        f"present, {len(report.failed)} not added, {count(len(skipped), 'outline')} skipped."
+    )
+    for url in report.present:
+        print(f"  already present: {url}")
+    for url, why in report.failed:
         print(f"  not added: {url}: {why}")
-    return 0 if not failed else 1
+    for what, why in skipped:
+        print(f"  skipped: {what}: {why}")
+    return 0 if not report.failed else 1
 
 
 async def _import(
     args: argparse.Namespace, settings: Settings, feeds: list[OpmlFeed], backfill: int
-) -> tuple[int, list[tuple[str, str]]]:
+) -> ImportReport:
     store = await open_store(_database(args, settings))
     fetcher = Fetcher(settings.polling)
     progress = Progress(len(feeds), sys.stderr)
     limit = asyncio.Semaphore(CHECKS_AT_ONCE)
-    failed: list[tuple[str, str]] = []
-    added = 0
+    report = ImportReport()
 
-    async def one(feed: OpmlFeed) -> None:
-        nonlocal added
+    async def one(feed: OpmlFeed, known: set[str]) -> None:
         url, title = feed.url, feed.title
+        if url in known:  # already there: not fetched again, not changed
+            report.present.append(url)
+            progress.step(url)
+            return
         if not args.no_check:
             async with limit:
                 why = await _check(fetcher, url)
             if isinstance(why, str):
-                failed.append((url, why))
+                report.failed.append((url, why))
                 progress.step(url)
                 return
             url, title = why.url, title or why.document.title
+            if url in known:  # the file's address moved to one the database has
+                report.present.append(url)
+                progress.step(url)
+                return
         await _store(store, url, title=title, site=feed.site_link, args=args, backfill=backfill)
-        added += 1
+        report.added += 1
         progress.step(url)
 
     try:
-        await asyncio.gather(*(one(f) for f in feeds))
+        async with store.read() as r:
+            known = {f.url for f in await r.feeds.all()}
+        await asyncio.gather(*(one(f, known) for f in feeds))
     finally:
         await fetcher.close()
         await store.close()
-    return added, failed
+    return report
 
 
 async def _check(fetcher: Fetcher, url: str) -> ReadFeed | str:

@@ -23,6 +23,7 @@ from lxml import etree
 from yarl import URL
 
 from bot.config import PollSettings
+from bot.core.numbers import read_number
 from bot.feeds.document import FeedDocument, FeedError, parse_feed
 from bot.feeds.guard import AddressGuard, AddressRefused, GuardedResolver
 
@@ -38,7 +39,10 @@ _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _PERMANENT = frozenset((301, 308))
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)", re.I)
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?([0-9]+)", re.I)
+# A validator is sent back verbatim: only visible ASCII (RFC 9110 etag / HTTP-date), bounded.
+_VALIDATOR = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+_MAX_VALIDATOR = 1024
 _HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True)
 
 
@@ -91,15 +95,16 @@ def user_agent(settings: PollSettings) -> str:
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
+    """Retry-After as seconds: either a number or an HTTP date; None when it is neither
+    (a malformed header is ignored, as if not sent)."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if (seconds := read_number(value)) is not None:
+        return float(seconds)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -110,7 +115,16 @@ def max_age_seconds(cache_control: str | None) -> float | None:
     if not cache_control or "no-store" in cache_control.lower():
         return None
     m = _MAX_AGE.search(cache_control)
-    return float(m.group(1)) if m else None
+    seconds = read_number(m.group(1)) if m else None
+    return float(seconds) if seconds is not None else None
+
+
+def validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified worth sending back, or None for a malformed one (control
+    or non-ASCII characters, or absurdly long): sending it would fail or mean nothing."""
+    if not value or len(value) > _MAX_VALIDATOR or not _VALIDATOR.fullmatch(value.strip()):
+        return None
+    return value.strip()
 
 
 def discover_feed_links(html: bytes, base_url: str) -> list[str]:
@@ -215,7 +229,7 @@ class Fetcher:
             async with self._client().get(current, headers=headers, allow_redirects=False) as resp:
                 location = resp.headers.get("Location")
                 if resp.status in _REDIRECTS and location:
-                    nxt = current.join(URL(location))
+                    nxt = _redirect_target(current, location, resp.status)
                     permanent = permanent and resp.status in _PERMANENT
                     if permanent:
                         moved_to = str(nxt)
@@ -228,8 +242,8 @@ class Fetcher:
                     status=resp.status,
                     body=body,
                     content_type=resp.headers.get("Content-Type", "").lower(),
-                    etag=resp.headers.get("ETag"),
-                    last_modified=resp.headers.get("Last-Modified"),
+                    etag=validator(resp.headers.get("ETag")),
+                    last_modified=validator(resp.headers.get("Last-Modified")),
                     max_age=max_age_seconds(resp.headers.get("Cache-Control")),
                     retry_after=retry_after_seconds(resp.headers.get("Retry-After"), self.clock()),
                     moved_to=moved_to,
@@ -262,6 +276,20 @@ class Fetcher:
                 raise FetchError("too_large", _too_large(size, limit), status=resp.status)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _redirect_target(current: URL, location: str, status: int) -> URL:
+    """Where a redirect's Location points, or a FetchError saying it is malformed."""
+    try:
+        target = current.join(URL(location))
+        target.host  # noqa: B018  (a malformed host raises only when it is read)
+    except (ValueError, TypeError, UnicodeError):
+        raise FetchError(
+            "bad_url",
+            f"it redirects (HTTP {status}) to a malformed address: {location[:200]!r}",
+            status=status,
+        ) from None
+    return target
 
 
 def _too_large(size: int, limit: int) -> str:

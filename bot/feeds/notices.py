@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.wording import count
 from bot.storage.types import FeedRow
 
 
@@ -14,8 +15,8 @@ def label(feed: FeedRow) -> str:
 
 def held(feed: FeedRow, new: int, total: int, prefix: str) -> str:
     return (
-        f"Feed {label(feed)} suddenly shows {new} entries I have not seen before (of {total} "
-        "in the feed); it was probably re-dated or moved. I am holding them instead of "
+        f"Feed {label(feed)} suddenly shows {count(new, 'entry')} I have not seen before (of "
+        f"{total} in the feed); it was probably re-dated or moved. I am holding them instead of "
         f"posting them all here. To post some, an admin says {prefix}feed post {feed.id} latest "
         f"(the newest) or {prefix}feed post {feed.id} N (the N newest). Entries that appear "
         "after this are posted as usual."

@@ -9,6 +9,8 @@ from email.utils import format_datetime
 
 from lxml import etree
 
+from bot.config_checks import web_url
+
 # No entities, no network, no huge trees: an OPML file is untrusted input.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
@@ -26,6 +28,13 @@ class OpmlFeed:
 
 def read_opml(data: bytes) -> list[OpmlFeed]:
     """Every outline with an ``xmlUrl``, at any depth (folders are flattened), once each."""
+    return read_opml_report(data)[0]
+
+
+def read_opml_report(data: bytes) -> tuple[list[OpmlFeed], list[tuple[str, str]]]:
+    """:func:`read_opml`, and the outlines skipped: (what the outline says, why skipped).
+
+    A folder (an outline holding others) is not skipped: its feeds are read."""
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -33,13 +42,22 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
     if root is None or etree.QName(root).localname.lower() != "opml":
         raise OpmlError("this XML is not OPML (no <opml> root element)")
     found: dict[str, OpmlFeed] = {}
+    skipped: list[tuple[str, str]] = []
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-        if not url or url in found:
+        title = (outline.get("title") or outline.get("text") or "").strip()
+        if not url:
+            if len(outline) == 0:
+                skipped.append((title or "(an untitled outline)", "it has no xmlUrl"))
             continue
-        title = outline.get("title") or outline.get("text") or ""
-        found[url] = OpmlFeed(url, title.strip(), (outline.get("htmlUrl") or "").strip())
-    return list(found.values())
+        if url in found:
+            skipped.append((url, "listed twice in the file"))
+            continue
+        if why := web_url(url):
+            skipped.append((url, why.removeprefix(f"{url!r} is ")))
+            continue
+        found[url] = OpmlFeed(url, title, (outline.get("htmlUrl") or "").strip())
+    return list(found.values()), skipped
 
 
 def write_opml(feeds: Sequence[OpmlFeed], *, now: datetime, title: str = "pointbot feeds") -> str:

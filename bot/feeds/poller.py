@@ -87,6 +87,7 @@ class Poller:
         self._in_hand = asyncio.Semaphore(2 * settings.max_concurrent)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._wake = asyncio.Event()
+        self.first_cycle_done = asyncio.Event()  # set once run()'s first cycle has ended
 
     def interval_of(self, feed: FeedRow) -> int:
         return feed.interval_s or self.settings.interval_s
@@ -132,11 +133,15 @@ class Poller:
                 raise
             except Exception:  # a bug here must not stop polling for good
                 log.exception("poll cycle failed; trying again shortly")
+            self.first_cycle_done.set()
             async with self.store.read() as r:
                 nxt = await r.feeds.next_due_at(self.clock())
             delay = 60.0 if nxt is None else (nxt - self.clock()).total_seconds()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), min(60.0, max(1.0, delay)))
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that
+                # lands with a wake-up (gh-86296), and the worker then never stopped.
+                async with asyncio.timeout(min(60.0, max(1.0, delay))):
+                    await self._wake.wait()
 
     async def poll_due(self) -> CycleReport:
         """One cycle: every due feed fetched once, concurrently within the limits."""

@@ -29,6 +29,10 @@ class StorageError(Exception):
     """The database cannot be used (unreadable file, newer schema than this code, locked)."""
 
 
+class BackupError(Exception):
+    """A copy of the database could not be made; the message says why in plain words."""
+
+
 # questions ---------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from bot.core.models import (
     Role,
     UserRef,
 )
+from bot.core.numbers import MAX_SLASH_NUMBER
 from bot.storage.sqlite.store import SqliteStore
 from tests.contract.suite import Inbox
 from tests.discord.conftest import Scene, StartAdapter, make_adapter
@@ -69,6 +70,14 @@ async def test_start_connects_with_minimal_intents_and_registers_commands(
         assert option["description"] and by_name[name]["description"]
         assert by_name[name]["dm_permission"] is False  # guild-only
         assert by_name[name]["contexts"] == by_name["ask"]["contexts"] == [0], name
+    # Every number option is bounded as the text commands read numbers (bot.core.numbers).
+    numbers = [
+        (c["name"], o) for c in by_name.values() for o in c.get("options", []) if o["type"] == 4
+    ]
+    assert {n for n, _ in numbers} >= {"vote", "answer", "dismiss", "merge", "faq", "ask"}
+    for name, option in numbers:
+        top = 999 if name == "ask" else MAX_SLASH_NUMBER
+        assert (option.get("min_value"), option.get("max_value")) == (1, top), (name, option)
     assert adapter[0].warnings == []
     await adapter[0].close()
     await adapter[0].close()  # twice is fine

@@ -552,3 +552,50 @@ async def test_admin_adds_a_feed_from_the_channel(world: World) -> None:
         refused = await world.say(world.scene.alice, world.general, f"!feed add {url}")
         [no] = await world.fake.wait_until(lambda: world.bot_replies_to(refused))
         assert "for admins only" in no["content"]
+
+
+async def test_a_poisoned_message_or_slash_command_is_contained_and_the_bot_goes_on(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Handling raises (a bug stands in for any): one plain reply, nothing stored, claimed
+    as failed so a restart's catch-up does not try it again, and the next question is taken."""
+    await world.publish_seed()
+    index = world.store.open_questions
+    added = index.added
+
+    def poisoned(raw: Any, open_set: Any, qid: int, text: str, *, merged: bool) -> None:
+        if "poison" in text:
+            raise RuntimeError("a bug while taking this question")
+        added(raw, open_set, qid, text, merged=merged)
+
+    async def broken_vote(msg: Any, qid: int) -> None:
+        raise RuntimeError("a bug while voting")
+
+    monkeypatch.setattr(index, "added", poisoned)
+    monkeypatch.setattr(world.bot.conversation.desk, "vote", broken_vote)
+    bad = await world.say(world.scene.alice, world.general, "What about the poison in point 3?")
+    [reply] = await world.fake.wait_until(lambda: world.bot_replies_to(bad))
+    assert "went wrong on our side" in reply["content"]
+    vote = await world.fake.member_slash_command(
+        world.scene.bob, world.general, "vote", {"question": 1}
+    )
+    await world.fake.wait_until(lambda: answered(vote))
+    assert vote.ephemeral and "went wrong on our side" in (vote.content or "")
+    good = await world.say(world.scene.bob, world.thread(3), "Why would those clauses stay secret?")
+    [q] = await world.questions(world.scene.bob, 1)
+    [ack] = await world.fake.wait_until(lambda: world.bot_replies_to(good))
+    assert f"#{q.id} on point 3" in ack["content"]
+    assert await reads(world.store).questions.count() == 1  # the poisoned one left nothing
+    # Delivered again (a resumed gateway session replays): the claim makes it a no-op.
+    [event] = [
+        e
+        for e in world.delivered
+        if isinstance(e, IncomingMessage) and e.where.message == bad["id"]
+    ]
+    await world.handle(event)
+    await world.bot.delivery.drain()
+    assert len(world.bot_replies_to(bad)) == 1
+    await world.restart_adapter()
+    await world.adapter.inbound.caught_up.wait()
+    await world.bot.delivery.drain()
+    assert len(world.bot_replies_to(bad)) == 1 and world.deliveries_of(bad) == 2

@@ -172,3 +172,9 @@ async def test_status_says_why_entries_were_or_were_not_posted(
     assert "posted: delivered to fake:#general" in entry5
     entry4 = next(line for line in lines if "Entry 4" in line)
     assert "not posted: it was already in the feed when the feed was added" in entry4
+
+
+async def test_a_feed_of_one_entry_reads_right(feedbot: FeedBot, server: FeedServer) -> None:
+    url = server.serve("/one.xml", rss20(ITEMS[:1], title="One"))
+    reply = await feedbot.admin(f"!feed add {url}")
+    assert "It has 1 entry; the latest is “Entry 5”" in reply  # issue 18: not "1 entries"

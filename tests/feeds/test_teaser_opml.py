@@ -144,7 +144,13 @@ def test_import_without_checks_then_export(
         ]
     )
     assert args.func(args) == 0
-    assert "2 feeds imported, 0 not added." in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "2 imported, 0 already present, 0 not added, 2 outlines skipped." in said.out
+    assert "skipped: https://a.example/feed: listed twice in the file" in said.out
+    assert "skipped: folder only: it has no xmlUrl" in said.out
+    assert f"database {dbfile}" in said.err  # a writing command says which database
+    assert args.func(args) == 0  # again: nothing new, and it says so
+    assert "0 imported, 2 already present" in capsys.readouterr().out
     args = _parser().parse_args(["feeds", "export", "--database", dbfile])
     assert args.func(args) == 0
     assert read_opml(capsys.readouterr().out.encode()) == read_opml(OPML)
@@ -154,6 +160,19 @@ def test_import_needs_a_target(tmp_path: Path, capsys: pytest.CaptureFixture[str
     args = _parser().parse_args(["feeds", "import", "x.opml", "--database", str(tmp_path / "d")])
     assert args.func(args) == 2
     assert "needs at least one --target" in capsys.readouterr().err
+    args = _parser().parse_args(["feeds", "import", "x.opml", "--target", "discord:general"])
+    assert args.func(args) == 2
+    assert "'discord:general': a Discord target is the channel's id" in capsys.readouterr().err
+
+
+def test_export_refuses_a_database_that_does_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nothing.sqlite3"
+    args = _parser().parse_args(["feeds", "export", "--database", str(missing)])
+    assert args.func(args) == 3
+    assert "no such database file" in capsys.readouterr().err
+    assert not missing.exists()
 
 
 async def test_import_checks_each_feed(tmp_path: Path, server: FeedServer, db: SqliteStore) -> None:
@@ -162,7 +181,7 @@ async def test_import_checks_each_feed(tmp_path: Path, server: FeedServer, db: S
     args = argparse.Namespace(
         target=["console:#news"], author=[], no_check=False, database=db.path, config=None
     )
-    added, failed = await _import(args, feed_settings(), feeds, backfill=0)
-    assert added == 1 and failed == [(server.url("/missing"), "HTTP 404")]
+    report = await _import(args, feed_settings(), feeds, backfill=0)
+    assert report.added == 1 and report.failed == [(server.url("/missing"), "HTTP 404")]
     [feed] = await reads(db).feeds.all()
     assert feed.url == good and feed.title == "Good one" and feed.backfill == 0

@@ -388,3 +388,32 @@ async def test_admin_adds_a_feed_from_the_room(world: World) -> None:
                 await world.seen_from_bot(body_starts(f"{n}. "))
     finally:
         await bot.fetcher.close()
+
+
+async def test_a_poisoned_message_is_contained_and_the_next_question_is_acknowledged(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Handling one message raises mid-transaction (a bug stands in for any): its sender gets
+    one plain reply, nothing of it is stored, it is claimed as failed, and the bot goes on."""
+    await world.publish()
+    assert world.bot is not None and world.db is not None
+    index = world.store.open_questions  # the SQLite store's index
+    added = index.added
+
+    def poisoned(raw: Any, open_set: Any, qid: int, text: str, *, merged: bool) -> None:
+        if "poison" in text:
+            raise RuntimeError("a bug while taking this question")
+        added(raw, open_set, qid, text, merged=merged)
+
+    monkeypatch.setattr(index, "added", poisoned)
+    sent = await send_text(world.member, world.room, "What about the poison in point 3?")
+    reply = await world.seen_from_bot(in_reply_to(sent))
+    assert "went wrong on our side" in reply["content"]["body"]
+    assert await reads(world.store).questions.count() == 0  # rolled back, not half-written
+    failed = await reads(world.store).inbound.failed()
+    assert [(ref.message, "a bug while taking" in why) for ref, why in failed] == [(sent, True)]
+    asked, ack = await world.ask("clarify point 3")
+    assert "point 3" in ack["content"]["body"] and "went wrong" not in ack["content"]["body"]
+    assert await world.question_at(asked) is not None
+    history = await room_history(world.member, world.room)
+    assert sum(in_reply_to(sent)(e) for e in history if e["sender"] == world.bot_id) == 1

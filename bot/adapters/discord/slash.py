@@ -41,6 +41,7 @@ from bot.adapters.discord import render
 from bot.adapters.discord.errors import failure_of
 from bot.adapters.discord.inbound import place_of, ref, user_of
 from bot.core.models import ChatRef, IncomingMessage, Rendered, UserRef
+from bot.core.numbers import MAX_SLASH_NUMBER
 
 if TYPE_CHECKING:
     from bot.adapters.discord.adapter import DiscordAdapter
@@ -51,6 +52,10 @@ TOKEN_LIFETIME = 14 * 60.0  # Discord's interaction tokens last 15 minutes; keep
 PREFIX = "interaction:"
 FeedAction = Literal["add", "list", "remove", "pause", "resume", "post", "status"]
 NotifyMode = Literal["each", "digest", "none"]
+# Every number option is bounded as the text commands read numbers (bot.core.numbers):
+# Discord refuses anything else in its client, and the text command it becomes is parsed
+# by the same grammar (read_number) whatever arrives.
+Number = app_commands.Range[int, 1, MAX_SLASH_NUMBER]
 
 
 @dataclass
@@ -211,7 +216,7 @@ def _one_question_command(
 
     @app_commands.describe(question=about)
     @app_commands.guild_only()
-    async def command(interaction: discord.Interaction, question: int) -> None:
+    async def command(interaction: discord.Interaction, question: Number) -> None:
         await slash.run(interaction, f"{slash.prefix}{name} {question}")
 
     tree.add_command(app_commands.Command(name=name, description=description, callback=command))
@@ -274,27 +279,27 @@ def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.Com
     @tree.command(name="answer", description="Authors: answer a question")
     @app_commands.describe(question="The question's number", answer="Your answer")
     @_in_dms_too
-    async def answer(interaction: discord.Interaction, question: int, answer: str) -> None:
+    async def answer(interaction: discord.Interaction, question: Number, answer: str) -> None:
         await slash.run(interaction, f"{p}answer {question} {answer}")
 
     @tree.command(name="dismiss", description="Authors: close a question without answering")
     @app_commands.describe(question="The question's number", reason="Why (optional)")
     @app_commands.guild_only()
     async def dismiss(
-        interaction: discord.Interaction, question: int, reason: str | None = None
+        interaction: discord.Interaction, question: Number, reason: str | None = None
     ) -> None:
         await slash.run(interaction, f"{p}dismiss {question} {reason or ''}".strip())
 
     @tree.command(name="merge", description="Authors: fold a duplicate into another question")
     @app_commands.describe(question="The duplicate's number", into="The question it repeats")
     @app_commands.guild_only()
-    async def merge(interaction: discord.Interaction, question: int, into: int) -> None:
+    async def merge(interaction: discord.Interaction, question: Number, into: Number) -> None:
         await slash.run(interaction, f"{p}merge {question} into {into}")
 
     @tree.command(name="faq", description="Authors: post or update the article's FAQ message")
     @app_commands.describe(article="The article's number (optional: the one posted here)")
     @app_commands.guild_only()
-    async def faq(interaction: discord.Interaction, article: int | None = None) -> None:
+    async def faq(interaction: discord.Interaction, article: Number | None = None) -> None:
         await slash.run(interaction, f"{p}faq {article if article is not None else ''}".strip())
 
     @tree.command(name="notify", description="Authors: how you hear of new questions")

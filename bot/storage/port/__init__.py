@@ -67,6 +67,7 @@ __all__ = [
     "Reads",
     "Store",
     "Tx",
+    "backup_database",
     "open_store",
 ]
 
@@ -114,6 +115,10 @@ class Tx(Protocol):
     @property
     def faq(self) -> FaqStore: ...
 
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A part of the unit of work that an exception undoes alone (the exception goes
+        on); the rest of the unit stays, and commits or rolls back as a whole."""
+
 
 class Store(Protocol):
     """A database the bot keeps everything in."""
@@ -125,6 +130,14 @@ class Store(Protocol):
         """Reads seen together, without writes."""
 
     async def close(self) -> None: ...
+
+
+def backup_database(source: Path, dest: Path) -> int:
+    """A consistent copy of the database at ``source`` (the bot may be running) at ``dest``;
+    its size in bytes. Raises :class:`~bot.storage.types.BackupError` in plain words."""
+    from bot.storage.sqlite.backup import backup_file
+
+    return backup_file(source, dest)
 
 
 async def open_store(path: str | Path) -> Store:

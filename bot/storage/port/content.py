@@ -71,6 +71,17 @@ class Feeds(FeedReads, Protocol):
         """Pause an unpaused feed; returns its pause number (None: it was paused already)."""
 
     async def resume(self, feed_id: FeedId, now: datetime) -> bool: ...
+    async def move(self, feed_id: FeedId, url: str) -> bool:
+        """The feed is the same one at ``url`` (the config says so): its validators and
+        failures are cleared and it is polled at once; False if another feed has ``url``."""
+
+    async def pause_for(self, feed_id: FeedId, reason: str) -> None:
+        """Pause the feed with ``reason``, paused or not (its pause number counts a new
+        pause only)."""
+
+    async def resume_paused_for(self, feed_id: FeedId, reason: str) -> bool:
+        """Unpause the feed if it is paused with exactly ``reason``; polled at once."""
+
     async def set_url(self, feed_id: FeedId, url: str) -> bool:
         """Move the feed to ``url`` (a permanent redirect); False if another feed has it."""
 

@@ -24,10 +24,17 @@ class OutboxReads(Protocol):
 
     async def next_due_at(self) -> datetime | None: ...
     async def counts(self) -> dict[str, int]: ...
+    async def delivered_on(self, platform: str) -> int:
+        """How many messages were delivered on ``platform``, ever."""
+
     async def delivered(
-        self, question_ids: list[int], *, purpose: str, op: str
+        self, question_ids: list[int], *, purpose: str, op: str, kind: str | None = None
     ) -> list[tuple[int, ChatRef]]:
-        """Where the delivered messages about these questions landed, oldest first."""
+        """Where the delivered messages about these questions landed, oldest first.
+
+        ``kind`` narrows them to one kind of message by its key, ``q:<id>:<kind>:…`` (keys
+        are fixed when a row is queued, so this holds for rows of every version): an answer
+        notice (``answered``) is then told from a merge, dismissal or reopening notice."""
 
     async def result_of(self, key: str) -> ChatRef | None:
         """Where the message with this key landed, once delivered."""
@@ -47,10 +54,15 @@ class Outbox(OutboxReads, Protocol):
 
 class InboundReads(Protocol):
     async def get_state(self, platform: str, name: str) -> str | None: ...
+    async def failed(self) -> list[tuple[ChatRef, str]]:
+        """Every message claimed as failed, with its error, oldest first."""
 
 
 class Inbound(InboundReads, Protocol):
     async def take(self, where: ChatRef, now: datetime) -> bool:
         """Record ``where.message`` as handled; False if it had been handled before."""
+
+    async def take_failed(self, where: ChatRef, now: datetime, error: str) -> bool:
+        """Record ``where.message`` as failed (not retried); False if it had been claimed."""
 
     async def set_state(self, platform: str, name: str, value: str) -> None: ...

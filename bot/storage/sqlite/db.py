@@ -43,7 +43,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.storage.types import StorageError
+from bot.storage.sqlite.backup import copy_database
+from bot.storage.types import BackupError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -171,12 +172,21 @@ class Database:
         latest = migrations[-1].version if migrations else 0
         if current > latest:
             raise StorageError(
-                f"database {self.path} has schema version {current}, newer than this bot "
-                f"knows ({latest}); upgrade the bot or use another database file"
+                f"database {self.path} was written by a newer pointbot: its schema version "
+                f"is {current}, newer than this bot knows ({latest}). Run that version (or "
+                f"a later one), or restore a backup made before the upgrade."
             )
-        for mig in migrations:
-            if mig.version <= current:
-                continue
+        pending = [mig for mig in migrations if mig.version > current]
+        if pending and current > 0 and self.path != ":memory:":
+            # Before the first change to a database that holds data: a copy to go back to.
+            copy = Path(f"{self.path}.schema-{current}.bak")
+            try:
+                # On aiosqlite's thread: a copy of a big file must not hold the loop.
+                await self._conn._execute(copy_database, self._raw, copy)  # type: ignore[no-untyped-call]
+            except BackupError as exc:
+                raise StorageError(f"not migrating {self.path}: no backup first ({exc})") from exc
+            log.info("backed up %s to %s before migrating it", self.path, copy)
+        for mig in pending:
             log.info("applying migration %s to %s", mig.name, self.path)
             async with self._lock:
                 # executescript commits first; wrap the script and the bump in one BEGIN.

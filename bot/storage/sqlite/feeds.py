@@ -144,6 +144,30 @@ class SqliteFeeds:
         )
         return cur.rowcount == 1
 
+    async def move(self, feed_id: FeedId, url: str) -> bool:
+        cur = self._raw.execute(
+            "UPDATE feeds SET url = ?, etag = NULL, last_modified = NULL, body_hash = NULL, "
+            "failures = 0, next_poll_at = NULL WHERE id = ? "
+            "AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)",
+            (url, feed_id, url),
+        )
+        return cur.rowcount == 1
+
+    async def pause_for(self, feed_id: FeedId, reason: str) -> None:
+        self._raw.execute(
+            "UPDATE feeds SET paused = 1, pause_reason = ?, pauses = pauses + (1 - paused) "
+            "WHERE id = ?",
+            (reason, feed_id),
+        )
+
+    async def resume_paused_for(self, feed_id: FeedId, reason: str) -> bool:
+        cur = self._raw.execute(
+            "UPDATE feeds SET paused = 0, pause_reason = NULL, next_poll_at = NULL "
+            "WHERE id = ? AND paused = 1 AND pause_reason = ?",
+            (feed_id, reason),
+        )
+        return cur.rowcount == 1
+
     async def set_url(self, feed_id: FeedId, url: str) -> bool:
         """Move the feed to ``url`` (a permanent redirect); False if another feed has it."""
         taken = self._raw.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()

@@ -1,14 +1,6 @@
-"""Where the SQLite files live by default, and how to discard one (light: no driver import)."""
+"""Where the SQLite files live by default (light: no driver import; the config uses it)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-DEFAULT_DATABASE = "data/pointbot.sqlite3"
-CONSOLE_DEMO_DATABASE = "data/console-demo.sqlite3"
-
-
-def discard(path: str | Path) -> None:
-    """Delete the database at ``path`` with its write-ahead log and shared-memory files."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+DATABASE_SUFFIX = ".sqlite3"
+DEFAULT_DATABASE = f"data/pointbot{DATABASE_SUFFIX}"

@@ -115,15 +115,22 @@ class SqliteOutbox:
         found = self._raw.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {r[0]: r[1] for r in found}
 
+    async def delivered_on(self, platform: str) -> int:
+        row = self._raw.execute(
+            "SELECT COUNT(*) FROM outbox WHERE platform = ? AND status = 'done'", (platform,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
     async def delivered(
-        self, question_ids: list[int], *, purpose: str, op: str
+        self, question_ids: list[int], *, purpose: str, op: str, kind: str | None = None
     ) -> list[tuple[int, ChatRef]]:
         marks = ",".join("?" * len(question_ids)) or "NULL"
+        narrow = "AND key LIKE 'q:' || question_id || ':' || ? || ':%' " if kind else ""
         found = self._raw.execute(
             "SELECT question_id, platform, result_channel, result_thread, result_message "
-            f"FROM outbox WHERE question_id IN ({marks}) AND purpose = ? AND op = ? "
+            f"FROM outbox WHERE question_id IN ({marks}) AND purpose = ? AND op = ? {narrow}"
             "AND status = 'done' AND result_message IS NOT NULL ORDER BY id",
-            (*question_ids, purpose, op),
+            (*question_ids, purpose, op, *((kind,) if kind else ())),
         )
         return [(r[0], ChatRef(Platform(r[1]), r[2], r[3], r[4])) for r in found]
 
@@ -163,6 +170,23 @@ class SqliteInbound:
             (where.platform, where.channel, where.message, iso(now)),
         )
         return cur.rowcount == 1
+
+    async def take_failed(self, where: ChatRef, now: datetime, error: str) -> bool:
+        if where.message is None:
+            return True
+        cur = self._raw.execute(
+            "INSERT INTO inbound (platform, channel, message, handled_at, status, error) "
+            "VALUES (?, ?, ?, ?, 'failed', ?) ON CONFLICT DO NOTHING",
+            (where.platform, where.channel, where.message, iso(now), error[:500]),
+        )
+        return cur.rowcount == 1
+
+    async def failed(self) -> list[tuple[ChatRef, str]]:
+        found = self._raw.execute(
+            "SELECT platform, channel, message, error FROM inbound WHERE status = 'failed' "
+            "ORDER BY handled_at"
+        )
+        return [(ChatRef(Platform(r[0]), r[1], None, r[2]), r[3] or "") for r in found]
 
     async def get_state(self, platform: str, name: str) -> str | None:
         row = self._raw.execute(

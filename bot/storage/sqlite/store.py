@@ -15,6 +15,7 @@ the connection), typed as reads only for ``read()``.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from types import TracebackType
 
@@ -32,6 +33,8 @@ class SqliteUnit:
     """Every repository, bound to the store's connection (what a unit of work yields)."""
 
     __slots__ = (
+        "_cache",
+        "_raw",
         "articles",
         "faq",
         "feeds",
@@ -44,6 +47,8 @@ class SqliteUnit:
 
     def __init__(self, db: Database, cache: ArticleCache, index: OpenQuestionIndex) -> None:
         raw = db.raw
+        self._raw = raw
+        self._cache = cache
         self.feeds = SqliteFeeds(raw)
         self.articles = SqliteArticles(raw, cache)
         self.posts = SqlitePosts(raw, cache)
@@ -52,6 +57,33 @@ class SqliteUnit:
         self.inbound = SqliteInbound(raw)
         self.notifications = SqliteNotifications(raw)
         self.faq = SqliteFaq(raw)
+
+    def savepoint(self) -> _Savepoint:
+        return _Savepoint(self._raw, self._cache)
+
+
+class _Savepoint:
+    """``SAVEPOINT`` .. ``RELEASE``; on an exception ``ROLLBACK TO`` first (it goes on)."""
+
+    __slots__ = ("_cache", "_raw")
+
+    def __init__(self, raw: sqlite3.Connection, cache: ArticleCache) -> None:
+        self._raw = raw
+        self._cache = cache
+
+    async def __aenter__(self) -> None:
+        self._raw.execute("SAVEPOINT part")
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self._raw.execute("ROLLBACK TO part")
+            self._cache.clear()  # it may have cached what it undid
+        self._raw.execute("RELEASE part")
 
 
 class _Transaction:

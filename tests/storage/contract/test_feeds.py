@@ -172,3 +172,31 @@ async def test_a_removed_feed_is_gone(store: Store) -> None:
         assert not await tx.feeds.delete(fid)
     async with store.read() as r:
         assert await r.feeds.all() == []
+
+
+async def test_a_config_feed_moves_pauses_for_a_reason_and_resumes_for_it(store: Store) -> None:
+    async with store.transaction() as tx:
+        a = await tx.feeds.ensure("https://a.example/f", title="", source="config", now=NOW)
+        b = await tx.feeds.ensure("https://b.example/f", title="", source="config", now=NOW)
+        ok = FetchOk(200, '"e"', "Mon", "body", NOW + timedelta(hours=1))
+        await tx.feeds.record_ok(a, ok, NOW)
+        await tx.feeds.record_failure(a, status=500, error="x", next_poll_at=NOW, now=NOW)
+        assert await tx.feeds.move(a, "https://a.example/new")
+        assert not await tx.feeds.move(b, "https://a.example/new")  # another feed has it
+        await tx.feeds.pause_for(b, "removed")
+        await tx.feeds.pause_for(b, "removed")  # paused already: not a new pause
+        assert not await tx.feeds.resume_paused_for(b, "another reason")
+    async with store.read() as r:
+        moved = await r.feeds.get(a)
+        assert moved is not None and moved.url == "https://a.example/new"
+        assert (moved.etag, moved.last_modified, moved.body_hash) == (None, None, None)
+        assert (moved.failures, moved.next_poll_at) == (0, None)
+        paused = await r.feeds.get(b)
+        assert paused is not None and paused.paused and paused.pause_reason == "removed"
+    async with store.transaction() as tx:
+        assert await tx.feeds.pause(b, "x") is None  # still paused
+        assert await tx.feeds.resume_paused_for(b, "removed")
+        assert await tx.feeds.pause(b, "by hand") == 2  # one pause counted before
+    async with store.read() as r:
+        again = await r.feeds.get(b)
+        assert again is not None and again.pause_reason == "by hand"

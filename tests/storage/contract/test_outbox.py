@@ -73,6 +73,8 @@ async def test_done_retry_and_failed(store: Store) -> None:
         assert (retry.item.key, retry.attempts, retry.next_attempt_at) == ("b", 1, later)
         assert await r.outbox.next_due_at() == later
         assert await r.outbox.counts() == {"done": 1, "pending": 1, "failed": 1}
+        assert await r.outbox.delivered_on(str(FAKE)) == 1
+        assert await r.outbox.delivered_on("matrix") == 0
         assert await r.outbox.result_of("a") == landed
         assert await r.outbox.result_of("b") is None
         assert await r.outbox.result_of("nope") is None

@@ -9,7 +9,7 @@ import pytest
 from bot.core.models import ChatRef, Rendered
 from bot.storage.port import Store
 from bot.storage.types import OutboxItem
-from tests.storage.contract.conftest import FAKE, NOW, asked, seeded
+from tests.storage.contract.conftest import FAKE, NOW, asked, seeded, user
 
 
 async def test_an_exception_rolls_back_every_aggregates_writes(store: Store) -> None:
@@ -62,3 +62,24 @@ async def test_a_read_sees_only_what_is_committed(store: Store) -> None:
         await tx.questions.add(asked(1), NOW)
     async with store.read() as r:
         assert await r.questions.count() == 1
+
+
+async def test_a_savepoint_undoes_its_part_alone(store: Store) -> None:
+    await seeded(store)
+    async with store.transaction() as tx:
+        await tx.questions.add(asked(1), NOW)
+        with pytest.raises(RuntimeError):
+            async with tx.savepoint():
+                await tx.questions.add(asked(2, who="lee"), NOW)
+                await tx.outbox.add(
+                    OutboxItem("k", "post", ChatRef(FAKE, "#general"), Rendered("x"), "response"),
+                    NOW,
+                )
+                raise RuntimeError("this part fails")
+        async with tx.savepoint():
+            await tx.questions.add(asked(3, who="ana"), NOW)
+    async with store.read() as r:
+        assert [q.id for q in await r.questions.of_asker(user("dana"))] == [1]
+        assert await r.questions.of_asker(user("lee")) == []
+        assert len(await r.questions.of_asker(user("ana"))) == 1
+        assert await r.outbox.counts() == {}

@@ -30,7 +30,9 @@ def test_generated_lines_never_take_the_console_bot_down(tmp_path: Path) -> None
         assert "went wrong on our side" not in done.stdout  # nothing needed containing
         tail = done.stdout[done.stdout.rfind("Zed: !points") :]
         assert "Points of" in tail, done.stdout[-2000:]
-        db = sqlite3.connect(tmp_path / "data" / "console-demo.sqlite3")
+        path = tmp_path / "data" / "pointbot.sqlite3"  # the default database, as every command uses
+        assert path.exists(), sorted(p.name for p in tmp_path.rglob("*"))
+        db = sqlite3.connect(path)
         try:
             assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
             failed = db.execute("SELECT count(*) FROM inbound WHERE status = 'failed'").fetchone()

@@ -56,7 +56,7 @@ class World:
     member: nio.AsyncClient
     room: str
     settings: Settings
-    db: SqliteStore | None = None
+    store: SqliteStore | None = None
     bot: Bot | None = None
     adapter: MatrixAdapter | None = None
     worker: asyncio.Task[None] | None = None
@@ -396,7 +396,7 @@ async def test_a_poisoned_message_is_contained_and_the_next_question_is_acknowle
     """Handling one message raises mid-transaction (a bug stands in for any): its sender gets
     one plain reply, nothing of it is stored, it is claimed as failed, and the bot goes on."""
     await world.publish()
-    assert world.bot is not None and world.db is not None
+    assert world.bot is not None and world.store is not None
     index = world.store.open_questions  # the SQLite store's index
     added = index.added
 

@@ -26,6 +26,7 @@ from bot.core.parsing import ArticleError, parse_article
 from bot.core.questions import classify
 from bot.core.summary import render_summary
 from bot.feeds.cli import add_feed_commands
+from bot.storage.port import log_statements
 from bot.storage.types import StorageError
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
@@ -155,6 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ).upper(),
         settings.log_format,
     )
+    log_statements(settings.log_sql)
     script = Path(args.script) if args.script else None
     if script is not None and not script.is_file():
         raise CliError(f"{script}: no such script file")

@@ -97,12 +97,18 @@ class MatrixSettings:
     password: Secret | None
     access_token: Secret | None
     device_name: str = "pointbot"
+    # When either is set, the bot joins and answers only these rooms (ids or aliases) and
+    # rooms on these homeservers (server names), and leaves any other it is invited to.
+    allowed_rooms: tuple[str, ...] = ()
+    allowed_homeservers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class DiscordSettings:
     token: Secret
     auto_archive_minutes: int = 1440
+    # When set, the bot serves only these servers (guild ids) and leaves any other.
+    allowed_guilds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,7 @@ class Settings:
     admins: frozenset[str] = frozenset()
     log_level: str = "INFO"
     log_format: str = "text"  # "text" (one line for a person) or "json" (JSON lines)
+    log_sql: bool = False  # DEBUG logs of the database driver (statements with their values)
     feeds: tuple[FeedSettings, ...] = ()
     polling: PollSettings = field(default_factory=PollSettings)
     questions: QuestionSettings = field(default_factory=QuestionSettings)
@@ -158,6 +165,13 @@ class _Reader:
         value = (table if table is not None else self.data).get(key.rsplit(".", 1)[-1], default)
         if not isinstance(value, str) or not value.strip():
             self._bad(key, "must be a non-empty string")
+            return default
+        return value
+
+    def get_bool(self, key: str, default: bool, table: Mapping[str, Any]) -> bool:
+        value = table.get(key.rsplit(".", 1)[-1], default)
+        if not isinstance(value, bool):
+            self._bad(key, "must be true or false")
             return default
         return value
 
@@ -222,12 +236,14 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     log_format = r.get_str("bot.log_format", "text", bot_t)
     if log_format not in ("text", "json"):
         problems.append(f"bot.log_format: {log_format!r} is not 'text' or 'json' (in {source})")
+    log_sql = r.get_bool("bot.log_sql", False, bot_t)
     known = {
         "database",
         "data_dir",
         "command_prefix",
         "log_level",
         "log_format",
+        "log_sql",
         "admins",
         "acknowledge",
     }
@@ -254,6 +270,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         admins=frozenset(admins),
         log_level=level.upper(),
         log_format=log_format,
+        log_sql=log_sql,
         feeds=feeds,
         polling=polling,
         questions=questions,
@@ -421,6 +438,8 @@ def _matrix(raw: Any, env: Mapping[str, str], r: _Reader) -> MatrixSettings | No
         password=Secret(password) if password else None,
         access_token=Secret(token) if token else None,
         device_name=str(table.get("device_name", "pointbot")),
+        allowed_rooms=r.get_list("matrix.allowed_rooms", table),
+        allowed_homeservers=r.get_list("matrix.allowed_homeservers", table),
     )
 
 
@@ -432,7 +451,13 @@ def _discord(raw: Any, env: Mapping[str, str], r: _Reader) -> DiscordSettings | 
     if archive not in (60, 1440, 4320, 10080):
         r._bad("discord.auto_archive_minutes", "must be 60, 1440, 4320 or 10080 (minutes)")
         archive = 1440
-    for unknown in sorted(set(table) - {"token", "auto_archive_minutes"}):
+    guilds = r.get_list("discord.allowed_guilds", table)
+    for guild in guilds:
+        if not guild.isdigit():
+            r._bad("discord.allowed_guilds", f"{guild!r} is not a server id (digits)")
+    for unknown in sorted(set(table) - {"token", "auto_archive_minutes", "allowed_guilds"}):
         r._bad(f"discord.{unknown}", "unknown setting")
     token = env.get("DISCORD_TOKEN")
-    return DiscordSettings(Secret(token), auto_archive_minutes=archive) if token else None
+    if not token:
+        return None
+    return DiscordSettings(Secret(token), auto_archive_minutes=archive, allowed_guilds=guilds)

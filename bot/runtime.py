@@ -70,7 +70,12 @@ class Bot:
             prefix=settings.command_prefix,
         )
         self.feed_admin = FeedAdmin(
-            store, self.poller, clock, tuple(adapters), prefix=settings.command_prefix
+            store,
+            self.poller,
+            clock,
+            adapters,
+            admins=settings.admins,
+            prefix=settings.command_prefix,
         )
         self.conversation = Conversation(
             store,

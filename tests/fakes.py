@@ -30,6 +30,9 @@ class FakeChatAdapter:
     platform: Platform = field(default_factory=lambda: Platform("fake"))
     capabilities: Capabilities = field(default_factory=Capabilities)
     roles: dict[str, Role] = field(default_factory=dict)
+    # (user id, community) -> role there; and channel -> community (else its own)
+    community_roles: dict[tuple[str, str], Role] = field(default_factory=dict)
+    communities: dict[str, str] = field(default_factory=dict)
     fail_next: int = 0  # this many sends raise TemporaryFailure before succeeding
     sent: list[Sent] = field(default_factory=list)
     calls: int = 0
@@ -124,5 +127,15 @@ class FakeChatAdapter:
     async def direct_message(self, user: UserRef, message: Rendered, *, key: str) -> ChatRef:
         return self._send("dm", ChatRef(self.platform, f"@{user.id}"), message, key)
 
+    async def community_of(self, where: ChatRef) -> str | None:
+        """``communities`` maps channels to servers; any other channel stands alone, and a
+        direct chat (``@user``) is none."""
+        if where.channel.startswith("@"):
+            return None
+        return self.communities.get(where.channel, f"{self.platform}:{where.channel}")
+
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
+        community = await self.community_of(where)
+        if community is not None and (user.id, community) in self.community_roles:
+            return self.community_roles[(user.id, community)]
         return self.roles.get(user.id, Role.MEMBER)

@@ -117,8 +117,8 @@ def test_main_job_with_nothing_configured_plays_the_whole_loop(tmp_path: Path) -
     assert "What Putin And Pezeshkian Will Likely Discuss In Turkmenistan" in out
     assert out.count("pointbot opened thread") == 5
     assert "your question #1 on point 3" in out and "your question #2 on point 3" in out
-    assert "The author answered your question #1" in out
-    assert "The author answered your question #2" in out
+    assert "Author (an author) answered your question #1" in out
+    assert "Author (an author) answered your question #2" in out
     assert "has no point 9" in out
     assert (tmp_path / "data" / "pointbot.sqlite3").exists()  # the one default database
     again = bot(cwd=tmp_path)  # the kept world is restored; the demo is not replayed
@@ -182,13 +182,13 @@ def test_console_queue_flows_merge_faq_and_votes(tmp_path: Path) -> None:
     assert "your question #3 on point 3" in out
     assert "your question #4 on point 5" in out and "Vote counted for #4." in out
     assert "#4 (1 vote) Ana: Why would the corridor" in out
-    assert "The author answered your question #1" in out  # from the demo
+    assert "Author (an author) answered your question #1" in out  # from the demo
     assert "Q: Please explain what you mean by" in out  # the FAQ carries the demo's answers
     assert "History of #3" in out and "console:kim: queued" in out
     # Lu's question repeats Kim's open #3: folded in, and both get the one answer.
     assert "This looks like question #3" in out
-    assert "@Kim The author answered your question #3" in out
-    assert "@Lu The author answered your question #5" in out
+    assert "@Kim Author (an author) answered your question #3" in out
+    assert "@Lu Author (an author) answered your question #5" in out
 
 
 @pytest.mark.parametrize("value", ["²", "١٢", "9223372036854775808", "-1", "0", "1_0"])

@@ -120,6 +120,11 @@ class ChatAdapter(Protocol):
     async def direct_message(self, user: UserRef, message: Rendered, *, key: str) -> ChatRef:
         """Send ``user`` a private message; return where it went."""
 
+    async def community_of(self, where: ChatRef) -> str | None:
+        """The community the channel ``where`` belongs to, which its admins govern:
+        ``discord:<guild id>``, ``matrix:<room id>``, ``console:<channel>``. None for a
+        direct chat or a channel the bot cannot see."""
+
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
         """What the platform itself grants ``user`` in ``where`` (server admin, power level).
 

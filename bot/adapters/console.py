@@ -245,6 +245,9 @@ class ConsoleAdapter:
         self._sent[key] = msg.where
         return msg.where
 
+    async def community_of(self, where: ChatRef) -> str | None:
+        return f"console:{where.channel}"  # no servers here: each channel stands alone
+
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
         return Role.MEMBER  # the console grants nothing itself: roles come from config
 

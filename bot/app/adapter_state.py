@@ -22,4 +22,4 @@ class AdapterState:
     async def is_any_author(self, user_key: str) -> bool:
         """Whether ``user_key`` writes for any feed (Matrix accepts their direct chats)."""
         async with self.store.read() as r:
-            return await r.feeds.is_any_author(user_key)
+            return await r.posts.is_any_author(user_key)

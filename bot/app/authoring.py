@@ -132,12 +132,9 @@ class AuthorDesk:
 
     async def queue(self, msg: IncomingMessage) -> None:
         """Open questions on the author's articles (all of them for an admin)."""
+        who = None if msg.author.key in self.admins else msg.author.key
         async with self.store.read() as r:
-            if msg.author.key in self.admins:
-                open_qs = await r.questions.open_for_feeds(None)
-            else:
-                feeds = await r.feeds.authored_by(msg.author.key)
-                open_qs = await r.questions.open_for_feeds(feeds)
+            open_qs = await r.questions.open_for_author(who)
         arts = await self.articles_by_id({q.article_id for q in open_qs})
         await self.replies.say(
             msg, texts.queue(open_qs, arts, self.prefix, may_repeat(open_qs, arts))
@@ -147,7 +144,7 @@ class AuthorDesk:
         if user.key in self.admins:
             return True
         async with self.store.read() as r:
-            return user.key in await r.feeds.authors_of_article(q.article_id)
+            return user.key in await r.posts.authors_where(q.article_id, q.where)
 
     async def _mine(self, msg: IncomingMessage, qid: int) -> Question | None:
         """The question, if it exists and ``msg``'s author may act on it (else says why)."""
@@ -198,7 +195,7 @@ class AuthorDesk:
 
         def notice(member: Question) -> str:
             if answer is not None:
-                return texts.answered_notice(member, stored.article, answer)
+                return texts.answered_notice(member, stored.article, answer, msg.author.name)
             if decision.new is QuestionStatus.DISMISSED:
                 return texts.dismissed_notice(member, stored.article, reason)
             return texts.reopened_notice(member, stored.article)
@@ -238,7 +235,7 @@ class AuthorDesk:
                 told.append(member.asker_label)
             if answer is not None and told:
                 # Each of the point's threads keeps its answered questions, wherever asked.
-                record = texts.answer_record(q, stored.article, answer, told)
+                record = texts.answer_record(q, stored.article, answer, told, msg.author.name)
                 asked_in = {(m.where.platform, m.where.thread) for m in group}
                 for thread in threads:
                     place = (thread.platform, thread.thread)
@@ -284,11 +281,13 @@ class AuthorDesk:
                 member = group[qid]
                 key = f"q:{qid}:correction:{digest}:{ref.platform}:{ref.message}"
                 if self.can_edit(ref.platform):
-                    text = texts.answered_notice(member, stored.article, answer)
+                    text = texts.answered_notice(member, stored.article, answer, msg.author.name)
                     await tx.queue(_edit(member, ref, text, key))
                 else:
                     await tx.queue(notice_to(member, texts.corrected_notice(member, answer), key))
-            record = texts.answer_record(q, stored.article, answer, asked or [q.asker_label])
+            record = texts.answer_record(
+                q, stored.article, answer, asked or [q.asker_label], msg.author.name
+            )
             for _, ref in records:
                 key = f"q:{q.id}:record-correction:{digest}:{ref.platform}:{ref.message}"
                 if self.can_edit(ref.platform):

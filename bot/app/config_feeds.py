@@ -18,7 +18,7 @@ from datetime import datetime
 from bot.config import FeedSettings
 from bot.core.models import ChatRef, FeedId, Platform
 from bot.storage.port import Store, Tx
-from bot.storage.types import FeedRow, Target
+from bot.storage.types import CONFIG, FeedRow, Target
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,14 @@ async def reconcile(
             fid = await tx.feeds.ensure(spec.url, title=spec.title, source=source, now=clock())
             if await tx.feeds.resume_paused_for(fid, REMOVED):
                 done.changes.append(f"feed {fid} ({spec.url}): back in the config; resumed")
-            await tx.feeds.set_authors(fid, list(spec.authors))
+            # Each config feed has one 'config' subscription: its targets, exactly its authors.
+            sub = await tx.subscriptions.ensure(fid, CONFIG, added_by=None, backfill=1, now=clock())
+            await tx.subscriptions.set_authors(sub, list(spec.authors))
             targets = []
             for where in spec.targets:
                 platform, _, channel = where.partition(":")
                 ref = ChatRef(Platform(platform), channel)
-                targets.append(await tx.posts.ensure_target(fid, ref))
+                targets.append(await tx.posts.ensure_target(fid, ref, sub))
             done.feeds.append((spec, fid, targets))
     for line in done.changes:
         log.warning("config: %s", line)

@@ -11,6 +11,7 @@ exists, and a crash loses nothing. The author's commands live in
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -44,8 +45,8 @@ from bot.core.models import (
 )
 from bot.core.questions import classify
 from bot.storage.open_questions import OpenSet
-from bot.storage.port import Reads, Store
-from bot.storage.types import NewQuestion, StoredArticle
+from bot.storage.port import Questions, Reads, Store
+from bot.storage.types import NewQuestion, OutboxItem, StoredArticle
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,9 @@ class Conversation:
     # edits and deletions -------------------------------------------------------------
 
     async def _edited(self, event: MessageEdited) -> None:
-        """The stored text of an open question follows its asker's edits."""
+        """The stored text of an open question follows its asker's edits, within the rules a
+        new question obeys (ignore list, length, questions and edits per hour); a refused
+        edit keeps the text as it was and is answered in plain words."""
         async with self.store.read() as r:
             q = await r.questions.at_message(event.where)
         if q is None or not q.asker.same_person(event.author):
@@ -169,10 +172,28 @@ class Conversation:
         if text == q.text:
             return
         now = self.clock()
+        outcome: str | bool = False
         async with self.store.transaction() as tx:
-            changed = await tx.questions.edit_text(q.id, text, q.asker.key, now)
-        if changed:
+            if q.status is QuestionStatus.QUEUED:
+                refusal = await self._refusal_of(tx.questions, event.author, text, now)
+                if refusal is None:
+                    outcome = await tx.questions.edit_text(q.id, text, q.asker.key, now)
+                else:
+                    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+                    item = OutboxItem(
+                        key=f"q:{q.id}:edit-refused:{digest}",
+                        op="reply",
+                        where=event.where,
+                        message=Rendered(texts.edit_refused(q.id, refusal)),
+                        purpose="response",
+                    )
+                    await tx.outbox.add(item, now)
+                    outcome = refusal
+        if outcome is True:
             log.info("question #%d edited by %s", q.id, event.author.key)
+        elif isinstance(outcome, str):
+            log.info("question #%d: an edit by %s was refused", q.id, event.author.key)
+            self.delivery.kick()
 
     async def _deleted(self, event: MessageDeleted) -> None:
         """A deleted question is withdrawn (no notice: the asker removed it themselves)."""
@@ -253,13 +274,21 @@ class Conversation:
 
     async def _refusal(self, tx: Transaction, text: str) -> str | None:
         """Why this question is not taken (guard rails), in plain words; None to take it."""
-        msg = tx.msg
-        if await tx.questions.is_ignored(msg.author.key):
+        return await self._refusal_of(tx.questions, tx.msg.author, text, tx.now)
+
+    async def _refusal_of(
+        self, questions: Questions, who: UserRef, text: str, now: datetime
+    ) -> str | None:
+        """The guard rails, for a new question or an edited one's new text: an edit counts
+        towards the hourly limit like a question asked."""
+        if await questions.is_ignored(who.key):
             return texts.IGNORED
         if len(text) > self.limits.max_chars:
             return texts.too_long(len(text), self.limits.max_chars)
-        hour_ago = tx.now - timedelta(hours=1)
-        if await tx.questions.asked_since(msg.author, hour_ago) >= self.limits.max_per_hour:
+        hour_ago = now - timedelta(hours=1)
+        used = await questions.asked_since(who, hour_ago)
+        used += await questions.edited_since(who, hour_ago)
+        if used >= self.limits.max_per_hour:
             return texts.too_many(self.limits.max_per_hour)
         return None
 
@@ -357,7 +386,7 @@ class Conversation:
             role = max(role, await adapter.role_of(user, msg.where.container()))
         if role < Role.AUTHOR:
             async with self.store.read() as r:
-                if await r.feeds.is_any_author(user.key):
+                if await r.posts.is_any_author(user.key):
                     role = Role.AUTHOR
         return role
 
@@ -469,7 +498,7 @@ class Conversation:
         aid = ArticleId(article_id)
         async with self.store.read() as r:
             exists = await r.articles.get(aid) is not None
-            authors = await r.feeds.authors_of_article(aid) if exists else set()
+            authors = await r.posts.authors_where(aid, msg.where) if exists else set()
         if not exists:
             await self.replies.say(msg, f"There is no article {article_id}.")
             return

@@ -1,137 +1,45 @@
 """The admins' ``!feed`` commands: add, list, remove, pause, resume, post, status.
 
-The role check happened before :meth:`FeedAdmin.handle` is called; every answer, usage
-errors included, is one plain-words text that the conversation sends as the reply.
+The role check happened before :meth:`FeedAdmin.handle` is called; this decides what the
+admin may reach (:mod:`bot.app.feed_scope`): a bot admin everything, a community admin only
+their community's subscriptions. Every answer, usage errors included, is one plain-words text
+that the conversation sends as the reply.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from bot.adapters.base import ChatAdapter
 from bot.app import feed_report
 from bot.app.config_feeds import REMOVED
+from bot.app.feed_args import AddRequest, UsageError, count_of, feed_id, parse_add
+from bot.app.feed_scope import (
+    Scope,
+    add_authors,
+    as_seen,
+    authors_said,
+    community_of,
+    place_carried_over,
+)
 from bot.core import commands as cmd
-from bot.core.models import ChatRef, FeedId, IncomingMessage, Platform
-from bot.core.numbers import read_number
+from bot.core.models import FeedId, IncomingMessage, Platform
 from bot.core.wording import count
 from bot.feeds.document import FeedError, newest
 from bot.feeds.fetch import FetchError, ReadFeed, read_feed
 from bot.feeds.notices import every, label
 from bot.feeds.poller import Poller, status_phrase
-from bot.storage.port import Store
-from bot.storage.types import FeedRow
+from bot.storage.port import Reads, Store
+from bot.storage.types import FeedRow, Subscription, Target
 
 log = logging.getLogger(__name__)
 
-MAX_BACKFILL = 20
-_KEYWORDS = frozenset(("author", "authors", "backfill", "full"))
-_FULL = ("teasers", "always", "never")
-
-
-class UsageError(ValueError):
-    """A ``!feed`` command used wrongly; the message says how to use it."""
-
-
-@dataclass(frozen=True, slots=True)
-class AddRequest:
-    url: str
-    where: ChatRef
-    authors: tuple[str, ...]
-    backfill: int
-    full_article: str | None
-
-
-def _count(word: str, what: str) -> int:
-    """``none`` 0, ``latest`` 1, or a number from 1 to MAX_BACKFILL."""
-    w = word.lower()
-    if w in ("none", "0"):
-        return 0
-    if w == "latest":
-        return 1
-    if (n := read_number(w, lowest=1, highest=MAX_BACKFILL)) is not None:
-        return n
-    raise UsageError(
-        f"{what} takes none, latest or a number from 1 to {MAX_BACKFILL}, not '{cmd.shown(word)}'"
-    )
-
-
-def parse_add(
-    args: tuple[str, ...], msg: IncomingMessage, platforms: Collection[str], prefix: str
-) -> AddRequest:
-    """Read ``add <url> [where] [author <user>...] [backfill none|latest|N] [full ...]``."""
-    usage = (
-        f"{prefix}feed add <url> [where] [author <user>...] [backfill none|latest|N] "
-        "[full teasers|always|never]"
-    )
-    if not args:
-        raise UsageError(f"{prefix}feed add needs the feed's address: {usage}")
-    url = args[0].strip("<>")
-    if "://" not in url:
-        url = "https://" + url
-    if not url.lower().startswith(("http://", "https://")):
-        raise UsageError(f"'{args[0]}' is not a web address (http:// or https://): {usage}")
-    where: ChatRef | None = None
-    authors: list[str] = []
-    backfill, full = 1, None
-    rest = list(args[1:])
-    while rest:
-        word = rest.pop(0)
-        key = word.lower()
-        if key in ("author", "authors"):
-            while rest and rest[0].lower() not in _KEYWORDS:
-                authors.append(_identity(rest.pop(0), msg.where.platform, platforms))
-            if not authors:
-                raise UsageError(f"author needs at least one person after it: {usage}")
-        elif key in ("backfill", "full"):
-            if not rest:
-                raise UsageError(f"{key} needs a value: {usage}")
-            value = rest.pop(0)
-            if key == "backfill":
-                backfill = _count(value, "backfill")
-            elif value.lower() in _FULL:
-                full = value.lower()
-            else:
-                raise UsageError(f"full takes teasers, always or never, not '{value}'")
-        elif where is None:
-            where = _place(word, msg, platforms)
-        else:
-            raise UsageError(
-                f"I did not understand '{word}' (a channel was already given): {usage}"
-            )
-    return AddRequest(url, where or msg.where.container(), tuple(authors), backfill, full)
-
-
-def _place(word: str, msg: IncomingMessage, platforms: Collection[str]) -> ChatRef:
-    """``here``, ``<#123>`` (a Discord channel mention), ``platform:channel`` or a channel."""
-    if word.lower() == "here":
-        return ChatRef(msg.where.platform, msg.where.channel)
-    if m := re.fullmatch(r"<#(\d+)>", word):
-        return ChatRef(msg.where.platform, m.group(1))
-    platform, sep, channel = word.partition(":")
-    if sep and platform in platforms and channel:
-        return ChatRef(Platform(platform), channel)
-    return ChatRef(msg.where.platform, word)
-
-
-def _identity(word: str, platform: str, platforms: Collection[str]) -> str:
-    """``platform:id`` for a person: given so, or on the platform the command came from."""
-    word = re.sub(r"^<@!?(\d+)>$", r"\1", word)
-    head, sep, _ = word.partition(":")
-    return word if sep and head in platforms else f"{platform}:{word}"
-
-
-def feed_id(args: tuple[str, ...], action: str, prefix: str) -> int:
-    fid = read_number(args[0].removeprefix("#"), lowest=1) if args else None
-    if fid is None:
-        got = f", not '{cmd.shown(args[0])}'" if args else ""
-        raise UsageError(
-            f"{prefix}feed {action} needs a feed number like 3{got} ({prefix}feed list)"
-        )
-    return fid
+NOT_IN_A_COMMUNITY = (
+    "Feed commands work in a channel of your server or room (where you are an admin), "
+    "not in a direct chat. Nothing was done."
+)
 
 
 class FeedAdmin:
@@ -142,42 +50,67 @@ class FeedAdmin:
         store: Store,
         poller: Poller,
         clock: Callable[[], datetime],
-        platforms: Collection[str],
+        adapters: Mapping[Platform, ChatAdapter],
         *,
+        admins: frozenset[str] = frozenset(),
         prefix: str = "!",
     ) -> None:
         self.store = store
         self.poller = poller
         self.clock = clock
-        self.platforms = platforms
+        self.adapters = adapters
+        self.platforms = tuple(adapters)
+        self.admins = admins
         self.prefix = prefix
+
+    async def scope_of(self, msg: IncomingMessage) -> Scope | None:
+        """A bot admin's reach, the command's community's, or None (a direct chat)."""
+        if msg.author.key in self.admins:
+            return Scope(None)
+        community = await community_of(self.adapters, msg.where)
+        return Scope(community) if community is not None else None
 
     async def handle(self, msg: IncomingMessage, command: cmd.Feed) -> str:
         """The reply to one ``!feed`` command."""
         try:
+            scope = await self.scope_of(msg)
+            if scope is None:
+                return NOT_IN_A_COMMUNITY
+            await place_carried_over(self.adapters, self.store)
             if command.action == "add":
                 return await self.add(
-                    msg, parse_add(command.args, msg, self.platforms, self.prefix)
+                    msg, scope, parse_add(command.args, msg, self.platforms, self.prefix)
                 )
             if command.action == "list":
-                return await self.list()
+                return await self.list(scope)
             fid = feed_id(command.args, command.action, self.prefix)
             async with self.store.read() as r:
                 feed = await r.feeds.get(fid)
-            if feed is None:
-                return f"There is no feed #{fid} ({self.prefix}feed list shows them)."
+                sub = None
+                if feed is not None and scope.community is not None:
+                    sub = await r.subscriptions.in_community(feed.id, scope.community)
+            if feed is None or (scope.community is not None and sub is None):
+                where = "" if scope.bot_admin else f" {scope.here}"
+                return f"There is no feed #{fid}{where} ({self.prefix}feed list shows them)."
             if command.action == "post":
-                count = _count(command.args[1], "post") if len(command.args) > 1 else 1
-                return await self.post(msg, feed, max(count, 1))
+                count = count_of(command.args[1], "post") if len(command.args) > 1 else 1
+                return await self.post(msg, feed, sub, max(count, 1))
             if command.action == "remove":
-                return await self.remove(msg, feed)
+                return await self.remove(msg, feed, sub)
             if command.action == "pause":
-                return await self.pause(msg, feed)
+                return await self.pause(msg, feed, sub)
             if command.action == "resume":
-                return await self.resume(msg, feed)
-            return await self.status(msg, feed)
+                return await self.resume(msg, feed, sub)
+            return await self.status(feed, sub)
         except UsageError as exc:
             return str(exc)
+
+    @staticmethod
+    async def _targets(r: Reads, feed: FeedRow, sub: Subscription | None) -> list[Target]:
+        """What the command reaches: the subscription's targets, or (None) all the feed's."""
+        if sub is None:
+            return await r.posts.targets_of(feed.id)
+        return await r.posts.subscription_targets(sub.id)
 
     async def _read(self, url: str) -> ReadFeed | str:
         """The feed at ``url`` read now, or why it cannot be."""
@@ -189,18 +122,51 @@ class FeedAdmin:
             return f"it answered HTTP {read.status} ({status_phrase(read.status)})"
         return read
 
-    async def add(self, msg: IncomingMessage, req: AddRequest) -> str:
+    async def add(self, msg: IncomingMessage, scope: Scope, req: AddRequest) -> str:
+        place = f"{req.where.platform}:{req.where.channel}"
+        community = await community_of(self.adapters, req.where)
+        if community is None:
+            return (
+                f"I cannot tell which server or room {place} is in (I may not be in it), "
+                "so nothing was added."
+            )
+        if not scope.governs_community(community):
+            return (
+                f"{place} is not {scope.here}: you can add feeds only to its own channels. "
+                "Nothing was added."
+            )
         read = await self._read(req.url)
         if isinstance(read, str):
             return f"I could not add {req.url}: {read}. Nothing was added."
         doc, now = read.document, self.clock()
+        async with self.store.read() as r:
+            existing = await r.feeds.by_url(read.url)
+            held = await r.subscriptions.of_target(existing.id, req.where) if existing else None
+        if held is not None and not scope.governs(held):
+            return (
+                f"{place} already gets feed {label(existing)} from the config file, which a "
+                "bot admin governs. Nothing was changed."
+                if existing is not None
+                else "Nothing was changed."
+            )
         async with self.store.transaction() as tx:
-            existing = await tx.feeds.by_url(read.url)
-            before = await tx.posts.targets_of(existing.id) if existing else []
-            known_target = any(t.ref == req.where for t in before)
             fid = await tx.feeds.ensure(read.url, title=doc.title, source="chat", now=now)
-            target = await tx.posts.ensure_target(fid, req.where)
-            await tx.feeds.add_authors(fid, req.authors)
+            sub_id = (
+                held.id
+                if held is not None
+                else await tx.subscriptions.ensure(
+                    fid, community, added_by=msg.author.key, backfill=req.backfill, now=now
+                )
+            )
+            target = await tx.posts.ensure_target(fid, req.where, sub_id)
+            added, before = await add_authors(
+                tx,
+                sub_id,
+                req.authors,
+                feed=f"#{fid} ({read.url}) posting to {place}",
+                msg=msg,
+                now=now,
+            )
             await tx.feeds.configure(
                 fid,
                 interval_s=None,
@@ -218,12 +184,14 @@ class FeedAdmin:
                 feed, doc, req.backfill, [target], by=msg.author.key, release=False
             )
         log.info(
-            "feed %d (%s) added to %s:%s by %s",
+            "feed %d (%s) added to %s:%s (%s) by %s; authors added: %s",
             fid,
             read.url,
             target.platform,
             target.channel,
+            community,
             msg.author.key,
+            ", ".join(added) or "none",
         )
         return self._added_text(
             feed,
@@ -231,8 +199,8 @@ class FeedAdmin:
             req,
             queued=report.queued,
             posted=len(report.posted),
-            known_target=known_target,
-        )
+            known_target=existing is not None and held is not None,
+        ) + authors_said(req.authors, added, before)
 
     def _added_text(
         self,
@@ -275,25 +243,36 @@ class FeedAdmin:
             f"{self.prefix}feed status {feed.id} explains what it posts."
         )
 
-    async def list(self) -> str:
+    async def list(self, scope: Scope) -> str:
         rows = []
         async with self.store.read() as r:
-            for feed in await r.feeds.all():
-                rows.append(
-                    (feed, await r.posts.targets_of(feed.id), self.poller.interval_of(feed))
-                )
+            if scope.community is None:
+                for feed in await r.feeds.all():
+                    targets = await r.posts.targets_of(feed.id)
+                    rows.append((feed, targets, self.poller.interval_of(feed)))
+            else:
+                for fid in await r.subscriptions.feeds_of_community(scope.community):
+                    row = await r.feeds.get(fid)
+                    sub = await r.subscriptions.in_community(fid, scope.community)
+                    if row is None or sub is None:
+                        continue
+                    targets = await r.posts.subscription_targets(sub.id)
+                    rows.append((as_seen(row, sub), targets, self.poller.interval_of(row)))
         return feed_report.feed_list(rows, self.clock(), self.prefix)
 
-    async def status(self, msg: IncomingMessage, feed: FeedRow) -> str:
+    async def status(self, feed: FeedRow, sub: Subscription | None) -> str:
         entries = []
         async with self.store.read() as r:
+            targets = await self._targets(r, feed, sub)
             for e in await r.feeds.recent(feed.id, 5):
                 states = await r.outbox.of_article(e.article_id) if e.article_id else []
+                if sub is not None:
+                    mine = {(t.platform, t.channel) for t in targets}
+                    states = [s for s in states if (s.platform, s.channel) in mine]
                 entries.append((e, states))
-            targets = await r.posts.targets_of(feed.id)
             hold = await r.feeds.open_hold(feed.id)
         return feed_report.feed_status(
-            feed,
+            as_seen(feed, sub),
             targets,
             interval_s=self.poller.interval_of(feed),
             entries=entries,
@@ -302,30 +281,48 @@ class FeedAdmin:
             prefix=self.prefix,
         )
 
-    async def remove(self, msg: IncomingMessage, feed: FeedRow) -> str:
-        if feed.source != "chat" and not (feed.paused and feed.pause_reason == REMOVED):
-            return (
-                f"Feed {label(feed)} comes from the config file, so it would come back at the "
-                f"next start; remove it there. {self.prefix}feed pause {feed.id} stops it now."
-            )
+    async def remove(self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None) -> str:
         async with self.store.transaction() as tx:
-            targets = await tx.posts.targets_of(feed.id)
-            await tx.feeds.delete(FeedId(feed.id))
-        log.info("feed %d (%s) removed by %s", feed.id, feed.url, msg.author.key)
+            targets = await self._targets(tx, feed, sub)
+            if sub is not None:
+                await tx.subscriptions.delete(sub.id)
+                if feed.source == "chat" and not await tx.subscriptions.of_feed(feed.id):
+                    await tx.feeds.delete(FeedId(feed.id))  # nobody else reads it
+                log.info("feed %d's subscription %d removed by %s", feed.id, sub.id, msg.author.key)
+            elif feed.source != "chat" and not (feed.paused and feed.pause_reason == REMOVED):
+                return (
+                    f"Feed {label(feed)} comes from the config file, so it would come back at "
+                    f"the next start; remove it there. {self.prefix}feed pause {feed.id} "
+                    "stops it now."
+                )
+            else:
+                await tx.feeds.delete(FeedId(feed.id))
+                log.info("feed %d (%s) removed by %s", feed.id, feed.url, msg.author.key)
         return (
             f"Removed feed {label(feed)}; it no longer posts to "
             f"{feed_report.places(targets)}. Articles already posted, and their questions, stay."
         )
 
-    async def pause(self, msg: IncomingMessage, feed: FeedRow) -> str:
+    async def pause(self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None) -> str:
         reason = f"paused by {msg.author.name}"
+        if sub is not None:
+            async with self.store.transaction() as tx:
+                paused_here = await tx.subscriptions.set_paused(sub.id, reason)
+                targets = await self._targets(tx, feed, sub)
+            if not paused_here:
+                return f"Feed {label(feed)} is already paused here ({sub.pause_reason})."
+            return (
+                f"Paused feed {label(feed)} here (it no longer posts to "
+                f"{feed_report.places(targets)}); "
+                f"{self.prefix}feed resume {feed.id} starts it again."
+            )
         async with self.store.transaction() as tx:
             paused = await tx.feeds.pause(feed.id, reason)
         if paused is None:
             return f"Feed {label(feed)} is already paused ({feed.pause_reason})."
         return f"Paused feed {label(feed)}; {self.prefix}feed resume {feed.id} starts it again."
 
-    async def resume(self, msg: IncomingMessage, feed: FeedRow) -> str:
+    async def resume(self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None) -> str:
         if feed.paused and feed.pause_reason == REMOVED:
             return (
                 f"Feed {label(feed)} was removed from the config file: list it there again "
@@ -333,18 +330,37 @@ class FeedAdmin:
             )
         now = self.clock()
         async with self.store.transaction() as tx:
-            resumed = await tx.feeds.resume(feed.id, now)
-        if not resumed:
-            return f"Feed {label(feed)} is not paused; nothing changed."
-        self.poller.wake()
-        return f"Resumed feed {label(feed)}; it will be fetched now."
+            resumed = sub is not None and await tx.subscriptions.set_paused(sub.id, None)
+            # The fetch itself is everyone's: a community admin resumes it only if nobody
+            # else reads the feed.
+            subs = await tx.subscriptions.of_feed(feed.id)
+            alone = sub is None or [s.id for s in subs] == [sub.id]
+            fetch_resumed = feed.paused and alone and await tx.feeds.resume(feed.id, now)
+        if fetch_resumed:
+            self.poller.wake()
+            return f"Resumed feed {label(feed)}; it will be fetched now."
+        if resumed and feed.paused:
+            return (
+                f"Resumed feed {label(feed)} here, but the feed itself is paused for everyone "
+                f"({feed.pause_reason}); a bot admin can resume it."
+            )
+        if resumed:
+            return f"Resumed feed {label(feed)} here; its next new entries will be posted."
+        if feed.paused:
+            return (
+                f"Feed {label(feed)} is paused for everyone ({feed.pause_reason}); "
+                "a bot admin can resume it."
+            )
+        return f"Feed {label(feed)} is not paused; nothing changed."
 
-    async def post(self, msg: IncomingMessage, feed: FeedRow, count: int) -> str:
+    async def post(
+        self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None, count: int
+    ) -> str:
         read = await self._read(feed.url)
         if isinstance(read, str):
             return f"I could not read feed {label(feed)} now: {read}. Nothing was posted."
         async with self.store.read() as r:
-            targets = await r.posts.targets_of(feed.id)
+            targets = await self._targets(r, feed, sub)
         if not targets:
             return f"Feed {label(feed)} posts to no channel, so nothing was posted."
         report = await self.poller.ingestor.post_now(

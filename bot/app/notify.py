@@ -117,8 +117,9 @@ def _dm_to(user_key: str) -> ChatRef:
 async def queue_new_question_notices(
     tx: Tx, now: datetime, question_id: int, *, prefix: str = "!"
 ) -> int:
-    """Queue a direct message about new question ``question_id`` to each author of its
-    feed who wants one (inside the transaction that stores it); returns how many.
+    """Queue a direct message about new question ``question_id`` to each author of the
+    subscription it was asked in who wants one (inside the transaction that stores it);
+    returns how many.
 
     A question stored already merged into another (a duplicate) and an author's own
     question tell nobody: there is nothing new to answer.
@@ -127,7 +128,10 @@ async def queue_new_question_notices(
     if b is None or b.merged_into is not None:
         return 0
     queued = 0
-    for user_key, mode in await tx.notifications.authors_to_tell(b.article_id):
+    where = b.where
+    for user_key, mode in await tx.notifications.authors_to_tell(
+        b.article_id, where.platform, where.channel
+    ):
         if mode != "each" or user_key == b.asker_key:
             continue
         item = OutboxItem(

@@ -65,6 +65,7 @@ class Transaction:
         "outbox",
         "posts",
         "questions",
+        "subscriptions",
     )
 
     def __init__(self, tx: Tx, now: datetime, msg: IncomingMessage) -> None:
@@ -77,6 +78,7 @@ class Transaction:
         self.inbound = tx.inbound
         self.notifications = tx.notifications
         self.faq = tx.faq
+        self.subscriptions = tx.subscriptions
         self.now = now
         self.msg = msg
 

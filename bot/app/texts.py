@@ -70,18 +70,19 @@ def no_article_here(prefix: str) -> str:
     )
 
 
-def answered_notice(q: Question, article: Article, answer: str) -> str:
+def answered_notice(q: Question, article: Article, answer: str, by: str) -> str:
+    """``by``: who answered, named as the platform shows them."""
     return (
-        f"The author answered your question #{q.id} on {point_label(article, q.point)}:\n"
+        f"{by} (an author) answered your question #{q.id} on {point_label(article, q.point)}:\n"
         f"> {quote(q.text)}\n{answer}"
     )
 
 
-def answer_record(q: Question, article: Article, answer: str, askers: list[str]) -> str:
+def answer_record(q: Question, article: Article, answer: str, askers: list[str], by: str) -> str:
     """What a point's thread keeps of an answer given to questions asked elsewhere."""
     who = names(askers)
     return (
-        f"Answered: question #{q.id} on {point_label(article, q.point)}, asked by {who}:\n"
+        f"Answered by {by}: question #{q.id} on {point_label(article, q.point)}, asked by {who}:\n"
         f"> {quote(q.text)}\n{answer}"
     )
 
@@ -227,6 +228,11 @@ def too_long(length: int, limit: int) -> str:
         f"That question is {length:,} characters long; the limit here is {limit:,}. "
         "Could you shorten it and ask again? Nothing was queued."
     )
+
+
+def edit_refused(qid: int, why: str) -> str:
+    """An edit of a question that a new question with its text would not pass."""
+    return f"Question #{qid} keeps its earlier text; your edit was not taken. {why}"
 
 
 def too_many(per_hour: int) -> str:

@@ -226,10 +226,17 @@ async def _store(
     now = datetime.now(UTC)
     async with store.transaction() as tx:
         fid = await tx.feeds.ensure(url, title=title, source="chat", now=now)
+        subs = []
         for spec in args.target:
             platform, _, channel = spec.partition(":")
-            await tx.posts.ensure_target(fid, ChatRef(Platform(platform), channel))
-        await tx.feeds.add_authors(fid, args.author)
+            where = ChatRef(Platform(platform), channel)
+            sub = await tx.subscriptions.ensure_offline(
+                fid, where, added_by="cli:import", backfill=backfill, now=now
+            )
+            await tx.posts.ensure_target(fid, where, sub)
+            subs.append(sub)
+        for sub in dict.fromkeys(subs):
+            await tx.subscriptions.add_authors(sub, args.author)
         await tx.feeds.configure(
             fid, interval_s=None, full_article=None, backfill=backfill, added_by="cli:import"
         )

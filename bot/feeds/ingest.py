@@ -91,7 +91,7 @@ class Ingestor:
         """Handle a good read: post what is new (or hold a flood), apply edits, remember."""
         async with self.store.read() as r:
             seen = await r.feeds.seen(feed.id)
-            targets = await r.posts.targets_of(feed.id)
+            targets = await r.posts.targets_of(feed.id, active=True)
         entries = _unique(doc.entries)
         report = IngestReport()
         records: list[EntryRecord] = []

@@ -23,6 +23,7 @@ from bot.core.models import (
 )
 
 DEFAULT_DIGEST_AT = "09:00"
+CONFIG = "config"  # the community of the config file's feeds' subscriptions (migration 0008)
 
 
 class StorageError(Exception):
@@ -99,10 +100,27 @@ class Target:
     feed_id: FeedId
     platform: Platform
     channel: str
+    subscription_id: int | None = None
 
     @property
     def ref(self) -> ChatRef:
         return ChatRef(self.platform, self.channel)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """What one community sees of a shared feed: its targets, authors, backfill, pause.
+
+    ``community``: ``discord:<guild id>``, ``matrix:<room id>``, ``console:<channel>``, or
+    ``config`` for the config file's feeds; None while not known yet (migration 0008)."""
+
+    id: int
+    feed_id: FeedId
+    community: str | None
+    added_by: str | None
+    backfill: int
+    paused: bool
+    pause_reason: str | None
 
 
 @dataclass(frozen=True, slots=True)

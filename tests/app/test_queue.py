@@ -87,7 +87,7 @@ async def test_answering_again_edits_the_answer_where_it_was_posted(
     await ask(bot, fake, "dana", Q3)
     await ask(bot, fake, "author", "!answer 1 first try")
     notice = next(s for s in fake.sent if "answered your question #1" in s.text)
-    record = next(s for s in fake.sent if s.text.startswith("Answered: question #1"))
+    record = next(s for s in fake.sent if s.text.startswith("Answered by Author: question #1"))
     await ask(bot, fake, "author", "!answer 1 second, better answer")
     edits = [s for s in fake.sent if s.op == "edit"]
     # Where Dana asked, and the record kept in point 3's thread.
@@ -108,6 +108,41 @@ async def test_without_edits_a_visible_correction_is_posted(
     correction = next(s for s in fake.sent if s.text.startswith("Correction"))
     assert correction.reply_to == asked and "fixed" in correction.text
     assert correction.mention is not None and correction.mention.id == "dana"
+
+
+async def test_an_edit_obeys_the_rules_a_new_question_obeys(
+    bot: Bot, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    """Issue 19: an edit once skipped the length limit (and the rate and ignore list)."""
+    from bot.core.models import MessageEdited
+
+    bot.conversation.limits = QuestionSettings(max_chars=60, max_per_hour=3)
+    repo = reads(bot.store).questions
+    dana = fake.user("dana")
+    asked = await ask(bot, fake, "dana", "Could you clarify point 3?")
+
+    async def edit(text: str) -> str | None:
+        await bot.conversation.handle(MessageEdited(dana, asked, text))
+        await bot.delivery.drain()
+        q = await repo.at_message(asked)
+        assert q is not None
+        return q.text
+
+    long = "Could you clarify point 3 " + "and more " * 10 + "?"
+    assert await edit(long) == "Could you clarify point 3?"
+    assert fake.sent[-1].text.startswith("Question #1 keeps its earlier text; your edit was")
+    assert "limit here is 60" in fake.sent[-1].text
+    assert fake.sent[-1].reply_to == asked  # the answer is a reply to the edited message
+    assert await edit("Could you clarify point 3, please?") == "Could you clarify point 3, please?"
+    assert await edit("Could you clarify point 3 at all?") == "Could you clarify point 3 at all?"
+    # One question and two edits make three this hour: the fourth change is refused.
+    assert await edit("Point 3 again?") == "Could you clarify point 3 at all?"
+    assert "questions in the last hour" in fake.sent[-1].text
+    clock.advance(3601)
+    assert await edit("Point 3 again?") == "Point 3 again?"
+    await ask(bot, fake, "admin", "!ignore fake:dana flooding")
+    assert await edit("Point 3, once more?") == "Point 3 again?"
+    assert "not being taken" in fake.sent[-1].text
 
 
 async def test_guard_rails_refuse_politely_and_store_nothing(
@@ -252,11 +287,12 @@ async def test_the_points_thread_keeps_answers_to_questions_asked_elsewhere(
     await ask(bot, fake, "lee", "Point 3: which countries received the S-300 systems?")
     await ask(bot, fake, "author", "!answer 1 Undeclared deliveries.")
     await ask(bot, fake, "author", "!answer 2 None, officially.")
-    records = [s for s in fake.sent if s.text.startswith("Answered: question")]
+    records = [s for s in fake.sent if s.text.startswith("Answered by Author: question")]
     # #1's answer already went to the thread (where Dana asked); #2 was asked in the channel.
     assert [(r.text.split(",")[0], r.where.thread, r.mention) for r in records] == [
         (
-            "Answered: question #2 on point 3 (Their Updated Strategic Partnership Document)",
+            "Answered by Author: question #2 on point 3 "
+            "(Their Updated Strategic Partnership Document)",
             thread.thread,
             None,
         )
@@ -271,6 +307,6 @@ async def test_reopened_then_answered_again_edits_the_threads_record(
     await ask(bot, fake, "author", "!answer 1 First answer.")
     await ask(bot, fake, "author", "!reopen 1")
     await ask(bot, fake, "author", "!answer 1 Second answer.")
-    records = [s for s in fake.sent if s.text.startswith("Answered: question #1")]
+    records = [s for s in fake.sent if s.text.startswith("Answered by Author: question #1")]
     assert [r.op for r in records] == ["post", "edit"]  # one record, edited in place
     assert records[1].where == records[0].where and "Second answer." in records[1].text

@@ -25,7 +25,9 @@ async def test_one_asker_of_two_merged_questions_is_named_once(
     await ask(bot, fake, "author", "!merge 2 into 1")
     await ask(bot, fake, "author", "!merge 3 into 1")
     await ask(bot, fake, "author", "!answer 1 Deliveries nobody declares.")
-    record = next(s for s in fake.sent if s.text.startswith("Answered: question #1"))
+    record = next(
+        s for s in fake.sent if s.text.startswith("Answered by ") and "question #1 " in s.text
+    )
     assert "asked by Lee and Dana:" in record.text
     assert fake.sent[-1].text == "Answer to #1 sent to Lee and Dana."
     assert not any("Lee and Lee" in t or "1 others" in t for t in fake.texts())

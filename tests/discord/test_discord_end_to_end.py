@@ -25,6 +25,7 @@ from bot.core.models import (
 )
 from bot.runtime import Bot, bundled_text
 from bot.storage.sqlite.store import SqliteStore
+from bot.storage.types import CONFIG
 from tests.discord.conftest import Scene, make_adapter
 from tests.discord_fake import FakeDiscord, InteractionRecord, Member, Perm
 from tests.loopback_feed import serving_feed
@@ -282,11 +283,13 @@ async def test_slash_answer_reaches_the_asker_in_the_thread_and_confirms_private
     first = await answer.response()
     assert first["type"] == 5 and first["data"]["flags"] & 64  # deferred, ephemeral
     notice = await world.fake.wait_until(
-        lambda: [m for m in world.bot_replies_to(asked) if "The author answered" in m["content"]]
+        lambda: [m for m in world.bot_replies_to(asked) if "(an author) answered" in m["content"]]
     )
     [notice_msg] = notice
     assert notice_msg["channel_id"] == str(world.thread(3))
-    assert notice_msg["content"].startswith(f"<@{world.scene.bob.id}> The author answered")
+    assert notice_msg["content"].startswith(
+        f"<@{world.scene.bob.id}> Ada Author (an author) answered"
+    )
     assert "Because \\*both\\* sides deny it." in notice_msg["content"]
     [send] = [s for s in world.fake.sent_by_bot() if s.message["id"] == notice_msg["id"]]
     assert send.request["allowed_mentions"] == {
@@ -521,8 +524,11 @@ async def test_everyone_in_a_title_or_a_quoted_question_pings_nobody(world: Worl
         fid = await tx.feeds.ensure(
             "https://example.org/feed", title="", source="config", now=world.bot.clock()
         )
-        await tx.feeds.set_authors(fid, [f"discord:{world.scene.author.id}"])
-        target = await tx.posts.ensure_target(fid, ChatRef(PLATFORM, str(world.general)))
+        sub = await tx.subscriptions.ensure(
+            fid, CONFIG, added_by=None, backfill=1, now=world.bot.clock()
+        )
+        await tx.subscriptions.set_authors(sub, [f"discord:{world.scene.author.id}"])
+        target = await tx.posts.ensure_target(fid, ChatRef(PLATFORM, str(world.general)), sub)
     await world.bot.publisher.publish(fid, "big", article, [target])
     await world.fake.wait_until(lambda: len(world.openings()) == 2)
     asked = await world.say(
@@ -533,7 +539,7 @@ async def test_everyone_in_a_title_or_a_quoted_question_pings_nobody(world: Worl
     [q] = await world.questions(world.scene.alice, 1)
     await world.say(world.scene.author, world.general, f"!answer {q.id} It is.")
     [notice] = await world.fake.wait_until(
-        lambda: [m for m in world.bot_replies_to(asked) if "The author answered" in m["content"]]
+        lambda: [m for m in world.bot_replies_to(asked) if "(an author) answered" in m["content"]]
     )
     assert (
         "why is it \\*\\*big\\*\\*, @\u200beveryone @\u200bhere? <@\u200b&123" in notice["content"]

@@ -288,6 +288,7 @@ class Rest:
             ("GET", "/gateway", self.get_gateway),
             ("GET", "/gateway/bot", self.get_gateway_bot),
             ("GET", "/guilds/{guild_id}", self.get_guild),
+            ("DELETE", "/users/@me/guilds/{guild_id}", self.leave_guild),
             ("GET", "/guilds/{guild_id}/channels", self.get_guild_channels),
             ("GET", "/guilds/{guild_id}/roles", self.get_roles),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
@@ -400,6 +401,16 @@ class Rest:
         if request.query.get("with_counts") in ("true", "1", "True"):
             data.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
         return json_response(data)
+
+    async def leave_guild(self, request: web.Request) -> web.Response:
+        """Leave Guild: 204, then a GUILD_DELETE without ``unavailable`` (the docs: the
+        user was removed). The guild is gone from the bot's view, channels included."""
+        guild = self.world.get_guild(snowflake_arg(request, "guild_id"))
+        guild.members.pop(self.world.bot.id, None)
+        del self.world.guilds[guild.id]
+        self.world.left_guilds.append(guild)
+        self.world.emit("GUILD_DELETE", {"id": str(guild.id)})
+        return no_content()
 
     async def get_guild_channels(self, request: web.Request) -> web.Response:
         guild = self.world.get_guild(snowflake_arg(request, "guild_id"))

@@ -349,8 +349,11 @@ class FakeDiscord:
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
         everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
         owner_name: str = "Owner",
+        text_channels: Iterable[str] = (),
     ) -> Guild:
-        """A guild with @everyone, an owner member, and the bot (with its managed role)."""
+        """A guild with @everyone, an owner member, and the bot (with its managed role);
+        ``text_channels`` exist before the bot hears of the guild (its GUILD_CREATE has them,
+        as when someone adds the bot to a server that has channels)."""
         world = self.world
         owner = world.new_user(owner_name)
         guild = Guild(id=world.ids.next(), name=name, owner_id=owner.id)
@@ -369,10 +372,15 @@ class FakeDiscord:
         guild.members[owner.id] = Member(owner, guild.id, [], stamp)
         guild.members[world.bot.id] = Member(world.bot, guild.id, [bot_role.id], stamp)
         world.guilds[guild.id] = guild
+        for channel_name in text_channels:
+            self.add_text_channel(guild, channel_name)
         if self.gateway.sessions:
-            self.gateway.dispatch(
-                "GUILD_CREATE", world.guild_create_payload(guild, presences_intent=False)
-            )
+            payload = world.guild_create_payload(guild, presences_intent=False)
+            # A guild the bot has just joined: its GUILD_CREATE carries no `unavailable`
+            # (the field is optional and marks outages; discord.py tells a join from an
+            # outage ending by its absence and fires on_guild_join).
+            payload.pop("unavailable", None)
+            self.gateway.dispatch("GUILD_CREATE", payload)
         return guild
 
     def add_role(

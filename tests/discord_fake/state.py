@@ -63,6 +63,7 @@ class World:
         self.application_id = app_id
         self.users: dict[int, User] = {self.bot.id: self.bot}
         self.guilds: dict[int, Guild] = {}
+        self.left_guilds: list[Guild] = []  # servers the bot left (DELETE /users/@me/guilds)
         self.channels: dict[int, Channel] = {}
         self.messages: dict[int, MessageRecord] = {}
         self.channel_messages: dict[int, list[int]] = {}

@@ -18,14 +18,14 @@ B = FeedSettings("https://b.example/rss", ("fake:#other",))
 
 
 async def start(db: SqliteStore, fake: FakeChatAdapter, clock: Clock, *feeds: FeedSettings) -> Bot:
-    bot = Bot(db, {fake.platform: fake}, replace(Settings(), feeds=feeds), clock)
+    settings = replace(Settings(), feeds=feeds, admins=frozenset({"fake:root"}))  # a bot admin
+    bot = Bot(db, {fake.platform: fake}, settings, clock)
     await bot.sync_config_feeds()
     return bot
 
 
 async def feed_list(bot: Bot, fake: FakeChatAdapter) -> str:
     admin = UserRef(Platform("fake"), "root", "Root")
-    bot.conversation.admins = frozenset({admin.key})
     await fake.start(bot.conversation.handle)
     await fake.say(admin, "!feed list")
     await bot.delivery.drain()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.models import Role
+from bot.core.models import ArticleId, ChatRef, Platform, Role
 from tests.feeds.conftest import FeedBot, FeedServer, Item, rss20
 from tests.reads import reads
 
@@ -42,8 +42,12 @@ async def test_add_to_another_channel_and_with_authors(
     reply = await feedbot.admin(f"!feed add {url} #news author ana fake:bo")
     assert "posting to fake:#news" in reply
     assert len(feedbot.summaries("#news")) == 1 and not feedbot.summaries("#general")
-    assert await reads(feedbot.app.store).feeds.authored_by("fake:ana") == [1]
-    assert await reads(feedbot.app.store).feeds.authored_by("fake:bo") == [1]
+    assert "fake:ana and fake:bo now answer its readers' questions here" in reply
+    news = ChatRef(Platform("fake"), "#news")
+    assert await reads(feedbot.app.store).posts.authors_where(ArticleId(1), news) == {
+        "fake:ana",
+        "fake:bo",
+    }
 
 
 async def test_the_same_url_in_two_channels_is_one_feed_fetched_once(

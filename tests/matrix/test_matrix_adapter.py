@@ -192,6 +192,17 @@ def test_invite_policy() -> None:
 
     assert verdict(Invite("!x:e", ALICE, False, False, None))[0]
     assert verdict(Invite("!configured:example.org", "@eve:e", False, False, None))[0]
+    # The alias in the invite's stripped state is the inviting server's word: ignored.
+    lying = Invite("!elsewhere:evil.example", "@eve:e", False, False, "!configured:example.org")
+    assert not verdict(lying)[0]
+    ok, why = invite_verdict(
+        Invite("!x:e", ALICE, False, False, None), admins=admins, rooms=rooms, allowed=False
+    )
+    assert not ok and "allowed_rooms" in why
+    # A direct chat with an admin is no community's room: the allow list leaves it be.
+    assert invite_verdict(
+        Invite("!dm:e", ALICE, True, False, None), admins=admins, rooms=rooms, allowed=False
+    )[0]
     assert verdict(Invite("!dm:e", "@author:e", True, False, None), author=True)[0]
     assert not verdict(Invite("!x:e", "@author:e", False, False, None), author=True)[0]
     ok, why = verdict(Invite("!x:e", "@eve:e", False, False, None))

@@ -42,6 +42,7 @@ from bot.adapters.discord.client import (
 from bot.adapters.discord.errors import PLATFORM as PLATFORM_NAME
 from bot.adapters.discord.errors import ThreadLockedFailure, failure_of
 from bot.adapters.discord.events import CONTENT_MISSING, Inbound
+from bot.adapters.discord.guilds import GuildGate
 from bot.adapters.discord.inbound import PLATFORM
 from bot.adapters.discord.roles import AdminNotices, Roles
 from bot.adapters.discord.sent import SentBefore
@@ -112,6 +113,7 @@ class DiscordAdapter:
         self.slash = SlashCommands(self, prefix)
         self.threads = ThreadOpener(self, auto_archive_minutes)
         self.roles = Roles(self)
+        self.guilds = GuildGate(settings.allowed_guilds)
         self.sent_before = SentBefore(self, nonce_window, clock)
         discord_admins = frozenset(a.removeprefix("discord:") for a in admins)
         self.notices = AdminNotices(self, discord_admins)
@@ -377,6 +379,10 @@ class DiscordAdapter:
 
     def note_member(self, member: object) -> None:
         self.roles.note(member)
+
+    async def community_of(self, where: ChatRef) -> str | None:
+        """``discord:<guild id>`` of the channel's server (None: a DM, or unseen)."""
+        return self.roles.community_of(where)
 
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
         """ADMIN for a member with Manage Server in the channel's server, else MEMBER."""

@@ -74,26 +74,41 @@ class PointbotClient(discord.Client):
 
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s (%d servers)", self.user, len(self.guilds))
+        for guild in list(self.guilds):
+            await self.adapter.guilds.enforce(guild)
         self.ready.set()
         self.adapter.inbound.start_catch_up()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.adapter.guilds.enforce(guild)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self.adapter.guilds.enforce(guild)  # back after an outage: the list may be new
 
     async def on_resumed(self) -> None:
         log.info("Discord session resumed; missed events are replayed by Discord")
 
+    # Events from a server not allowed are dropped here (the bot is leaving it).
+
     async def on_message(self, message: discord.Message) -> None:
-        await self.adapter.inbound.message(message)
+        if self.adapter.guilds.allows(message.guild.id if message.guild else None):
+            await self.adapter.inbound.message(message)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        await self.adapter.inbound.edit(payload)
+        if self.adapter.guilds.allows(payload.guild_id):
+            await self.adapter.inbound.edit(payload)
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        await self.adapter.inbound.delete(payload)
+        if self.adapter.guilds.allows(payload.guild_id):
+            await self.adapter.inbound.delete(payload)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        await self.adapter.inbound.reaction(payload)
+        if self.adapter.guilds.allows(payload.guild_id):
+            await self.adapter.inbound.reaction(payload)
 
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        await self.adapter.inbound.reaction(payload)
+        if self.adapter.guilds.allows(payload.guild_id):
+            await self.adapter.inbound.reaction(payload)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # Slash commands reach the command tree by themselves; a press on one of the bot's

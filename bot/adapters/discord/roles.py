@@ -35,6 +35,13 @@ class Roles:
             allowed = member.guild_permissions.manage_guild
             self._seen[(member.guild.id, member.id)] = (allowed, time.monotonic())
 
+    def community_of(self, where: ChatRef) -> str | None:
+        client = self.adapter.connected
+        if client is None or not where.channel.isdigit():
+            return None
+        guild = getattr(client.get_channel(int(where.channel)), "guild", None)
+        return f"discord:{guild.id}" if guild is not None else None
+
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
         """ADMIN for a member with Manage Server in the channel's server, else MEMBER."""
         client = self.adapter.connected

@@ -93,6 +93,8 @@ class SlashCommands:
         iid = str(interaction.id)
         if iid in self.pending:
             return  # delivered twice (a replayed gateway event): it is being answered
+        if not self.adapter.guilds.allows(interaction.guild_id):
+            return  # a server not allowed: the bot is leaving it
         preface = None
         if public:
             name, asked = interaction.user.display_name, str(interaction.namespace.question)

@@ -97,6 +97,8 @@ class MatrixAdapter:
             rooms=rooms,
             poll_timeout_ms=poll_timeout_ms,
             reconnect_delays=reconnect_delays,
+            allowed_rooms=settings.allowed_rooms,
+            allowed_homeservers=settings.allowed_homeservers,
         )
 
     @classmethod
@@ -285,6 +287,12 @@ class MatrixAdapter:
             return room
 
     # roles ---------------------------------------------------------------------------------
+
+    async def community_of(self, where: ChatRef) -> str | None:
+        """A room is its own community (its power levels are its own); a direct chat is none."""
+        if self.state.is_direct(where.channel) or not where.channel.startswith("!"):
+            return None
+        return f"matrix:{where.channel}"
 
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
         """ADMIN for a room creator or power level >= 50 in a shared room. In a direct chat

@@ -196,11 +196,19 @@ def invite_verdict(
     admins: frozenset[str],
     rooms: frozenset[str],
     inviter_is_author: bool = False,
+    allowed: bool = True,
 ) -> tuple[bool, str]:
-    """Whether to join, and why (in words for the log)."""
+    """Whether to join, and why (in words for the log).
+
+    ``rooms``: the configured rooms' ids (aliases resolved by the bot's own homeserver); the
+    invite's own alias is the inviting server's word and counts for nothing. ``allowed``:
+    the room passes the allow list (a direct chat with an admin or author always does).
+    """
     key = f"{PLATFORM}:{invite.inviter}"
-    if invite.room_id in rooms or (invite.alias is not None and invite.alias in rooms):
+    if invite.room_id in rooms:
         return True, "the room is configured"
+    if not allowed and not invite.is_direct:
+        return False, "the room is not on [matrix] allowed_rooms or allowed_homeservers"
     if key in admins:
         return True, "the inviter is an admin"
     if invite.is_direct and inviter_is_author:

@@ -26,6 +26,7 @@ from bot.adapters.matrix.inbound import (
     read_invite,
     translate,
 )
+from bot.adapters.matrix.rooms import LEAVING, RoomRules, leave_saying
 from bot.core.models import ChatRef, MessageDeleted, ReactionAdded, Rendered, UserRef
 
 if TYPE_CHECKING:
@@ -75,9 +76,13 @@ class SyncLoop:
         rooms: frozenset[str],
         poll_timeout_ms: int,
         reconnect_delays: tuple[float, float],
+        allowed_rooms: tuple[str, ...] = (),
+        allowed_homeservers: tuple[str, ...] = (),
     ) -> None:
         self.adapter = adapter
         self.admins, self.authors, self.rooms = admins, authors, rooms
+        self.rules = RoomRules(rooms, allowed_rooms, allowed_homeservers)
+        self.left: set[str] = set()  # rooms left for not being allowed (said once)
         self.is_author = is_author
         self.poll_timeout_ms = poll_timeout_ms
         self.delay_min, self.delay_max = reconnect_delays
@@ -95,6 +100,7 @@ class SyncLoop:
     async def begin(self, handler: MessageHandler) -> None:
         """The first sync (history skipped if the bot never ran), then the background loop."""
         self.handler = handler
+        await self.rules.resolve(self.adapter.client)
         history = self.adapter.state.next_batch is None
         await self.process(await self.sync_once(1), history=history)
         await self.join_configured()
@@ -149,6 +155,9 @@ class SyncLoop:
         """Handle one sync response, then save its token. ``history``: skip timelines."""
         handled = False
         for room_id, info in resp.rooms.join.items():
+            if not self.serves(room_id):
+                await self.leave_unallowed(room_id)
+                continue
             timeline = [_source(e) for e in info.timeline.events]
             for event in [_source(e) for e in info.state] + timeline:
                 await self.note_state(room_id, event)
@@ -226,18 +235,39 @@ class SyncLoop:
 
     # invites and joins ---------------------------------------------------------------------
 
+    def serves(self, room_id: str) -> bool:
+        """The room is allowed, or a direct chat the bot knows (admins' and authors')."""
+        return self.rules.allowed(room_id) or self.adapter.state.is_direct(room_id)
+
+    async def leave_unallowed(self, room_id: str) -> None:
+        """Leave a room not on the allow list (joined before it was set), saying why."""
+        if room_id in self.left:
+            return
+        self.left.add(room_id)
+        log.warning("leaving %s: it is not on the [matrix] allow lists", room_id)
+        with contextlib.suppress(AdapterError):
+            await self.adapter.post(
+                ChatRef(PLATFORM, room_id), Rendered(LEAVING), key=f"matrix-leave:{room_id}"
+            )
+        await leave_saying(self.adapter.client, room_id, LEAVING)
+
     async def consider_invite(self, invite: Invite) -> None:
         key = f"{PLATFORM}:{invite.inviter}"
         author = key in self.authors
         if not author and invite.is_direct and self.is_author is not None:
             author = await self.is_author(key)
+        await self.rules.resolve(self.adapter.client)  # aliases created since
+        rooms = frozenset(r for r in (invite.room_id,) if self.rules.configured(r))
+        allowed = self.rules.allowed(invite.room_id)
         ok, why = invite_verdict(
-            invite, admins=self.admins, rooms=self.rooms, inviter_is_author=author
+            invite, admins=self.admins, rooms=rooms, inviter_is_author=author, allowed=allowed
         )
         if not ok:
             if (invite.room_id, invite.inviter) not in self.ignored_invites:
                 self.ignored_invites.add((invite.room_id, invite.inviter))
                 log.info("ignoring invite to %s from %s: %s", invite.room_id, invite.inviter, why)
+                if not allowed:  # tell the inviter: the rejection carries the reason
+                    await leave_saying(self.adapter.client, invite.room_id, LEAVING)
             return
         log.info("joining %s, invited by %s: %s", invite.room_id, invite.inviter, why)
         await self.join(invite, attempt=1)

@@ -46,6 +46,7 @@ from bot.storage.port.questions import (
     QuestionReads,
     Questions,
 )
+from bot.storage.port.subscriptions import SubscriptionReads, Subscriptions
 
 __all__ = [
     "ArticleReads",
@@ -66,8 +67,11 @@ __all__ = [
     "Questions",
     "Reads",
     "Store",
+    "SubscriptionReads",
+    "Subscriptions",
     "Tx",
     "backup_database",
+    "log_statements",
     "open_store",
 ]
 
@@ -93,6 +97,8 @@ class Reads(Protocol):
     def notifications(self) -> NotificationReads: ...
     @property
     def faq(self) -> FaqReads: ...
+    @property
+    def subscriptions(self) -> SubscriptionReads: ...
 
 
 class Tx(Protocol):
@@ -114,6 +120,8 @@ class Tx(Protocol):
     def notifications(self) -> Notifications: ...
     @property
     def faq(self) -> FaqStore: ...
+    @property
+    def subscriptions(self) -> Subscriptions: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part of the unit of work that an exception undoes alone (the exception goes
@@ -130,6 +138,14 @@ class Store(Protocol):
         """Reads seen together, without writes."""
 
     async def close(self) -> None: ...
+
+
+def log_statements(on: bool) -> None:
+    """Whether the database driver's DEBUG log shows every statement with its values
+    (message texts, sync tokens); off unless ``on``."""
+    from bot.storage.sqlite.db import driver_logging
+
+    driver_logging(on)
 
 
 def backup_database(source: Path, dest: Path) -> int:

@@ -42,18 +42,10 @@ class FeedReads(Protocol):
     async def open_hold(self, feed_id: FeedId) -> tuple[int, int, datetime] | None:
         """The open held batch: ``(hold id, entries held, since)``."""
 
-    async def authors_of_article(self, article_id: ArticleId) -> set[str]: ...
-    async def authored_by(self, user_key: str) -> list[FeedId]: ...
-    async def is_any_author(self, user_key: str) -> bool: ...
-
 
 class Feeds(FeedReads, Protocol):
     async def ensure(self, url: str, *, title: str, source: str, now: datetime) -> FeedId:
         """The feed with this URL, created if new."""
-
-    async def set_authors(self, feed_id: FeedId, user_keys: list[str]) -> None: ...
-    async def add_authors(self, feed_id: FeedId, user_keys: Iterable[str]) -> None:
-        """More people who answer questions on the feed's articles (none removed)."""
 
     async def record_ok(self, feed_id: FeedId, ok: FetchOk, now: datetime) -> None: ...
     async def record_failure(
@@ -139,7 +131,17 @@ class Articles(ArticleReads, Protocol):
 
 
 class PostReads(Protocol):
-    async def targets_of(self, feed_id: FeedId) -> list[Target]: ...
+    async def targets_of(self, feed_id: FeedId, *, active: bool = False) -> list[Target]:
+        """The feed's targets (``active``: only those of unpaused subscriptions)."""
+
+    async def subscription_targets(self, subscription_id: int) -> list[Target]: ...
+    async def authors_where(self, article_id: ArticleId, where: ChatRef) -> set[str]:
+        """Who answers questions on the article asked in ``where``: the authors of the
+        subscription that posts it there."""
+
+    async def is_any_author(self, user_key: str) -> bool:
+        """Whether ``user_key`` authors any subscription."""
+
     async def thread_at(self, where: ChatRef) -> ThreadPost | None:
         """The point thread ``where`` is in, if it is one of ours."""
 
@@ -156,7 +158,10 @@ class PostReads(Protocol):
 
 
 class Posts(PostReads, Protocol):
-    async def ensure_target(self, feed_id: FeedId, where: ChatRef) -> Target: ...
+    async def ensure_target(self, feed_id: FeedId, where: ChatRef, subscription_id: int) -> Target:
+        """The feed's target at ``where``, created in ``subscription_id`` if new (a target
+        that exists keeps the subscription it has)."""
+
     async def record(
         self,
         *,

@@ -8,7 +8,6 @@ from typing import Protocol
 
 from bot.core.models import (
     ChatRef,
-    FeedId,
     Question,
     QuestionId,
     QuestionStatus,
@@ -33,10 +32,9 @@ class QuestionReads(Protocol):
         """The question asked by this very message, if any (for reply chains and edits)."""
 
     async def of_asker(self, asker: UserRef, limit: int = 20) -> list[Question]: ...
-    async def open_for_feeds(
-        self, feed_ids: list[FeedId] | None, limit: int = 50
-    ) -> list[Question]:
-        """Queued questions (for these feeds' articles; all when None), most votes then oldest."""
+    async def open_for_author(self, user_key: str | None, limit: int = 50) -> list[Question]:
+        """Queued questions asked where ``user_key``'s subscriptions post (all when None),
+        most votes then oldest."""
 
     async def merged_into(self, qid: int) -> list[Question]:
         """The questions merged into ``qid`` (their askers follow it)."""
@@ -46,6 +44,9 @@ class QuestionReads(Protocol):
         """The question whose acknowledgement is the message ``ref``."""
 
     async def asked_since(self, asker: UserRef, since: datetime) -> int: ...
+    async def edited_since(self, asker: UserRef, since: datetime) -> int:
+        """How often ``asker`` edited their questions since ``since``."""
+
     async def is_ignored(self, user_key: str) -> bool: ...
     async def history(self, qid: int) -> list[QuestionEvent]: ...
     async def count(self) -> int: ...
@@ -121,15 +122,18 @@ class Questions(QuestionReads, Protocol):
 
 class NotificationReads(Protocol):
     async def brief(self, qid: int) -> QuestionBrief | None: ...
-    async def authors_to_tell(self, article_id: int) -> list[tuple[str, str]]:
-        """``(user_key, notify)`` of every author of the article's feed ('each' by default)."""
+    async def authors_to_tell(
+        self, article_id: int, platform: str, channel: str
+    ) -> list[tuple[str, str]]:
+        """``(user_key, notify)`` of every author of the subscription that posts the article
+        in ``platform:channel`` (where the question was asked); no preference is 'each'."""
 
     async def digest_prefs(self) -> list[DigestPref]: ...
     async def new_questions_for(
         self, user_key: str, since: datetime, until: datetime
     ) -> list[QuestionBrief]:
-        """Open, unmerged questions asked in ``(since, until]`` on ``user_key``'s feeds,
-        not their own, by article then point (the whole article last)."""
+        """Open, unmerged questions asked in ``(since, until]`` where ``user_key``'s
+        subscriptions post, not their own, by article then point (the whole article last)."""
 
 
 class Notifications(NotificationReads, Protocol):

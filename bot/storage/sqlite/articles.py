@@ -153,12 +153,12 @@ class SqlitePosts:
         self._raw = raw
         self._cache = cache
 
-    async def ensure_target(self, feed_id: FeedId, where: ChatRef) -> Target:
+    async def ensure_target(self, feed_id: FeedId, where: ChatRef, subscription_id: int) -> Target:
         raw = self._raw
         raw.execute(
-            "INSERT INTO targets (feed_id, platform, channel) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (feed_id, where.platform, where.channel),
+            "INSERT INTO targets (feed_id, platform, channel, subscription_id) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (feed_id, where.platform, where.channel, subscription_id),
         )
         row = raw.execute(
             "SELECT * FROM targets WHERE feed_id = ? AND platform = ? AND channel = ?",
@@ -167,9 +167,38 @@ class SqlitePosts:
         assert row is not None
         return rows.target(row)
 
-    async def targets_of(self, feed_id: FeedId) -> list[Target]:
-        found = self._raw.execute("SELECT * FROM targets WHERE feed_id = ? ORDER BY id", (feed_id,))
+    async def targets_of(self, feed_id: FeedId, *, active: bool = False) -> list[Target]:
+        paused = (
+            "AND subscription_id NOT IN (SELECT id FROM subscriptions WHERE paused = 1) "
+            if active
+            else ""
+        )
+        found = self._raw.execute(
+            f"SELECT * FROM targets WHERE feed_id = ? {paused}ORDER BY id", (feed_id,)
+        )
         return [rows.target(r) for r in found]
+
+    async def subscription_targets(self, subscription_id: int) -> list[Target]:
+        found = self._raw.execute(
+            "SELECT * FROM targets WHERE subscription_id = ? ORDER BY id", (subscription_id,)
+        )
+        return [rows.target(r) for r in found]
+
+    async def authors_where(self, article_id: ArticleId, where: ChatRef) -> set[str]:
+        found = self._raw.execute(
+            "SELECT sa.user_key FROM subscription_authors sa "
+            "JOIN targets t ON t.subscription_id = sa.subscription_id "
+            "JOIN articles a ON a.feed_id = t.feed_id "
+            "WHERE a.id = ? AND t.platform = ? AND t.channel = ?",
+            (article_id, where.platform, where.channel),
+        )
+        return {r[0] for r in found}
+
+    async def is_any_author(self, user_key: str) -> bool:
+        row = self._raw.execute(
+            "SELECT 1 FROM subscription_authors WHERE user_key = ? LIMIT 1", (user_key,)
+        ).fetchone()
+        return row is not None
 
     async def record(
         self,

@@ -48,6 +48,13 @@ from bot.storage.types import BackupError, StorageError
 
 log = logging.getLogger(__name__)
 
+
+def driver_logging(log_sql: bool) -> None:
+    """aiosqlite logs every call it runs at DEBUG, statements and their values included
+    (message texts, sync tokens): keep that out of a DEBUG log unless ``log_sql``."""
+    logging.getLogger("aiosqlite").setLevel(logging.DEBUG if log_sql else logging.INFO)
+
+
 R = TypeVar("R")
 
 

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.core.models import ArticleId, FeedId
+from bot.core.models import FeedId
 from bot.storage.sqlite import rows
 from bot.storage.sqlite.db import from_iso, iso
 from bot.storage.types import EntryRecord, FeedRow, FetchOk, SeenEntry
@@ -263,17 +263,8 @@ class SqliteFeeds:
             "UPDATE feeds SET site_link = ? WHERE id = ? AND site_link = ''", (link, feed_id)
         )
 
-    async def add_authors(self, feed_id: FeedId, user_keys: Iterable[str]) -> None:
-        """More people who answer questions on the feed's articles (none removed)."""
-        self._raw.executemany(
-            "INSERT INTO feed_authors (feed_id, user_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(feed_id, key) for key in dict.fromkeys(user_keys)],
-        )
-
     async def delete(self, feed_id: FeedId) -> bool:
         return self._raw.execute("DELETE FROM feeds WHERE id = ?", (feed_id,)).rowcount == 1
-
-    # authors -----------------------------------------------------------------------
 
     async def ensure(self, url: str, *, title: str, source: str, now: datetime) -> FeedId:
         self._raw.execute(
@@ -284,28 +275,3 @@ class SqliteFeeds:
         row = self._one("SELECT id FROM feeds WHERE url = ?", (url,))
         assert row is not None
         return FeedId(row[0])
-
-    async def set_authors(self, feed_id: FeedId, user_keys: list[str]) -> None:
-        self._raw.execute("DELETE FROM feed_authors WHERE feed_id = ?", (feed_id,))
-        self._raw.executemany(
-            "INSERT INTO feed_authors (feed_id, user_key) VALUES (?, ?)",
-            [(feed_id, key) for key in dict.fromkeys(user_keys)],
-        )
-
-    async def authors_of_article(self, article_id: ArticleId) -> set[str]:
-        found = self._all(
-            "SELECT fa.user_key FROM feed_authors fa JOIN articles a ON a.feed_id = fa.feed_id "
-            "WHERE a.id = ?",
-            (article_id,),
-        )
-        return {r[0] for r in found}
-
-    async def authored_by(self, user_key: str) -> list[FeedId]:
-        found = self._all(
-            "SELECT feed_id FROM feed_authors WHERE user_key = ? ORDER BY feed_id", (user_key,)
-        )
-        return [FeedId(r[0]) for r in found]
-
-    async def is_any_author(self, user_key: str) -> bool:
-        found = self._one("SELECT 1 FROM feed_authors WHERE user_key = ? LIMIT 1", (user_key,))
-        return found is not None

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.storage.sqlite import rows
 from bot.storage.sqlite.db import iso
+from bot.storage.sqlite.subscriptions import AUTHORED_BY
 from bot.storage.types import DEFAULT_DIGEST_AT, DigestPref, QuestionBrief
 
 _BRIEF = (
@@ -28,13 +29,16 @@ class SqliteNotifications:
         row = self._raw.execute(_BRIEF + "WHERE q.id = ?", (qid,)).fetchone()
         return rows.brief(row) if row else None
 
-    async def authors_to_tell(self, article_id: int) -> list[tuple[str, str]]:
+    async def authors_to_tell(
+        self, article_id: int, platform: str, channel: str
+    ) -> list[tuple[str, str]]:
         found = self._raw.execute(
-            "SELECT fa.user_key, COALESCE(ap.notify, 'each') FROM feed_authors fa "
-            "JOIN articles a ON a.feed_id = fa.feed_id "
-            "LEFT JOIN author_prefs ap ON ap.user_key = fa.user_key "
-            "WHERE a.id = ? ORDER BY fa.user_key",
-            (article_id,),
+            "SELECT DISTINCT sa.user_key, COALESCE(ap.notify, 'each') FROM subscription_authors sa "
+            "JOIN targets t ON t.subscription_id = sa.subscription_id "
+            "JOIN articles a ON a.feed_id = t.feed_id "
+            "LEFT JOIN author_prefs ap ON ap.user_key = sa.user_key "
+            "WHERE a.id = ? AND t.platform = ? AND t.channel = ? ORDER BY sa.user_key",
+            (article_id, platform, channel),
         )
         return [(r[0], r[1]) for r in found]
 
@@ -49,7 +53,7 @@ class SqliteNotifications:
         self, user_key: str, since: datetime, until: datetime
     ) -> list[QuestionBrief]:
         found = self._raw.execute(
-            _BRIEF + "WHERE ar.feed_id IN (SELECT feed_id FROM feed_authors WHERE user_key = ?) "
+            _BRIEF + "WHERE " + AUTHORED_BY.format(article="ar", question="q") + " "
             "AND q.asked_at > ? AND q.asked_at <= ? AND q.status = 'queued' "
             "AND q.merged_into IS NULL AND q.asker_platform || ':' || q.asker_id != ? "
             "ORDER BY q.article_id, q.point IS NULL, q.point, q.id",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.core.models import ChatRef, FeedId, Question, QuestionId, QuestionStatus, UserRef
+from bot.core.models import ChatRef, Question, QuestionId, QuestionStatus, UserRef
 from bot.storage.open_questions import OpenSet
 from bot.storage.sqlite import rows
 from bot.storage.sqlite.db import from_iso, iso
 from bot.storage.sqlite.open_questions import OpenQuestionIndex
+from bot.storage.sqlite.subscriptions import AUTHORED_BY
 from bot.storage.types import NewQuestion, QuestionEvent, QuestionRecord
 
 # Votes count once per person over a question and the duplicates merged into it; a merged
@@ -58,15 +59,13 @@ class SqliteQuestions:
             (asker.platform, asker.id, limit),
         )
 
-    async def open_for_feeds(
-        self, feed_ids: list[FeedId] | None, limit: int = 50
-    ) -> list[Question]:
+    async def open_for_author(self, user_key: str | None, limit: int = 50) -> list[Question]:
         where = "WHERE q.status = 'queued' AND q.merged_into IS NULL "
         params: tuple[object, ...] = ()
-        if feed_ids is not None:
-            marks = ",".join("?" * len(feed_ids)) or "NULL"
-            where += f"AND q.article_id IN (SELECT id FROM articles WHERE feed_id IN ({marks})) "
-            params = tuple(feed_ids)
+        if user_key is not None:
+            where += "AND EXISTS (SELECT 1 FROM articles ar WHERE ar.id = q.article_id AND "
+            where += AUTHORED_BY.format(article="ar", question="q") + ") "
+            params = (user_key,)
         return self._many(
             where + "ORDER BY q.article_id DESC, COALESCE(q.point, 0), "
             "vote_count DESC, q.asked_at, q.id LIMIT ?",
@@ -93,6 +92,14 @@ class SqliteQuestions:
             "SELECT COUNT(*) FROM questions WHERE asker_platform = ? AND asker_id = ? "
             "AND asked_at >= ?",
             (asker.platform, asker.id, iso(since)),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    async def edited_since(self, asker: UserRef, since: datetime) -> int:
+        row = self._raw.execute(
+            "SELECT COUNT(*) FROM question_events WHERE actor_key = ? "
+            "AND note = 'edited by the asker' AND at >= ?",
+            (asker.key, iso(since)),
         ).fetchone()
         return int(row[0]) if row else 0
 

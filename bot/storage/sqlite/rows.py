@@ -27,6 +27,7 @@ from bot.storage.types import (
     QuestionBrief,
     QuestionEvent,
     SeenEntry,
+    Subscription,
     Target,
 )
 
@@ -86,7 +87,25 @@ def digest_pref(row: sqlite3.Row) -> DigestPref:
 
 
 def target(row: sqlite3.Row) -> Target:
-    return Target(row["id"], FeedId(row["feed_id"]), Platform(row["platform"]), row["channel"])
+    return Target(
+        row["id"],
+        FeedId(row["feed_id"]),
+        Platform(row["platform"]),
+        row["channel"],
+        row["subscription_id"],
+    )
+
+
+def subscription(row: sqlite3.Row) -> Subscription:
+    return Subscription(
+        row["id"],
+        FeedId(row["feed_id"]),
+        row["community"],
+        row["added_by"],
+        row["backfill"],
+        bool(row["paused"]),
+        row["pause_reason"],
+    )
 
 
 def outbox_row(row: sqlite3.Row, actions: tuple[Action, ...] = ()) -> OutboxRow:

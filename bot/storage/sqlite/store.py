@@ -27,6 +27,7 @@ from bot.storage.sqlite.notify import SqliteNotifications
 from bot.storage.sqlite.open_questions import OpenQuestionIndex
 from bot.storage.sqlite.outbox import SqliteInbound, SqliteOutbox
 from bot.storage.sqlite.questions import SqliteQuestions
+from bot.storage.sqlite.subscriptions import SqliteSubscriptions
 
 
 class SqliteUnit:
@@ -43,6 +44,7 @@ class SqliteUnit:
         "outbox",
         "posts",
         "questions",
+        "subscriptions",
     )
 
     def __init__(self, db: Database, cache: ArticleCache, index: OpenQuestionIndex) -> None:
@@ -57,6 +59,7 @@ class SqliteUnit:
         self.inbound = SqliteInbound(raw)
         self.notifications = SqliteNotifications(raw)
         self.faq = SqliteFaq(raw)
+        self.subscriptions = SqliteSubscriptions(raw)
 
     def savepoint(self) -> _Savepoint:
         return _Savepoint(self._raw, self._cache)

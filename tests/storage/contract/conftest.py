@@ -15,7 +15,7 @@ import pytest
 from bot.core.models import Article, ArticleId, ChatRef, FeedId, Platform, Point, UserRef
 from bot.storage.port import Store
 from bot.storage.sqlite.store import SqliteStore
-from bot.storage.types import NewQuestion, Target
+from bot.storage.types import CONFIG, NewQuestion, Target
 
 IMPLEMENTATIONS = ["sqlite_store"]
 
@@ -64,11 +64,13 @@ def asked(
 
 
 async def seeded(store: Store, *, authors: tuple[str, ...] = ("fake:author",)) -> Target:
-    """A feed (id 1) with ``authors``, a target in #general and its article (id 1)."""
+    """A feed (id 1) with its config subscription (id 1, ``authors``), a target in #general
+    and its article (id 1)."""
     async with store.transaction() as tx:
         fid = await tx.feeds.ensure("https://example.org/feed", title="F", source="config", now=NOW)
-        await tx.feeds.set_authors(fid, list(authors))
-        target = await tx.posts.ensure_target(fid, GENERAL)
+        sub = await tx.subscriptions.ensure(fid, CONFIG, added_by=None, backfill=1, now=NOW)
+        await tx.subscriptions.set_authors(sub, list(authors))
+        target = await tx.posts.ensure_target(fid, GENERAL, sub)
         await tx.articles.store(fid, "e1", ARTICLE, content_hash="h1", published_at=None, now=NOW)
     return target
 

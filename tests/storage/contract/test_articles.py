@@ -60,8 +60,8 @@ async def test_an_edit_is_seen_at_once_and_a_rolled_back_edit_never(store: Store
 async def test_targets_are_one_per_feed_and_channel(store: Store) -> None:
     target = await seeded(store)
     async with store.transaction() as tx:
-        assert await tx.posts.ensure_target(FeedId(1), GENERAL) == target
-        other = await tx.posts.ensure_target(FeedId(1), ChatRef(FAKE, "#other"))
+        assert await tx.posts.ensure_target(FeedId(1), GENERAL, 1) == target
+        other = await tx.posts.ensure_target(FeedId(1), ChatRef(FAKE, "#other"), 1)
     async with store.read() as r:
         assert await r.posts.targets_of(FeedId(1)) == [target, other]
         assert target.ref == GENERAL and target.feed_id == 1

@@ -7,30 +7,21 @@ from datetime import timedelta
 from bot.core.models import ArticleId, FeedId
 from bot.storage.port import Store
 from bot.storage.types import EntryRecord, FetchOk
-from tests.storage.contract.conftest import ARTICLE, NOW, seeded
+from tests.storage.contract.conftest import NOW, seeded
 
 URL = "https://example.org/feed"
 
 
-async def test_a_url_is_one_feed_and_its_authors_are_replaced_or_added(store: Store) -> None:
+async def test_a_url_is_one_feed(store: Store) -> None:
     async with store.transaction() as tx:
         fid = await tx.feeds.ensure(URL, title="First", source="config", now=NOW)
         assert await tx.feeds.ensure(URL, title="Other", source="chat", now=NOW) == fid
-        await tx.feeds.set_authors(fid, ["fake:a", "fake:b", "fake:a"])
-        await tx.feeds.set_authors(fid, ["fake:b", "fake:c"])
-        await tx.feeds.add_authors(fid, ["fake:c", "fake:d"])
-        await tx.articles.store(fid, "e1", ARTICLE, content_hash="h", published_at=None, now=NOW)
     async with store.read() as r:
         feed = await r.feeds.by_url(URL)
         assert feed is not None and feed.id == fid and feed.title == "First"
         assert feed.source == "config" and not feed.paused and feed.failures == 0
         assert await r.feeds.get(fid) == feed and await r.feeds.all() == [feed]
         assert await r.feeds.get(99) is None and await r.feeds.by_url("x") is None
-        assert await r.feeds.authors_of_article(ArticleId(1)) == {"fake:b", "fake:c", "fake:d"}
-        assert await r.feeds.authored_by("fake:d") == [fid]
-        assert await r.feeds.authored_by("fake:a") == []
-        assert await r.feeds.is_any_author("fake:c")
-        assert not await r.feeds.is_any_author("fake:a")
 
 
 async def test_due_feeds_and_the_next_due_time(store: Store) -> None:

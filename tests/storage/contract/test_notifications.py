@@ -17,7 +17,7 @@ async def test_choices_default_to_each_and_a_digest_window_starts_at_the_choice(
 ) -> None:
     await seeded(store, authors=(AUTHOR, "fake:other"))
     async with store.read() as r:
-        assert await r.notifications.authors_to_tell(1) == [
+        assert await r.notifications.authors_to_tell(1, str(FAKE), "#general") == [
             (AUTHOR, "each"),
             ("fake:other", "each"),
         ]
@@ -30,7 +30,7 @@ async def test_choices_default_to_each_and_a_digest_window_starts_at_the_choice(
         )
         assert await tx.notifications.set_pref("fake:other", "none", None, NOW) == "09:00"
     async with store.read() as r:
-        assert await r.notifications.authors_to_tell(1) == [
+        assert await r.notifications.authors_to_tell(1, str(FAKE), "#general") == [
             (AUTHOR, "digest"),
             ("fake:other", "none"),
         ]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.models import ChatRef, FeedId, QuestionStatus
+from bot.core.models import ChatRef, QuestionStatus
 from bot.storage.port import Store
 from tests.storage.contract.conftest import FAKE, NOW, asked, second_article, seeded, user
 
@@ -198,7 +198,7 @@ async def test_a_merge_moves_the_askers_vote_and_unmerging_takes_it_back(store: 
         # Lee's merge vote and Ana's vote on the duplicate, once each.
         assert target is not None and target.votes == 2
         assert [q.id for q in await r.questions.merged_into(first)] == [dup]
-        assert [q.id for q in await r.questions.open_for_feeds(None)] == [first]
+        assert [q.id for q in await r.questions.open_for_author(None)] == [first]
     async with store.transaction() as tx:
         assert await tx.questions.set_merged(dup, None, NOW)
         assert not await tx.questions.set_merged(dup, None, NOW)  # not merged any more
@@ -250,7 +250,7 @@ async def test_the_oldest_follower_of_a_withdrawn_question_takes_its_place(
         assert follower is not None and follower.merged_into == f1
         # Ana's merge vote moved to the heir; Lee's own merge vote went.
         assert heir.votes == 1
-        assert [q.id for q in await r.questions.open_for_feeds(None)] == [f1, alone]
+        assert [q.id for q in await r.questions.open_for_author(None)] == [f1, alone]
 
 
 async def test_the_open_queue_orders_by_article_point_votes_then_age(store: Store) -> None:
@@ -261,10 +261,9 @@ async def test_the_open_queue_orders_by_article_point_votes_then_age(store: Stor
     async with store.transaction() as tx:
         await tx.questions.add_vote(newer, "fake:ana", NOW)
     async with store.read() as r:
-        assert [q.id for q in await r.questions.open_for_feeds(None)] == [whole, newer, older]
-        assert [q.id for q in await r.questions.open_for_feeds([FeedId(1)], limit=1)] == [whole]
-        assert await r.questions.open_for_feeds([]) == []
-        assert await r.questions.open_for_feeds([FeedId(7)]) == []
+        assert [q.id for q in await r.questions.open_for_author(None)] == [whole, newer, older]
+        assert [q.id for q in await r.questions.open_for_author("fake:author", limit=1)] == [whole]
+        assert await r.questions.open_for_author("fake:nobody") == []
 
 
 async def test_ignoring_and_acknowledgements(store: Store) -> None:

@@ -10,7 +10,11 @@ long-poll), a SQLite file and the outbox worker. The member's client long-polls 
 stamps each event when its sync response arrives. Synapse runs from its own venv
 (``$SYNAPSE_PYTHON``, else ``.venv-synapse/bin/python``) on a free loopback port.
 
-    python bench/bench_matrix.py [--runs 10] [--questions 30]
+Both are measured in a clear room and in an end-to-end encrypted one (the member's client
+then has its own encryption store and decrypts what arrives; the bot keeps its keys in a
+store beside its database, as in production).
+
+    python bench/bench_matrix.py [--runs 10] [--questions 30] [--rooms clear,encrypted]
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from bot.feeds.document import article_of, parse_feed  # noqa: E402
 from bot.runtime import Bot, bundled_text  # noqa: E402
 from bot.storage.sqlite.store import SqliteStore  # noqa: E402
 from bot.storage.types import Target  # noqa: E402
-from tests.matrix.synapse import SynapseServer  # noqa: E402
+from tests.matrix.synapse import RegisteredUser, SynapseServer  # noqa: E402
 
 Event = dict[str, Any]
 
@@ -64,6 +68,7 @@ class Watcher:
                 for event in resp.rooms.join[self.room_id].timeline.events:
                     self.events.append((now, event.source))
                 self.changed.set()
+            await upkeep(self.client)
 
     async def until(self, done: Callable[[list[tuple[float, Event]]], float | None]) -> float:
         """Wait until ``done`` (given all events so far) returns a time; return it."""
@@ -72,6 +77,19 @@ class Watcher:
             self.changed.clear()
             await asyncio.wait_for(self.changed.wait(), deadline - time.perf_counter())
         return found
+
+
+async def upkeep(client: nio.AsyncClient) -> None:
+    """What ``sync_forever`` does between syncs for a client with encryption."""
+    if client.olm is None:
+        return
+    if client.should_upload_keys:
+        await client.keys_upload()
+    if client.should_query_keys:
+        await client.keys_query()
+    if client.should_claim_keys:
+        await client.keys_claim(client.get_users_for_key_claiming())
+    await client.send_to_device_messages()
 
 
 def percentile(data: list[float], pct: int) -> float:
@@ -137,7 +155,9 @@ async def measure_questions(s: Setup, questions: int, root3: str) -> list[float]
                 "m.in_reply_to": {"event_id": root3},
             }
         began = time.perf_counter()
-        sent = await s.member.room_send(s.room, "m.room.message", content)
+        sent = await s.member.room_send(
+            s.room, "m.room.message", content, ignore_unverified_devices=True
+        )
         asked = sent.event_id
 
         def acked(events: list[tuple[float, Event]], asked: str = asked) -> float | None:
@@ -154,13 +174,40 @@ async def measure_questions(s: Setup, questions: int, root3: str) -> list[float]
     return acks
 
 
-async def bench(server: SynapseServer, runs: int, questions: int, workdir: Path) -> None:
-    bot_user = server.register("pointbot", "bench-password")
-    admin, member = server.register("admin"), server.register("member")
-    admin_c, member_c = await server.client(admin), await server.client(member)
-    room = (await admin_c.room_create(invite=[bot_user.user_id, member.user_id])).room_id
+async def member_client(
+    server: SynapseServer, user: RegisteredUser, store: Path | None
+) -> nio.AsyncClient:
+    """A plain client, or one with its own encryption store and its keys uploaded."""
+    if store is None:
+        return await server.client(user)
+    await asyncio.to_thread(store.mkdir, parents=True)
+    config = server.client_config(encryption_enabled=True, pickle_key="bench")
+    client = nio.AsyncClient(
+        server.url, user.user_id, device_id=user.device_id, store_path=str(store), config=config
+    )
+    client.restore_login(user.user_id, user.device_id, user.access_token)
+    await client.keys_upload()
+    return client
+
+
+async def bench(
+    server: SynapseServer, runs: int, questions: int, workdir: Path, *, encrypted: bool
+) -> None:
+    kind = "encrypted" if encrypted else "clear"
+    await asyncio.to_thread(workdir.mkdir)
+    bot_user = server.register(f"pointbot-{kind}", "bench-password")
+    admin, member = server.register(f"admin-{kind}"), server.register(f"member-{kind}")
+    admin_c = await member_client(server, admin, workdir / "admin-store" if encrypted else None)
+    member_c = await member_client(server, member, workdir / "member-store" if encrypted else None)
+    megolm = {"algorithm": "m.megolm.v1.aes-sha2"}
+    state = [{"type": "m.room.encryption", "state_key": "", "content": megolm}]
+    created = await admin_c.room_create(
+        invite=[bot_user.user_id, member.user_id], initial_state=state if encrypted else []
+    )
+    room = created.room_id
     await member_c.join(room)
     await member_c.sync(timeout=0)  # from here on, the watcher sees only new events
+    await upkeep(member_c)
     settings = Settings(
         database=workdir / "bot.sqlite3",
         admins=frozenset({f"matrix:{admin.user_id}"}),
@@ -172,6 +219,8 @@ async def bench(server: SynapseServer, runs: int, questions: int, workdir: Path)
     bot = Bot(db, {PLATFORM: adapter}, settings)
     (_feed, fid, targets), *_ = await bot.sync_config_feeds()
     await adapter.start(bot.conversation.handle)
+    while encrypted and not adapter.encryption.encrypts(adapter.client, room):  # noqa: ASYNC110
+        await asyncio.sleep(0.05)  # the bot's join synced: from here on it encrypts
     worker = asyncio.create_task(bot.delivery.run())
     watcher = Watcher(member_c, room)
     watching = asyncio.create_task(watcher.run())
@@ -187,16 +236,19 @@ async def bench(server: SynapseServer, runs: int, questions: int, workdir: Path)
         await db.close()
         await admin_c.close()
         await member_c.close()
-    print(describe("article -> summary + all point threads visible", published))
-    print(describe("article -> summary visible", summaries))
-    print(describe("question -> acknowledgement visible", acks))
+    print(f"{kind} room:")
+    print("  " + describe("article -> summary + all point threads visible", published))
+    print("  " + describe("article -> summary visible", summaries))
+    print("  " + describe("question -> acknowledgement visible", acks))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--questions", type=int, default=30)
+    parser.add_argument("--rooms", default="clear,encrypted", help="clear, encrypted or both")
     args = parser.parse_args()
+    kinds = [k.strip() for k in args.rooms.split(",") if k.strip()]
     python = Path(os.environ.get("SYNAPSE_PYTHON", ROOT / ".venv-synapse" / "bin" / "python"))
     version = subprocess.run(
         [python, "-c", "import synapse; print(synapse.__version__)"],
@@ -211,7 +263,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = SynapseServer.start(Path(tmp) / "synapse", python)
         try:
-            asyncio.run(bench(server, args.runs, args.questions, Path(tmp)))
+            for kind in kinds:
+                asyncio.run(
+                    bench(
+                        server,
+                        args.runs,
+                        args.questions,
+                        Path(tmp) / kind,
+                        encrypted=kind == "encrypted",
+                    )
+                )
         finally:
             server.stop()
 

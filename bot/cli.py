@@ -22,7 +22,7 @@ from bot.app.db_cli import add_db_commands
 from bot.app.questions_cli import add_questions_commands
 from bot.config import ConfigError, load_settings
 from bot.core.numbers import number
-from bot.core.parsing import ArticleError, parse_article
+from bot.core.parsing import ArticleError, explain_article, parse_article
 from bot.core.questions import classify
 from bot.core.summary import render_summary
 from bot.feeds.cli import add_feed_commands
@@ -77,6 +77,7 @@ def cmd_article_parse(args: argparse.Namespace) -> int:
     except ArticleError as exc:
         raise CliError(f"{args.path}: {exc}") from None
     summary = render_summary(article)
+    explained = explain_article(text) if args.explain else []
     if args.json:
         out = {
             "title": article.title,
@@ -86,6 +87,8 @@ def cmd_article_parse(args: argparse.Namespace) -> int:
             "conclusion": article.conclusion,
             "summary": summary.text,
         }
+        if args.explain:
+            out["explain"] = explained
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     print(f"Title:      {article.title}")
@@ -96,6 +99,10 @@ def cmd_article_parse(args: argparse.Namespace) -> int:
         print(f"  {p.number}. {p.title}")
         print(f"       {_clip(p.body, 100)}")
     print(f"Conclusion: {_clip(article.conclusion) or '(none)'}")
+    if args.explain:
+        print("\nHow each block was read:")
+        for line in explained:
+            print(f"  {line}")
     print("\nSummary as it will be posted:\n")
     print(summary.text)
     return 0
@@ -197,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     parse_p.add_argument("path", help="an HTML, Markdown or plain text file")
     parse_p.add_argument("--json", action="store_true", help="print one JSON object")
     parse_p.add_argument("--title", help="the title, when the file has none (feeds carry it)")
+    parse_p.add_argument(
+        "--explain", action="store_true", help="say which blocks became points and why not others"
+    )
     parse_p.set_defaults(func=cmd_article_parse)
 
     q = sub.add_parser("question", help="check how chat messages will be read")

@@ -20,6 +20,7 @@ from bot.storage.sqlite.files import DEFAULT_DATABASE
 
 BUNDLED_FEED = "bundled:example-feed.xml"
 DEFAULT_CONFIG = Path("config/bot.toml")
+TRUST_POLICIES = ("tofu", "verified")  # [matrix] trust
 
 
 class ConfigError(Exception):
@@ -101,6 +102,12 @@ class MatrixSettings:
     # rooms on these homeservers (server names), and leaves any other it is invited to.
     allowed_rooms: tuple[str, ...] = ()
     allowed_homeservers: tuple[str, ...] = ()
+    # End-to-end encryption: on when matrix-nio's crypto is installed, unless turned off.
+    encryption: bool = True
+    # The encryption keys and saved login; None: a "matrix-store" folder beside the database.
+    store_path: Path | None = None
+    trust: str = "tofu"  # "tofu" (every member's device) or "verified" (cross-signed only)
+    store_key: Secret | None = None  # MATRIX_STORE_KEY: passphrase sealing the stored keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,6 +439,19 @@ def _matrix(raw: Any, env: Mapping[str, str], r: _Reader) -> MatrixSettings | No
             r.problems.append(f"{var}: {why} (in the environment)")
         elif why:
             r._bad(key, str(why))
+    encryption = table.get("encryption", True)
+    if not isinstance(encryption, bool):
+        r._bad("matrix.encryption", "must be true or false")
+        encryption = True
+    store = table.get("store_path")
+    if store is not None and (not isinstance(store, str) or not store.strip()):
+        r._bad("matrix.store_path", "must be a non-empty path")
+        store = None
+    trust = table.get("trust", "tofu")
+    if trust not in TRUST_POLICIES:
+        r._bad("matrix.trust", f"{trust!r} is not one of {', '.join(map(repr, TRUST_POLICIES))}")
+        trust = "tofu"
+    store_key = env.get("MATRIX_STORE_KEY")
     return MatrixSettings(
         homeserver=str(homeserver),
         user_id=str(user_id),
@@ -440,6 +460,10 @@ def _matrix(raw: Any, env: Mapping[str, str], r: _Reader) -> MatrixSettings | No
         device_name=str(table.get("device_name", "pointbot")),
         allowed_rooms=r.get_list("matrix.allowed_rooms", table),
         allowed_homeservers=r.get_list("matrix.allowed_homeservers", table),
+        encryption=encryption,
+        store_path=Path(store) if store else None,
+        trust=str(trust),
+        store_key=Secret(store_key) if store_key else None,
     )
 
 

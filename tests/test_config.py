@@ -86,6 +86,45 @@ def test_unreadable_toml_is_one_plain_error(tmp_path: Path) -> None:
         load_settings(tmp_path / "missing.toml", {})
 
 
+MATRIX_ENV = {
+    "MATRIX_HOMESERVER": "http://127.0.0.1:8008",
+    "MATRIX_USER_ID": "@bot:localhost",
+    "MATRIX_PASSWORD": "hunter2",
+}
+
+
+def test_matrix_encryption_is_on_by_default_with_tofu_and_a_store_beside_the_database(
+    tmp_path: Path,
+) -> None:
+    from bot.adapters.matrix import MatrixAdapter
+
+    s = load_settings(write(tmp_path, f'[bot]\ndatabase = "{tmp_path}/db/x.sqlite3"\n'), MATRIX_ENV)
+    assert s.matrix is not None
+    assert s.matrix.encryption is True and s.matrix.trust == "tofu"
+    assert s.matrix.store_path is None and s.matrix.store_key is None
+    adapter = MatrixAdapter.from_settings(s, state=None)  # type: ignore[arg-type]
+    assert adapter.encryption.enabled
+    assert adapter.encryption.store_path() == str(tmp_path / "db" / "matrix-store")
+
+
+def test_matrix_encryption_settings_are_read_and_checked(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[matrix]\nencryption = false\nstore_path = "keys"\ntrust = "verified"\n',
+    )
+    s = load_settings(path, {**MATRIX_ENV, "MATRIX_STORE_KEY": "sealed"})
+    assert s.matrix is not None and s.matrix.encryption is False
+    assert s.matrix.store_path == Path("keys") and s.matrix.trust == "verified"
+    assert s.matrix.store_key == Secret("sealed")
+    bad = write(tmp_path, '[matrix]\nencryption = "yes"\nstore_path = ""\ntrust = "everyone"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(bad, MATRIX_ENV)
+    text = str(err.value)
+    assert "matrix.encryption: must be true or false" in text
+    assert "matrix.store_path" in text
+    assert "matrix.trust: 'everyone' is not one of 'tofu', 'verified'" in text
+
+
 def test_targets_of_every_shape_a_platform_uses_are_accepted(tmp_path: Path) -> None:
     path = write(
         tmp_path,

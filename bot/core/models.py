@@ -147,6 +147,9 @@ class Point:
     number: int
     title: str
     body: str
+    # How the article announced it: "" for a number ("3.", "<ol>"), the marker word for
+    # "Step 3:" / "Rule 3:" ("step", "rule"), "ordinal" for "Third, ...".
+    marker: str = ""
 
 
 @dataclass(frozen=True, slots=True)

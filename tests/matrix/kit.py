@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import nio
@@ -10,7 +12,10 @@ import nio
 from bot.adapters.matrix import MatrixAdapter
 from bot.config import MatrixSettings, Secret
 
-from .synapse import RegisteredUser, SynapseServer
+from .synapse import RegisteredUser, SynapseServer, sync_into_buffer
+
+MEGOLM = {"algorithm": "m.megolm.v1.aes-sha2"}
+ENCRYPTION_STATE = {"type": "m.room.encryption", "state_key": "", "content": MEGOLM}
 
 # Fast reconnection and short long-polls: a homeserver restart is ridden out within ~1 s.
 FAST: dict[str, Any] = {"poll_timeout_ms": 5_000, "reconnect_delays": (0.1, 0.5)}
@@ -112,6 +117,39 @@ async def send_text(
         }
     elif reply_to is not None:
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
-    resp = await client.room_send(room_id, "m.room.message", content)
+    if client.olm is not None and room_id not in client.rooms:
+        await sync_into_buffer(client, timeout_ms=50)  # nio encrypts only for rooms it knows
+    # Members trust on first use, as Element does by default.
+    resp = await client.room_send(
+        room_id, "m.room.message", content, ignore_unverified_devices=True
+    )
     assert isinstance(resp, nio.RoomSendResponse), resp
     return str(resp.event_id)
+
+
+async def encrypted_client(
+    synapse: SynapseServer, user: RegisteredUser, store: Path
+) -> nio.AsyncClient:
+    """A member's own client with its own encryption store, keys uploaded (as Element's
+    would be once logged in). The caller closes it."""
+    await asyncio.to_thread(store.mkdir, parents=True, exist_ok=True)
+    config = synapse.client_config(encryption_enabled=True, pickle_key="member")
+    client = nio.AsyncClient(
+        synapse.url, user.user_id, device_id=user.device_id, store_path=str(store), config=config
+    )
+    client.restore_login(user.user_id, user.device_id, user.access_token)
+    assert client.olm is not None, "matrix-nio's encryption is not installed"
+    uploaded = await client.keys_upload()
+    assert isinstance(uploaded, nio.KeysUploadResponse), uploaded
+    return client
+
+
+async def raw_event(client: nio.AsyncClient, room_id: str, event_id: str) -> Event:
+    """The event as the homeserver stores it (not decrypted)."""
+    path = nio.Api._build_path(
+        ["rooms", room_id, "event", event_id], {"access_token": client.access_token}
+    )
+    response = await client.send("GET", path)
+    assert response.status == 200, await response.text()
+    event: Event = await response.json()
+    return event

@@ -541,12 +541,42 @@ async def sync_into_buffer(client: nio.AsyncClient, timeout_ms: int = 500) -> No
     )
     if isinstance(response, nio.SyncError):
         raise AssertionError(f"sync failed for {client.user_id}: {response}")
+    if client.olm is not None:
+        await _encryption_upkeep(client, buffer)
     for room_id, joined in response.rooms.join.items():
         buffer.events.setdefault(room_id, []).extend(
-            _event_source(e) for e in joined.timeline.events
+            _with_room(_event_source(e), room_id) for e in joined.timeline.events
         )
     for room_id, invited in response.rooms.invite.items():
         buffer.events.setdefault(room_id, []).extend(_event_source(e) for e in invited.invite_state)
+
+
+async def _encryption_upkeep(client: nio.AsyncClient, buffer: _EventBuffer) -> None:
+    """What ``sync_forever`` does between syncs for a client with encryption, devices
+    trusted on first use; buffered events whose key came late are decrypted now."""
+    if client.should_upload_keys:
+        await client.keys_upload()
+    if client.should_query_keys:
+        await client.keys_query()
+    if client.should_claim_keys:
+        await client.keys_claim(client.get_users_for_key_claiming())
+    await client.send_to_device_messages()
+    for events in buffer.events.values():
+        for index, source in enumerate(events):
+            if source.get("type") != "m.room.encrypted" or "room_id" not in source:
+                continue
+            event = nio.MegolmEvent.from_dict(source)
+            if isinstance(event, nio.MegolmEvent):
+                event.room_id = source["room_id"]
+                with contextlib.suppress(nio.EncryptionError):
+                    decrypted = client.decrypt_event(event)
+                    if not isinstance(decrypted, nio.MegolmEvent):
+                        events[index] = _event_source(decrypted)
+
+
+def _with_room(source: dict[str, Any], room_id: str) -> dict[str, Any]:
+    """Undecrypted events keep their room, so a late key can still decrypt them."""
+    return {**source, "room_id": room_id} if source.get("type") == "m.room.encrypted" else source
 
 
 def _event_source(event: Any) -> dict[str, Any]:

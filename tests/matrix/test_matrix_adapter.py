@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import nio
@@ -448,14 +449,26 @@ async def test_direct_message_opens_one_room_and_the_user_is_invited(
         await adapter.close()
 
 
-async def test_encrypted_rooms_are_explained_once_in_the_room_and_to_the_inviter(
-    synapse: SynapseServer, make_user: MakeUser, matrix_client: MakeClient
+async def test_encrypted_rooms_are_explained_once_where_encryption_cannot_work(
+    synapse: SynapseServer, make_user: MakeUser, matrix_client: MakeClient, tmp_path: Path
 ) -> None:
+    """The store cannot be written (here: its parent is a file), so the bot cannot hold
+    keys: it says so, once, in the room and to whoever invited it, with the reason."""
     bot, admin = make_user("bot"), make_user("admin")
     admin_c = await matrix_client(admin)
+    (tmp_path / "a-file").write_text("not a folder")
     adapter = new_adapter(
-        synapse, bot, MemoryState(), admins=frozenset({f"matrix:{admin.user_id}"})
+        synapse,
+        bot,
+        MemoryState(),
+        admins=frozenset({f"matrix:{admin.user_id}"}),
+        store_path=tmp_path / "a-file" / "store",
     )
+    assert adapter.encryption.reason is not None and "not writable" in adapter.encryption.reason
+    assert adapter.warnings == [  # also printed at start-up
+        f"Matrix: encrypted rooms cannot be read: {adapter.encryption.reason}"
+    ]
+    notice = E2E_ROOM_NOTICE.format(reason=adapter.encryption.reason)
     inbox = Inbox()
     await adapter.start(inbox)
     try:
@@ -474,11 +487,11 @@ async def test_encrypted_rooms_are_explained_once_in_the_room_and_to_the_inviter
         for _ in range(2):
             sent = await admin_c.room_send(room, "m.room.encrypted", megolm)
             assert isinstance(sent, nio.RoomSendResponse), sent
-        await wait_for_event(admin_c, room, _bot_notice(bot.user_id, E2E_ROOM_NOTICE))
+        await wait_for_event(admin_c, room, _bot_notice(bot.user_id, notice))
         dm = await wait_for(lambda: adapter.state.direct_rooms.get(admin.user_id), timeout=10)
         await admin_c.join(dm)
         told = await wait_for_event(admin_c, dm, message_from(bot.user_id))
-        assert room in told["content"]["body"] and "encrypted" in told["content"]["body"]
+        assert room in told["content"]["body"] and "not writable" in told["content"]["body"]
         await send_text(admin_c, room, "plain marker")
         await inbox.message("plain marker")  # so the bot has handled everything before it
         notices = [e for e in await room_history(admin_c, room) if e["sender"] == bot.user_id]
@@ -489,7 +502,7 @@ async def test_encrypted_rooms_are_explained_once_in_the_room_and_to_the_inviter
         secret = (
             await admin_c.room_create(invite=[bot.user_id], initial_state=[encryption])
         ).room_id
-        await wait_for_event(admin_c, secret, _bot_notice(bot.user_id, E2E_ROOM_NOTICE))
+        await wait_for_event(admin_c, secret, _bot_notice(bot.user_id, notice))
     finally:
         await adapter.close()
 

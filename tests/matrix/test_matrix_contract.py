@@ -1,10 +1,13 @@
 """The shared adapter contract (tests/contract/suite.py), kept by the Matrix adapter against
-a real Synapse: a member with their own matrix-nio client speaks and reads."""
+a real Synapse: a member with their own matrix-nio client speaks and reads, in a clear room
+and in an end-to-end encrypted one (the member's client then has its own encryption store)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import nio
 import pytest
@@ -14,8 +17,18 @@ from bot.core.models import ChatRef, Rendered, UserRef
 from tests.contract.suite import CONTRACT, Harness, Inbox, Seen, Test
 
 from .conftest import MakeClient, MakeUser
-from .kit import MemoryState, mentioned, new_adapter, replied_to, room_history, send_text, thread_of
-from .synapse import RegisteredUser, SynapseServer, wait_for_event
+from .kit import (
+    ENCRYPTION_STATE,
+    MemoryState,
+    encrypted_client,
+    mentioned,
+    new_adapter,
+    replied_to,
+    room_history,
+    send_text,
+    thread_of,
+)
+from .synapse import RegisteredUser, SynapseServer, wait_for, wait_for_event
 
 
 @dataclass
@@ -63,25 +76,56 @@ class Room:
     member: RegisteredUser
     client: nio.AsyncClient
     room_id: str
+    store: Path
+    encrypted: bool
+
+    async def start(self, adapter: MatrixAdapter, inbox: Any) -> None:
+        """Start the bot and, in an encrypted room, wait until its join is synced."""
+        await adapter.start(inbox)
+        if self.encrypted:
+            await wait_for(
+                lambda: adapter.encryption.encrypts(adapter.client, self.room_id),
+                message="the bot has joined the encrypted room",
+            )
 
 
-@pytest.fixture
-async def room(synapse: SynapseServer, make_user: MakeUser, matrix_client: MakeClient) -> Room:
-    """A room created by a member who invited the bot (and is its admin)."""
+@pytest.fixture(params=["clear", "encrypted"])
+async def room(
+    request: pytest.FixtureRequest,
+    synapse: SynapseServer,
+    make_user: MakeUser,
+    matrix_client: MakeClient,
+    tmp_path: Path,
+) -> AsyncIterator[Room]:
+    """A room created by a member who invited the bot (and is its admin); encrypted from
+    the start in the second run."""
+    encrypted = request.param == "encrypted"
     bot, member = make_user("bot"), make_user("member")
-    client = await matrix_client(member)
-    created = await client.room_create(name="contract", invite=[bot.user_id])
+    if encrypted:
+        client = await encrypted_client(synapse, member, tmp_path / "member-store")
+    else:
+        client = await matrix_client(member)
+    state = [ENCRYPTION_STATE] if encrypted else []
+    created = await client.room_create(name="contract", invite=[bot.user_id], initial_state=state)
     assert isinstance(created, nio.RoomCreateResponse), created
-    return Room(synapse, bot, member, client, created.room_id)
+    try:
+        yield Room(synapse, bot, member, client, created.room_id, tmp_path / "bot-store", encrypted)
+    finally:
+        if encrypted:
+            await client.close()
 
 
 @pytest.fixture
 async def harness(room: Room) -> AsyncIterator[tuple[Harness, Inbox]]:
     inbox = Inbox()
     adapter = new_adapter(
-        room.synapse, room.bot, MemoryState(), admins=frozenset({f"matrix:{room.member.user_id}"})
+        room.synapse,
+        room.bot,
+        MemoryState(),
+        admins=frozenset({f"matrix:{room.member.user_id}"}),
+        store_path=room.store,
     )
-    await adapter.start(inbox)
+    await room.start(adapter, inbox)
     member = UserRef(PLATFORM, room.member.user_id, room.member.username)
     try:
         yield MatrixHarness(adapter, ChatRef(PLATFORM, room.room_id), member, room.client), inbox
@@ -101,14 +145,14 @@ async def test_same_key_after_a_restart_posts_once(room: Room) -> None:
     state = MemoryState()
     admins = frozenset({f"matrix:{room.member.user_id}"})
     where = ChatRef(PLATFORM, room.room_id)
-    first = new_adapter(room.synapse, room.bot, state, admins=admins)
-    await first.start(Inbox())
+    first = new_adapter(room.synapse, room.bot, state, admins=admins, store_path=room.store)
+    await room.start(first, Inbox())
     sent = await first.post(where, Rendered("contract: once across restarts"), key="c-restart")
     device = first.device_id
     await first.close()
 
-    second = new_adapter(room.synapse, room.bot, state, admins=admins)
-    await second.start(Inbox())
+    second = new_adapter(room.synapse, room.bot, state, admins=admins, store_path=room.store)
+    await room.start(second, Inbox())
     try:
         again = await second.post(
             where, Rendered("contract: once across restarts"), key="c-restart"
@@ -122,6 +166,10 @@ async def test_same_key_after_a_restart_posts_once(room: Room) -> None:
         assert thread == thread_again
     finally:
         await second.close()
+    for event_id in (sent.message, thread.message):  # the member's client syncs (room keys)
+        await wait_for_event(
+            room.client, room.room_id, lambda e, i=event_id: e.get("event_id") == i, consume=False
+        )
     bodies = [e["content"].get("body") for e in await room_history(room.client, room.room_id)]
     assert bodies.count("contract: once across restarts") == 1
     assert bodies.count("1. T\n\ncontract: root") == 1

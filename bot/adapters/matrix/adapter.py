@@ -1,18 +1,22 @@
 """The Matrix adapter: the contract's verbs over matrix-nio, and the sync loop feeding the core.
 
-One ``nio.AsyncClient`` per adapter. ``start`` logs in (password or access token, reusing the
-device id kept in the state store), runs the first sync and then keeps syncing in a
-background task until ``close``. The sync token is saved after every handled response, so a
-restart resumes where the bot stopped: what was said meanwhile is handled once, and old
-history is never taken for new questions. Sends use the outbox key (hashed) as the Matrix
-transaction id, so a send retried by the same device, even after a crash, posts once.
+One ``nio.AsyncClient`` per adapter. ``start`` logs in (the login saved with the encryption
+keys, else the access token or the password, reusing the device id kept in the state store),
+runs the first sync and then keeps syncing in a background task until ``close``. The sync
+token is saved after every handled response, so a restart resumes where the bot stopped:
+what was said meanwhile is handled once, and old history is never taken for new questions.
+Sends use the outbox key (hashed) as the Matrix transaction id, so a send retried by the
+same device, even after a crash, posts once; in an encrypted room the event is encrypted
+first (``crypto.py``), under the same transaction id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import nio
@@ -20,10 +24,10 @@ import nio
 from bot.adapters.base import (
     Capabilities,
     MessageHandler,
-    PermissionFailure,
     TemporaryFailure,
 )
 from bot.adapters.matrix import render
+from bot.adapters.matrix.crypto import Encryption
 from bot.adapters.matrix.errors import (
     TRANSPORT_ERRORS,
     RejectedFailure,
@@ -32,6 +36,7 @@ from bot.adapters.matrix.errors import (
     txn_id,
 )
 from bot.adapters.matrix.inbound import PLATFORM, Me
+from bot.adapters.matrix.login import log_in
 from bot.adapters.matrix.roles import RoomAuthority
 from bot.adapters.matrix.state import MatrixState, StateStore
 from bot.adapters.matrix.sync import AuthorCheck, SyncLoop
@@ -81,8 +86,11 @@ class MatrixAdapter:
         client_config: Mapping[str, Any] | None = None,
         poll_timeout_ms: int = 30_000,
         reconnect_delays: tuple[float, float] = (0.5, 30.0),
+        store_path: Path | None = None,
+        undecryptable_timeout: float = 600.0,
     ) -> None:
         self.settings = settings
+        self.encryption = Encryption(settings, store_path)
         self.state = MatrixState(state, settings.user_id)
         self.me = Me(settings.user_id)
         self._config = client_config
@@ -99,15 +107,20 @@ class MatrixAdapter:
             reconnect_delays=reconnect_delays,
             allowed_rooms=settings.allowed_rooms,
             allowed_homeservers=settings.allowed_homeservers,
+            undecryptable_timeout=undecryptable_timeout,
         )
 
     @classmethod
     def from_settings(cls, settings: Settings, state: StateStore, **options: Any) -> MatrixAdapter:
         """The adapter as the bot composes it: admins from ``[bot] admins``, authors and
-        rooms from the feeds (their ``matrix:`` authors and targets)."""
+        rooms from the feeds (their ``matrix:`` authors and targets), the encryption store
+        from ``[matrix] store_path`` (default: ``matrix-store`` beside the database)."""
         if settings.matrix is None:
             raise ValueError("no [matrix] settings")
         feeds = settings.feeds
+        options.setdefault(
+            "store_path", settings.matrix.store_path or settings.database.parent / "matrix-store"
+        )
         return cls(
             settings.matrix,
             state,
@@ -135,6 +148,13 @@ class MatrixAdapter:
     def device_id(self) -> str | None:
         return self.state.device_id
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the admin is told at start-up: encryption wanted but not working."""
+        if self.settings.encryption and not self.encryption.enabled:
+            return [f"Matrix: encrypted rooms cannot be read: {self.encryption.reason}"]
+        return []
+
     async def start(self, on_message: MessageHandler) -> None:
         """Log in, handle the first sync, then keep syncing in the background."""
         if self._client is not None:
@@ -144,8 +164,11 @@ class MatrixAdapter:
             self.settings.homeserver,
             self.settings.user_id,
             device_id=self.state.device_id or "",
-            config=client_config(self._config),
+            store_path=self.encryption.store_path(),
+            config=client_config({**(self._config or {}), **self.encryption.client_options()}),
         )
+        if not self.encryption.enabled:
+            log.warning("encrypted Matrix rooms cannot be read: %s", self.encryption.reason)
         try:
             await self.login()
             await self._sync.begin(on_message)
@@ -161,36 +184,9 @@ class MatrixAdapter:
             await client.close()
 
     async def login(self) -> None:
-        """Log in with the access token or the password, on the device kept in the state."""
-        client, s = self.client, self.settings
-        try:
-            if s.access_token is not None:
-                token = s.access_token.reveal()
-                client.access_token = token
-                who = await client.whoami()
-                if isinstance(who, nio.ErrorResponse):
-                    raise failure_of(who, "login", s.user_id)
-                if who.user_id != s.user_id:
-                    raise PermissionFailure(
-                        str(PLATFORM), "login", f"the access token is {who.user_id}'s"
-                    )
-                client.restore_login(who.user_id, who.device_id or "", token)
-                device = who.device_id
-            elif s.password is not None:
-                resp = await client.login(s.password.reveal(), device_name=s.device_name)
-                if isinstance(resp, nio.ErrorResponse):
-                    raise failure_of(resp, "login", s.user_id)
-                device = resp.device_id
-            else:
-                raise PermissionFailure(str(PLATFORM), "login", "no password or access token")
-            profile = await client.get_displayname(s.user_id)
-        except TRANSPORT_ERRORS as exc:
-            raise transport_failure(exc, "login", s.homeserver) from exc
-        if device:
-            await self.state.save_device(str(device))
-        display = getattr(profile, "displayname", None)
-        self.me = Me(s.user_id, display if isinstance(display, str) else "")
-        log.info("logged in to %s as %s, device %s", s.homeserver, s.user_id, device)
+        """Log in on the device kept with the encryption keys (or in the state), then make
+        sure the homeserver holds that device's keys (``login.py``)."""
+        await log_in(self)
 
     # sending -----------------------------------------------------------------------------
 
@@ -203,11 +199,24 @@ class MatrixAdapter:
         *,
         event_type: str = "m.room.message",
     ) -> str:
-        """Send one event; the event id. ``key`` (hashed) is the transaction id."""
+        """Send one event; the event id. ``key`` (hashed) is the transaction id.
+
+        In an encrypted room the event is encrypted (any type, reactions too); elsewhere it
+        goes as it is. A room the client has not synced yet is asked whether it is
+        encrypted, so nothing goes in the clear into an encrypted room."""
+        client = self.client
+        txn = txn_id(key) if key is not None else str(uuid.uuid4())
         try:
-            resp = await self.client.room_send(
-                room_id, event_type, content, tx_id=txn_id(key) if key is not None else None
+            if self.encryption.encrypts(client, room_id):
+                event_type, content = await self.encryption.encrypt(
+                    client, room_id, event_type, content
+                )
+            elif client.olm is not None and room_id not in client.rooms:
+                await self._not_encrypted_or_refuse(op, room_id)
+            method, path, data = nio.Api.room_send(
+                client.access_token, room_id, event_type, content, txn
             )
+            resp = await client._send(nio.RoomSendResponse, method, path, data, (room_id,))
         except TRANSPORT_ERRORS as exc:
             raise transport_failure(exc, op, room_id) from exc
         except nio.LocalProtocolError as exc:  # closed meanwhile
@@ -215,6 +224,12 @@ class MatrixAdapter:
         if isinstance(resp, nio.RoomSendResponse):
             return str(resp.event_id)
         raise failure_of(resp, op, room_id)
+
+    async def _not_encrypted_or_refuse(self, op: str, room_id: str) -> None:
+        """Raise TemporaryFailure for an encrypted room the sync has not shown us yet."""
+        resp = await self.client.room_get_state_event(room_id, "m.room.encryption")
+        if isinstance(resp, nio.RoomGetStateEventResponse):
+            raise TemporaryFailure(str(PLATFORM), op, "encrypted room not synced yet", ids=room_id)
 
     async def post(self, where: ChatRef, message: Rendered, *, key: str) -> ChatRef:
         relates = render.in_thread(where.thread) if where.thread else None

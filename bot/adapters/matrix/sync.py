@@ -3,6 +3,8 @@
 Kept apart from the sending verbs (``adapter.py``): this is the only place that reads sync
 responses. Each response is handled in order and only then is its ``next_batch`` saved, so a
 crash or cancellation mid-way redelivers (and the core de-duplicates) instead of losing.
+Between syncs it does the key upkeep end-to-end encryption needs (``crypto.py``); events
+nio could not decrypt are kept until their key arrives (``undecrypted.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.adapters.matrix.inbound import (
     translate,
 )
 from bot.adapters.matrix.rooms import LEAVING, RoomRules, leave_saying
+from bot.adapters.matrix.undecrypted import Undecrypted
 from bot.core.models import ChatRef, MessageDeleted, ReactionAdded, Rendered, UserRef
 
 if TYPE_CHECKING:
@@ -44,14 +47,13 @@ FIRST_SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 1}}, "presen
 JOIN_ATTEMPTS = 5
 
 E2E_ROOM_NOTICE = (
-    "This room is end-to-end encrypted. pointbot cannot read encrypted messages yet, so it "
-    "will not see questions or commands here. Please use a room without encryption "
-    "(encryption cannot be switched off once it is on, so that means a new room)."
+    "This room is end-to-end encrypted, and pointbot cannot read encrypted messages here: "
+    "{reason}. It will not see questions or commands in this room until its admin fixes "
+    "that, or the room is replaced by one without encryption."
 )
 E2E_DM = (
     "You invited me to {room}, which is end-to-end encrypted. I cannot read encrypted "
-    "messages yet, so I will not see anything said there. Please use a room without "
-    "encryption."
+    "messages there: {reason}. I will not see anything said there until that is fixed."
 )
 
 
@@ -78,6 +80,7 @@ class SyncLoop:
         reconnect_delays: tuple[float, float],
         allowed_rooms: tuple[str, ...] = (),
         allowed_homeservers: tuple[str, ...] = (),
+        undecryptable_timeout: float = 600.0,
     ) -> None:
         self.adapter = adapter
         self.admins, self.authors, self.rooms = admins, authors, rooms
@@ -94,6 +97,7 @@ class SyncLoop:
         self.reactions: dict[str, ReactionAdded] = {}
         self.ignored_invites: set[tuple[str, str | None]] = set()
         self.pending_joins: dict[str, tuple[Invite, int]] = {}
+        self.undecrypted = Undecrypted(adapter.state, timeout=undecryptable_timeout)
 
     # lifecycle -------------------------------------------------------------------------
 
@@ -101,8 +105,11 @@ class SyncLoop:
         """The first sync (history skipped if the bot never ran), then the background loop."""
         self.handler = handler
         await self.rules.resolve(self.adapter.client)
+        await self.undecrypted.load()
         history = self.adapter.state.next_batch is None
-        await self.process(await self.sync_once(1), history=history)
+        # Full state on the first sync: nio learns every joined room's members and
+        # encryption, also of rooms quiet since the saved token (it encrypts only for those).
+        await self.process(await self.sync_once(1, full_state=True), history=history)
         await self.join_configured()
         self.task = asyncio.create_task(self.run(), name="matrix-sync")
 
@@ -112,12 +119,12 @@ class SyncLoop:
             task.cancel()
             await asyncio.wait([task])  # let it finish without re-raising its cancellation
 
-    async def sync_once(self, timeout_ms: int) -> nio.SyncResponse:
+    async def sync_once(self, timeout_ms: int, *, full_state: bool = False) -> nio.SyncResponse:
         state = self.adapter.state
         filt = SYNC_FILTER if state.next_batch else FIRST_SYNC_FILTER
         try:
             resp = await self.adapter.client.sync(
-                timeout=timeout_ms, since=state.next_batch, sync_filter=filt
+                timeout=timeout_ms, since=state.next_batch, sync_filter=filt, full_state=full_state
             )
         except TRANSPORT_ERRORS as exc:
             raise transport_failure(exc, "sync") from exc
@@ -154,18 +161,28 @@ class SyncLoop:
     async def process(self, resp: nio.SyncResponse, *, history: bool) -> None:
         """Handle one sync response, then save its token. ``history``: skip timelines."""
         handled = False
+        client, encryption = self.adapter.client, self.adapter.encryption
         for room_id, info in resp.rooms.join.items():
             if not self.serves(room_id):
                 await self.leave_unallowed(room_id)
                 continue
             timeline = [_source(e) for e in info.timeline.events]
+            locked = {  # what nio could not decrypt (no room key yet)
+                e.event_id for e in info.timeline.events if isinstance(e, nio.MegolmEvent)
+            }
             for event in [_source(e) for e in info.state] + timeline:
                 await self.note_state(room_id, event)
             if not history:
                 for event in after_own_join(timeline, self.adapter.me):
+                    if event.get("event_id") in locked:
+                        if event.get("sender") != self.adapter.me.user_id:
+                            await self.undecrypted.keep(client, room_id, event)
+                        continue
                     handled = await self.dispatch(room_id, event) or handled
-            if room_id in self.encrypted:
+            if room_id in self.encrypted and not encryption.enabled:
                 await self.warn_encrypted(room_id)
+        for room_id, event in await self.undecrypted.retry(client):
+            handled = await self.dispatch(room_id, event) or handled
         for room_id in resp.rooms.leave:  # the bot left or was removed
             self.adapter.authority.forget(room_id)
             await self.adapter.state.forget_direct_room(room_id)
@@ -173,6 +190,10 @@ class SyncLoop:
             state = [_source(e) for e in invited.invite_state]
             await self.consider_invite(read_invite(room_id, state, self.adapter.me))
         await self.adapter.state.save_sync(resp.next_batch, events_handled=handled)
+        try:
+            await encryption.maintain(client)
+        except Exception as exc:  # the next round tries again; hearing goes on meanwhile
+            log.warning("encryption key upkeep failed (%s); retrying after the next sync", exc)
 
     async def note_state(self, room_id: str, event: dict[str, Any]) -> None:
         """Keep up with what a room's events say: roles, encryption, names, direct chats."""
@@ -298,7 +319,8 @@ class SyncLoop:
                 await state.add_direct_room(invite.inviter, invite.room_id)
         if invite.encrypted:
             self.encrypted.add(invite.room_id)
-            await self.warn_encrypted(invite.room_id)
+            if not self.adapter.encryption.enabled:
+                await self.warn_encrypted(invite.room_id)
         return True
 
     async def retry_joins(self) -> None:
@@ -321,21 +343,24 @@ class SyncLoop:
     # encrypted rooms -----------------------------------------------------------------------
 
     async def warn_encrypted(self, room_id: str) -> None:
-        """Say once, in the room and to whoever invited the bot, that E2EE is unsupported."""
+        """Say once, in the room and to whoever invited the bot, that it cannot read there."""
         state = self.adapter.state
         if room_id in state.warned_encrypted:
             return
         inviter = state.inviters.get(room_id)
+        reason = self.adapter.encryption.reason or "encryption is not available"
         log.warning(
-            "room %s is end-to-end encrypted, which pointbot does not support yet; "
-            "telling the room%s",
+            "room %s is end-to-end encrypted and cannot be read (%s); telling the room%s",
             room_id,
+            reason,
             f" and {inviter}" if inviter else "",
         )
         told = False
         try:
             where = ChatRef(PLATFORM, room_id)
-            await self.adapter.post(where, Rendered(E2E_ROOM_NOTICE), key=f"e2e-room:{room_id}")
+            await self.adapter.post(
+                where, Rendered(E2E_ROOM_NOTICE.format(reason=reason)), key=f"e2e-room:{room_id}"
+            )
             told = True
         except AdapterError as exc:
             log.warning("could not post the encryption notice in %s: %s", room_id, exc)
@@ -343,7 +368,7 @@ class SyncLoop:
             try:
                 await self.adapter.direct_message(
                     UserRef(PLATFORM, inviter),
-                    Rendered(E2E_DM.format(room=room_id)),
+                    Rendered(E2E_DM.format(room=room_id, reason=reason)),
                     key=f"e2e-dm:{room_id}",
                 )
                 told = True

@@ -15,12 +15,13 @@ from lxml import etree
 
 from ..models import Article
 from .blocks import Doc, tidy
+from .explain import explain
 from .from_html import html_blocks
 from .from_markdown import markdown_blocks
 from .from_text import text_blocks
 from .points import split_article
 
-__all__ = ["ArticleError", "detect_format", "parse_article"]
+__all__ = ["ArticleError", "detect_format", "explain_article", "parse_article"]
 
 Format = Literal["html", "markdown", "text"]
 UNTITLED = "Untitled article"
@@ -124,3 +125,14 @@ def parse_article(
         points=parts.points,
         conclusion=parts.conclusion,
     )
+
+
+def explain_article(text: str, *, fmt: str | None = None) -> list[str]:
+    """Which blocks became points and why the others did not, one line per block (and one
+    per rejected sequence), by the same rules as :func:`parse_article`."""
+    _check_readable(text)
+    fmt = fmt or detect_format(text)
+    doc = _blocks(text, fmt)
+    if not doc.tidied:
+        doc.blocks = tidy(doc.blocks)
+    return explain(doc, fmt)

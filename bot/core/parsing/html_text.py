@@ -53,7 +53,14 @@ def bold_lead(el: Any) -> str:
         if not isinstance(child.tag, str):
             continue
         if child.tag in _BOLD:
-            return text_of(child)
+            # "<strong>6) Tapering </strong><strong>in a panic.</strong>" is one lead-in.
+            parts = [all_text(child)]
+            bold, nxt = child, child.getnext()
+            while (not bold.tail or bold.tail.isspace()) and nxt is not None and nxt.tag in _BOLD:
+                parts.append((bold.tail or "") + all_text(nxt))
+                bold, nxt = nxt, nxt.getnext()
+            text = "".join(parts)
+            return squash(text) if BR not in text else norm(text)
         if child.tag == "p":  # <li><p><b>1. Title</b> ...
             return bold_lead(child)
         return ""

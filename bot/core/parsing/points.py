@@ -28,7 +28,17 @@ from dataclasses import dataclass
 
 from ..models import Point
 from .blocks import Block, Doc, is_conclusion_label, looks_like_reference
-from .textutil import cut_words, first_sentence, flat, paragraphs, sentence_ends, split_marker
+from .textutil import (
+    LAST,
+    cut_words,
+    first_sentence,
+    flat,
+    marker_word,
+    paragraphs,
+    sentence_ends,
+    split_marker,
+    split_ordinal,
+)
 
 TITLE_MAX = 120
 _RANK = {"heading": 3, "lead": 2, "item": 1, "para": 0}
@@ -48,12 +58,13 @@ class Parts:
 
 
 @dataclass(slots=True)
-class _Cand:
+class Cand:
     index: int
     number: int
     cls: tuple[str, int]
     title: str
     body: str  # the block's own text after the title
+    marker: str = ""  # "step", "rule", ... for a worded marker; "ordinal" for "Second, ..."
 
 
 def _strip_title(title: str) -> str:
@@ -72,7 +83,10 @@ def _is_title_line(line: str, after: str) -> bool:
     long_words = [w for w in line.split() if len(w) >= 4]
     if long_words and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words):
         return True  # Title Case
-    # A line much shorter than the next was not wrapped at a column.
+    # A line much shorter than the next was not wrapped at a column; nor is a short line
+    # of a few words before a capital ("Return to running slowly" / "My physio gave ...").
+    if len(line) <= 48 and not line.endswith((",", ";")) and len(line.split()) <= 8:
+        return True
     return len(line) < 0.75 * len(after.split("\n", 1)[0])
 
 
@@ -99,14 +113,42 @@ def split_title(rest: str) -> tuple[str, str]:
     return _strip_title(first), "\n\n".join(p for p in remainder if p)
 
 
-def _candidate(index: int, block: Block) -> _Cand | None:
+def _ordinal_candidate(index: int, block: Block) -> Cand | None:
+    """A heading or bold lead-in announced by an ordinal word ("First, ...", "Finally: ...")."""
+    if block.kind == "heading":
+        found = split_ordinal(block.text)
+        if found is None:
+            return None
+        title = _strip_title(found[2])
+        return Cand(index, found[0], ("heading", block.level), title, "", "ordinal")
+    in_bold = split_ordinal(block.lead)
+    if in_bold is None or not block.text.startswith(block.lead):
+        return None
+    number, _, bold_rest = in_bold
+    rest = block.text[len(block.lead) :].strip()
+    if _strip_title(bold_rest):  # "<b>First, title.</b> body"
+        return Cand(index, number, ("lead", 0), _strip_title(bold_rest), rest, "ordinal")
+    title, body = split_title(rest[:1].upper() + rest[1:])  # "**First,** title. Body"
+    return Cand(index, number, ("lead", 0), title, body, "ordinal")
+
+
+def _candidate(index: int, block: Block) -> Cand | None:
     if block.quoted:
         return None
+    if block.marker is None and not block.ordinal:
+        return _ordinal_candidate(index, block)
+    cand = _numbered_candidate(index, block)
+    if cand is not None:
+        cand.marker = marker_word(block.text)
+    return cand
+
+
+def _numbered_candidate(index: int, block: Block) -> Cand | None:
     kind = block.kind
     if kind == "heading":
         found = block.marker
         if found:
-            return _Cand(index, found[0], ("heading", block.level), _strip_title(found[1]), "")
+            return Cand(index, found[0], ("heading", block.level), _strip_title(found[1]), "")
         return None
     if kind == "item" and block.level == 1:
         found = block.marker
@@ -120,8 +162,8 @@ def _candidate(index: int, block: Block) -> _Cand | None:
             return None
         lead = block.lead
         if lead and rest.startswith(lead):
-            return _Cand(index, number, ("item", 0), _strip_title(lead), rest[len(lead) :].strip())
-        return _Cand(index, number, ("item", 0), *split_title(rest))
+            return Cand(index, number, ("item", 0), _strip_title(lead), rest[len(lead) :].strip())
+        return Cand(index, number, ("item", 0), *split_title(rest))
     if kind == "para":
         found = block.marker
         if found is None:
@@ -130,27 +172,31 @@ def _candidate(index: int, block: Block) -> _Cand | None:
         if block.lead:
             in_bold = split_marker(block.lead)
             if in_bold is None:
-                return _Cand(index, number, ("para", 0), *split_title(rest))
+                return Cand(index, number, ("para", 0), *split_title(rest))
             bold_rest = in_bold[1].strip()
             lead_title = _strip_title(bold_rest)
             # "<b>4. Title</b> body": the bold part is the title. "<b>Point 4:</b> Title.
             # Body": only the number is bold, so the title is the first sentence after it.
             if lead_title and rest.startswith(bold_rest):
                 body = rest[len(bold_rest) :].strip()
-                return _Cand(index, number, ("lead", 0), lead_title, body)
-            return _Cand(index, number, ("lead", 0), *split_title(rest))
-        return _Cand(index, number, ("para", 0), *split_title(rest))
+                return Cand(index, number, ("lead", 0), lead_title, body)
+            return Cand(index, number, ("lead", 0), *split_title(rest))
+        return Cand(index, number, ("para", 0), *split_title(rest))
     return None
 
 
-def _sequences(cands: list[_Cand]) -> list[list[_Cand]]:
-    open_by_class: dict[tuple[str, int], list[list[_Cand]]] = {}
-    done: list[list[_Cand]] = []
+def _sequences(cands: list[Cand]) -> list[list[Cand]]:
+    open_by_class: dict[tuple[str, int], list[list[Cand]]] = {}
+    done: list[list[Cand]] = []
     for cand in cands:
         opened = open_by_class.get(cand.cls)
         if opened is None:
             opened = open_by_class[cand.cls] = []
         for seq in reversed(opened):
+            if cand.number == LAST and seq[-1].marker == cand.marker == "ordinal":
+                cand.number = seq[-1].number + 1  # "Finally, ..." ends the sequence
+                seq.append(cand)
+                break
             if seq[-1].number == cand.number - 1:
                 seq.append(cand)
                 break
@@ -164,12 +210,30 @@ def _sequences(cands: list[_Cand]) -> list[list[_Cand]]:
     return [s for s in done if len(s) >= 2]
 
 
-def _is_reference_list(blocks: list[Block], seq: list[_Cand]) -> bool:
+def candidates(blocks: list[Block]) -> list[Cand]:
+    """Every block that could be a point: numbered, or announced by an ordinal."""
+    return [
+        c
+        for i, b in enumerate(blocks)
+        if (b.marker is not None or b.ordinal or b.kind == "heading" or b.lead)
+        and (c := _candidate(i, b)) is not None
+    ]
+
+
+def sequences(blocks: list[Block]) -> list[Seq]:
+    """The candidate sequences 1, 2, 3, ... of two or more points, in document order."""
+    return [
+        Seq(s, _end_of_last(blocks, s[-1]), [c.index for c in s])
+        for s in _sequences(candidates(blocks))
+    ]
+
+
+def is_reference_list(blocks: list[Block], seq: list[Cand]) -> bool:
     bad = [c for c in seq if blocks[c.index].linky or looks_like_reference(c.title)]
     return len(bad) * 2 > len(seq)
 
 
-def _end_of_last(blocks: list[Block], last: _Cand) -> int:
+def _end_of_last(blocks: list[Block], last: Cand) -> int:
     """Index of the first block after the last point's body."""
     p = last.index
     if last.cls[0] == "item" and last.body:
@@ -191,12 +255,12 @@ def _end_of_last(blocks: list[Block], last: _Cand) -> int:
 
 
 @dataclass(slots=True)
-class _Seq:
-    points: list[_Cand]
+class Seq:
+    points: list[Cand]
     end: int  # first block after the last point's body
     starts: list[int]  # block index of each point, ascending
 
-    def contains(self, inner: _Seq) -> bool:
+    def contains(self, inner: Seq) -> bool:
         """True if all of ``inner`` lies within the body of one of this sequence's points."""
         first, last = inner.starts[0], inner.starts[-1]
         pos = bisect_left(self.starts, first)
@@ -209,22 +273,13 @@ class _Seq:
         return _RANK[cls[0]], len(self.points), -cls[1]
 
 
-def _choose(blocks: list[Block]) -> tuple[list[_Cand], int]:
+def choose(blocks: list[Block]) -> tuple[list[Cand], int]:
     """The article's point sequence and the end of its last body (empty if none)."""
-    cands = [
-        c
-        for i, b in enumerate(blocks)
-        if (b.marker is not None or b.ordinal) and (c := _candidate(i, b)) is not None
-    ]
-    seqs = [
-        _Seq(s, _end_of_last(blocks, s[-1]), [c.index for c in s])
-        for s in _sequences(cands)
-        if not _is_reference_list(blocks, s)
-    ]
+    seqs = [s for s in sequences(blocks) if not is_reference_list(blocks, s.points)]
     if len(seqs) == 1:  # the usual case: nothing to rank
         return seqs[0].points, seqs[0].end
     # Best first; only the first few need the containment test, which keeps this linear.
-    seqs.sort(key=_Seq.preference, reverse=True)
+    seqs.sort(key=Seq.preference, reverse=True)
     for seq in seqs[:_MAX_TRIED]:
         if not any(other is not seq and other.contains(seq) for other in seqs):
             return seq.points, seq.end
@@ -264,8 +319,8 @@ def _is_dek(text: str) -> bool:
     )
 
 
-def split_article(doc: Doc, fmt: str) -> Parts:
-    """Title, subtitle, intro, points and conclusion of tidied blocks."""
+def head_blocks(doc: Doc, fmt: str) -> tuple[list[Block], str, str]:
+    """The blocks without a leading <h1> title (and an <h2> dek after it), title, subtitle."""
     blocks = doc.blocks
     title, subtitle = doc.title, doc.subtitle
     for i, block in enumerate(blocks[:3]):
@@ -281,7 +336,13 @@ def split_article(doc: Doc, fmt: str) -> Parts:
                     del blocks[i]
                     _shift_owners(blocks, i)
             break
-    seq, end = _choose(blocks)
+    return blocks, title, subtitle
+
+
+def split_article(doc: Doc, fmt: str) -> Parts:
+    """Title, subtitle, intro, points and conclusion of tidied blocks."""
+    blocks, title, subtitle = head_blocks(doc, fmt)
+    seq, end = choose(blocks)
     first_point = seq[0].index if seq else len(blocks)
     intro_blocks = blocks[:first_point]
     if fmt == "text" and not subtitle and len(intro_blocks) >= 2:
@@ -295,7 +356,7 @@ def split_article(doc: Doc, fmt: str) -> Parts:
         body = _join(blocks[cand.index + 1 : stop])
         if cand.body:
             body = f"{cand.body}\n\n{body}" if body else cand.body
-        points.append(Point(k + 1, cand.title, body or cand.title))
+        points.append(Point(k + 1, cand.title, body or cand.title, cand.marker))
     tail = blocks[end:] if seq else []
     while tail and (tail[0].kind == "sep" or is_conclusion_label(tail[0])):
         tail = tail[1:]

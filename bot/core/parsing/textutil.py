@@ -31,7 +31,8 @@ _ABBREVIATIONS = frozenset(_ABBREVIATION_NAMES.split())
 # A number marker at the start of a block: "3.", "3)", "(3)", "Point 3:", "III.", "Part II -".
 _MARKER = re.compile(
     r"""\s*(?:
-        (?:point|part|step|reason|lesson|number|no\.|\#)\s*
+        (?:point|part|step|reason|lesson|rule|tipp?|mistake|punkt|punto|ponto|paso|passo
+          |schritt|étape|regla|regel|règle|regola|regra|number|no\.|\#)\s*
             (?P<word>\d{1,3}|[ivxlc]{1,7})\b\s*[.):\-–—]?
       | \(?(?P<digits>\d{1,3})[.)](?=\s|$)\s*(?:[\-–—:]\s*)?
       | (?-i:(?P<roman>[IVXLC]{1,7}))[.)](?=\s|$)\s*(?:[\-–—:]\s*)?
@@ -42,13 +43,18 @@ _MARKER = re.compile(
 # only branch that can match.
 _NUMBER_MARKER = re.compile(r"(?P<digits>\d{1,3})[.)](?=\s|$)\s*(?:[\-–—:]\s*)?\s*")
 _DIGITS = frozenset("0123456789")
-_MARKER_START = frozenset("0123456789(#IVXLCPpSsRrLlNn")
+_MARKER_START = frozenset("0123456789(#IVXLCPpSsRrLlNnTtMmÉé")
 _ALWAYS_START = frozenset("0123456789(#")
 _ROMAN_START = frozenset("IVXLC")
 _ROMAN_NEXT = frozenset("IVXLC.)")
-_WORD_START = frozenset("PpSsRrlNn")  # "L" may open "LX." as well as "Lesson"
+_WORD_START = frozenset("PpSsRrlNnTtMmÉé")  # "L" may open "LX." as well as "Lesson"
 _LESSON_HEADS = frozenset(("es", "e\u017f"))  # case-insensitive regex: "ſ" matches "s"
-_MARKER_WORDS = ("point", "part", "step", "reason", "lesson", "number", "no.")
+# In the six languages the bot reads: "Rule 2:", "Tip 4", "Punkt 3", "Paso 2", "Étape 1".
+_MARKER_WORDS = (
+    *("point", "part", "step", "reason", "lesson", "rule", "tip", "mistake", "number", "no."),
+    *("punkt", "punto", "ponto", "paso", "passo", "schritt", "étape", "regla", "regel"),
+    *("règle", "regola", "regra"),
+)
 
 
 def _marker_next() -> dict[str, str]:
@@ -67,6 +73,54 @@ def _marker_next() -> dict[str, str]:
 MARKER_NEXT = _marker_next()
 _ROMAN_VALID = re.compile(r"^(?:C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+# Ordinal words that announce a point ("First, ...", "Finally: ...") in the six languages.
+# LAST ("finally", "lastly") takes the number after the point before it.
+LAST = 0
+_ORDINAL_NUMBERS = {
+    **dict.fromkeys(("first", "firstly", "primero", "premièrement", "erstens", "primo"), 1),
+    **dict.fromkeys(("primeiro", "primeiramente"), 1),
+    **dict.fromkeys(("second", "secondly", "segundo", "deuxièmement", "zweitens"), 2),
+    **dict.fromkeys(("secondo", "secondement"), 2),
+    **dict.fromkeys(("third", "thirdly", "tercero", "troisièmement", "drittens", "terzo"), 3),
+    **dict.fromkeys(("terceiro",), 3),
+    **dict.fromkeys(("fourth", "fourthly", "cuarto", "quatrièmement", "viertens", "quarto"), 4),
+    **dict.fromkeys(("fifth", "fifthly", "quinto", "cinquièmement", "fünftens"), 5),
+    **dict.fromkeys(("sixth", "sixthly", "sexto", "sixièmement", "sechstens", "sesto"), 6),
+    **dict.fromkeys(("seventh", "séptimo", "septièmement", "siebtens", "settimo", "sétimo"), 7),
+    **dict.fromkeys(("finally", "lastly", "enfin", "finalement", "schließlich", "zuletzt"), LAST),
+    **dict.fromkeys(("infine", "finalmente", "por último", "por fim", "por fin"), LAST),
+}
+_ORDINAL = re.compile(
+    r"(?P<word>por (?:último|fim|fin)|[^\W\d_]+)\b(?P<punct>\s*[,:.\-–—]\s*|\s+)", re.IGNORECASE
+)
+
+
+_MARKER_WORD = re.compile("|".join(w for w in _MARKER_WORDS if w != "no."), re.IGNORECASE)
+
+
+def marker_word(text: str) -> str:
+    """The marker word a numbered block opens with ("step" for "Step 2: ..."), else ""."""
+    if text[:1] in _ALWAYS_START:
+        return ""  # "3. ...", "(3) ...": most numbered blocks, no word
+    m = _MARKER_WORD.match(text)
+    return m.group(0).lower() if m else ""
+
+
+def split_ordinal(text: str) -> tuple[int, str, str] | None:
+    """``(number, ordinal word, rest)`` if ``text`` opens with an ordinal ("Second, ..."),
+    else None; the number is LAST for "Finally"/"Lastly". The caller decides whether the
+    block is one that can be a point (a heading or a bold lead-in)."""
+    m = _ORDINAL.match(text)
+    if m is None:
+        return None
+    word = m.group("word")
+    number = _ORDINAL_NUMBERS.get(word.lower())
+    if number is None:
+        return None
+    rest = text[m.end() :]
+    return number, word, rest[:1].upper() + rest[1:] if rest else rest
 
 
 def _visible(text: str) -> str:

@@ -57,7 +57,7 @@ class SqliteArticles:
         if row is None:
             return None
         points = raw.execute(
-            "SELECT number, title, body FROM points WHERE article_id = ? ORDER BY number",
+            "SELECT number, title, body, marker FROM points WHERE article_id = ? ORDER BY number",
             (article_id,),
         ).fetchall()
         article = Article(
@@ -66,7 +66,7 @@ class SqliteArticles:
             author=row["author"],
             subtitle=row["subtitle"],
             intro=row["intro"],
-            points=tuple(Point(p[0], p[1], p[2]) for p in points),
+            points=tuple(Point(p[0], p[1], p[2], p[3]) for p in points),
             conclusion=row["conclusion"],
         )
         feed = row["feed_id"]
@@ -119,8 +119,8 @@ class SqliteArticles:
             return ArticleId(existing[0]), False
         article_id = ArticleId(row[0])
         raw.executemany(
-            "INSERT INTO points (article_id, number, title, body) VALUES (?, ?, ?, ?)",
-            [(article_id, p.number, p.title, p.body) for p in article.points],
+            "INSERT INTO points (article_id, number, title, body, marker) VALUES (?, ?, ?, ?, ?)",
+            [(article_id, p.number, p.title, p.body, p.marker) for p in article.points],
         )
         return article_id, True
 
@@ -139,10 +139,10 @@ class SqliteArticles:
             ),
         )
         self._raw.executemany(
-            "INSERT INTO points (article_id, number, title, body) VALUES (?, ?, ?, ?) "
+            "INSERT INTO points (article_id, number, title, body, marker) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (article_id, number) DO UPDATE SET title = excluded.title, "
-            "body = excluded.body",
-            [(article_id, p.number, p.title, p.body) for p in article.points],
+            "body = excluded.body, marker = excluded.marker",
+            [(article_id, p.number, p.title, p.body, p.marker) for p in article.points],
         )
 
 

@@ -37,13 +37,16 @@ async def test_an_edit_is_seen_at_once_and_a_rolled_back_edit_never(store: Store
     await seeded(store)
     async with store.read() as r:
         assert await r.articles.get(ArticleId(1)) is not None  # cached now, if cached at all
-    edited = replace(ARTICLE, title="Seven points, revised", points=(Point(1, "One", "New body."),))
+    edited = replace(
+        ARTICLE, title="Seven points, revised", points=(Point(1, "One", "New body.", "step"),)
+    )
     async with store.transaction() as tx:
         await tx.articles.update(ArticleId(1), edited, "h2")
     async with store.read() as r:
         stored = await r.articles.get(ArticleId(1))
         assert stored is not None and stored.article.title == "Seven points, revised"
         assert stored.article.points[0].body == "New body."
+        assert [p.marker for p in stored.article.points] == ["step", "", ""]  # how announced
         assert len(stored.article.points) == 3  # points keep their numbers; none removed
         assert await r.articles.content_hash(ArticleId(1)) == "h2"
     with pytest.raises(RuntimeError):

@@ -1,0 +1,248 @@
+"""Is a chat message a question for the author? Rules in six languages, each with a reason.
+
+Pure and rule-based: regexes and small word lists, and every verdict carries a short reason
+naming the rule that fired, so a wrong call can be explained and the rule fixed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .lexicon import QUOTED, STOP_WORDS
+from .lexicon import rx as _rx
+from .lexicon import short as _short
+from .lexicon import words as _words
+
+# --- is it a question? -----------------------------------------------------------------------
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_LEAD_MENTION = re.compile(r"^(?:@([\w.:\-]+)|<@!?(\d+)>)")
+_TRAIL_MENTION = re.compile(r"[,\s]@([\w.:\-]+)[\s?!.]*$")
+_VOCATIVE = re.compile(
+    r"^(?:(?:hey|hi|hello|dear)\s+)?((?:(?:[Mm]rs?|[Mm]s|[Dd]r|[Pp]rof)\.?\s*)?"
+    r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?)\s*[,:]\s+(.*)",
+    re.DOTALL,
+)
+_YOU = re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE)
+# Capitalised words that open a sentence with a comma but are not someone's name.
+_OPENERS = frozenset(
+    _words("""so well ok okay yes yeah no nope but and also sorry thanks honestly
+seriously really wait hmm um uh oh ah again anyway interesting great now then first second third
+finally still however besides actually question q re ps btw note edit update look listen fine sure
+right true agreed overall personally frankly basically clearly obviously respectfully lastly quick
+one plus yet indeed exactly absolutely correct cool nice wow lol i in on as if hi hello hey hiya
+greetings dear please pls kindly""")
+)
+_AUTHOR_WORDS = frozenset(_words("author sir madam professor prof doc dr mr mrs ms"))
+_TO_OTHERS = _rx(r"""
+    ^(?:does|did|has|have|is|can|could|would|will|do)\s+(?:anyone|anybody|someone|somebody
+        |everyone|everybody|others|other\s+readers|people)\b
+  | \b(?:anyone|anybody)\s+else\b | ^(?:anyone|anybody|someone|somebody)\b
+  | \b(?:can|could|would|will)\s+(?:anyone|anybody|someone|somebody)\b
+  | ^who\s+else\b | \b(?:anyone|anybody)\s+here\b
+  | ^(?:alguien|algu[ée]m|quelqu'un|qualcuno|jemand|irgendwer)\b
+  | \b(?:alguno\s+de\s+(?:vosotros|ustedes)|algum\s+de\s+vocês)\b
+  | ^(?:hat|haben|weiß|kennt|kann|macht|war)\s+(?:hier\s+)?(?:jemand|irgendwer|einer)\b
+  | \bwhat\s+do\s+(?:you\s+all|y'all|you\s+guys|you\s+folks|others|other\s+people|people
+        |folks|readers|we\s+all)\s+think\b
+  | ,\s*(?:you\s+all|y'all|you\s+guys|you\s+folks|fellow\s+readers|folks|guys|everyone
+        |everybody|all)\s*[?!.]*$
+  | ^(?:everyone|everybody|folks|guys|all|y'all)\s*[,:]
+""")
+_FILLER = _rx(
+    r"^(?:(?:hi|hello|hey)\b[^,!?]*[,!]\s*)?(?:(?:and|but|so|oh|well|wait|lol|haha)[,\s]+)*"
+)
+# Applied to a sentence without its fillers and final ?!.: a whole sentence, an opening, or a
+# tag ("..., right?") that asks nothing of the author.
+_RHETORICAL = _rx(r"""
+    ^(?:right|really|seriously|huh|eh|no|what|wtf|how\s+about\s+that|guess\s+what|who\s+cares
+        |what\s+else\s+is\s+new|what's\s+new|am\s+i\s+(?:right|wrong)|isn't\s+it|come\s+on
+        |don't\s+you\s+think|surprise,?\s+surprise|need\s+i\s+say\s+more|what's\s+up|sup
+        |how\s+(?:are|r)\s+(?:you|u|things)(?:\s+(?:all|doing|today))?|how's\s+it\s+going
+        |how\s+(?:is|'s)\s+everyone|how\s+do\s+you\s+do)$
+  | ^(?:am\s+i\s+the\s+only\s+one|who\s+else\s+but|(?:isn't|is\s+not|aren't|wasn't)\s+(?:every|all
+        |any)\b|who\s+(?:hasn't|has\s+not|doesn't|didn't|never|still|would\s+ever|could\s+ever)\b
+        |why\s+(?:do|must|should)\s+we\b
+        |(?:quién|quien)\s+no\b|qui\s+n'(?:a|est)\b|qui\s+ne\b|chi\s+non\b|quem\s+(?:nunca|não)\b
+        |wer\s+(?:hätte|hat\s+nicht|kennt\s+das\s+nicht|würde\s+nicht)\b)
+  | ^(?:who\s+knew|who\s+(?:would|could)(?:'ve|\s+have)\s+(?:thought|guessed|known|predicted
+        |imagined)
+        |what\s+could\s+(?:possibly\s+)?go\s+wrong|is\s+it\s+any\s+wonder|how\s+convenient
+        |why\s+am\s+i\s+not\s+surprised|what\s+a\s+(?:surprise|coincidence|joke)
+        |(?:can|would)\s+you\s+believe|(?:isn't|is\s+not|wasn't|ain't)\s+(?:it|that|this)
+        \s+(?:obvious|clear|ironic|funny|rich|convenient|amazing|telling|a\s+coincidence))\b
+  | ,\s*(?:right|no|eh|huh|yes|innit|isn't\s+it|aren't\s+they|am\s+i\s+right|correct
+        |don't\s+you\s+think|wouldn't\s+you\s+say|(?:isn't|is\s+not)\s+(?:it|that)
+        \s+(?:obvious|clear))$
+""")
+# Verbs a reader uses to ask the author for more ("could you ___", "please ___").
+_ASK_VERB = r"""(?:explain|clarify|elaborate|expand|say\s+more|tell\s+(?:me|us)|share|define|unpack
+    |describe|justify|cite|comment|address|go\s+into|spell\s+out|give|provide|walk\s+(?:me|us)
+    |talk|speak|confirm|shed|add|help\s+(?:me|us)|point\s+(?:me|us)|more\s+(?:on|about))\b"""
+_REQUEST = _rx(rf"""
+    (?P<polite_request>\b(?:please|pls|plz|kindly)\b[^.!?]{{0,60}}?\b{_ASK_VERB})
+  | (?P<imperative>^(?:(?:so|and|also|but|now|ok|okay|then),?\s+)?(?:explain|clarify|elaborate
+        |expand\s+on|define|describe|unpack|justify|spell\s+out|tell\s+(?:me|us)|say\s+more
+        |walk\s+(?:me|us)\s+through|help\s+(?:me|us)\s+understand)\b)
+  | (?P<can_you>\b(?:(?:can|could|would|will|might)\s+you|if\s+you\s+(?:could|would|can))\s+
+        (?:please\s+|kindly\s+|maybe\s+|perhaps\s+)?{_ASK_VERB})
+  | (?P<would_like>(?:\bi(?:'d|\s+would)|^would)\s+(?:really\s+)?(?:like|love|appreciate)\s+
+        (?:to\s+(?:know|hear|understand|ask|learn|see\s+(?:more|your|a\s+source|evidence))
+        |you\s+to|it\s+if\s+you|(?:an?\s+|some\s+|more\s+)?(?:explanation|clarification
+        |elaboration|details?|sources?|answer)))
+  | (?P<wondering>\bi(?:'m|\s+am|\s+was)?\s+wondering\b|\bi\s+wonder\b)
+  | (?P<wants_to_know>\b(?:i|we)\s+(?:want|need)\s+to\s+(?:know|understand|hear)\b)
+  | (?P<curious>\b(?:curious|keen)\s+(?:to\s+(?:know|hear|learn)|why|what|how|whether|if|about)\b)
+  | (?P<confused>\bnot\s+sure\s+(?:what|why|how)\s+you\b|\bi\s+(?:don't|do\s+not|didn't
+        |can't|cannot)\s+(?:quite\s+)?(?:understand|get|follow|see)\s+(?:what|why|how|your
+        |the\s+(?:part|bit|point|argument|claim|logic|link))\b)
+  | (?P<asks_for_more>\b(?:more|further)\s+(?:details?|context|info|information|explanation
+        |clarification)\s+(?:on|about|regarding|please)\b
+        |\b(?:any|some)\s+(?:sources?|evidence|proof|references?|links?)\s+(?:for|on|about|to)\b)
+  | (?P<asks_you>^(?:why|how|what|which|where|when|who)\s+(?:do|did|does|would|could|will|can
+        |should|are|were|have)\s+you\b|\bwhat\s+(?:do|did)\s+you\s+mean\b|^how\s+come\b)
+  | (?P<labelled>^(?:quick\s+|one\s+)?q(?:uestion)?\s*:|\bquestion\s+(?:for|to)\s+(?:you
+        |the\s+author)\b|\bi(?:\s+have|\s+had|'ve|'ve\s+got)\s+a\s+(?:quick\s+)?question\b)
+""")
+# A sentence opening like a question, in any of the six languages, asks even without "?"
+# ("how many gels per hour do you recommend", "what's a filling loop", "cuánto ahorráis").
+_DIRECT = _rx(r"""
+    ^(?:how\s+(?!(?:cool|nice|great|true|interesting|sad|funny|lovely|weird)\b)(?:many|much|long
+        |often|far|do|did|does|would|should|can|could|is|are|was|were|come)
+      |what(?:'s|\s+(?:is|are|was|were|do|did|does|would|should|kind|size|sort|type|tool|happens
+        |if|about|counts))
+      |(?:what|which)\s+\w+\s+(?:do|did|does|should|would|can|will)\s+(?:you|i|we)\b
+      |which\s+\w+ | where\s+(?:do|did|does|can|should|is|are|would)
+      | when\s+(?:do|did|does|should|is|are|would|can)
+      | who\s+(?!(?:knew|cares)\b)\w+s\b | who\s+(?:is|are|should|can|would)
+      | why\s+(?:do|did|does|is|are|would|should|not)
+      | (?:do|did|does|can|could|would|should|will|have)\s+you\b
+      | (?:cuánt[oa]s?|cómo|qué|cuál(?:es)?|dónde|cuándo|por\s+qué|quién)\s+\w+
+      | (?:quant[oa]s?|qual|quais|onde|quando|por\s+que|o\s+que|quem)\s+\w+
+      | (?:combien|comment|quel(?:le)?s?|où|quand|pourquoi|qu'est-ce|est-ce\s+que)\b
+      | (?:quant[oaie]|quale|quali|dove|perché|cosa|che\s+cosa)\s+\w+
+      | (?:wie\s+(?:viel|oft|lange|macht|kann|soll|funktioniert|findet|geht)|was\s+(?:kostet|ist
+        |sind|bringt|heißt|meinst|macht|passiert)|welche[rsnm]?|wo|wann|warum|wieso|weshalb)\b
+    )""")
+# "Why is it always the left knee??": a complaint, not a question (unless it asks "you").
+_COMPLAINT = _rx(r"""^(?:why|warum|wieso|por\s+qué|pourquoi|perché|por\s+que)\b
+    (?!.*\b(?:you|your|du|dein|ihr|euch|tú|usted|vous|tu|voi|você|vocês)\b)
+    .*\b(?:always|ever|never|every|immer|nie|siempre|nunca|toujours|jamais|sempre|mai)\b""")
+_SECOND_PERSON = re.compile(r"\b(?:you|your|u)\b")
+# Markup that asks nothing: block quotes of others' words, code spans, emphasis marks.
+_QUOTE_LINE = re.compile(r"^\s*>.*$", re.MULTILINE)
+_CODE = re.compile(r"`[^`\n]*`")
+_EMPHASIS = re.compile(r"\*\*|__|~~")
+# Requests in the other five languages; looked for only when the sentence has one of their
+# opening words (most messages have none, and the pattern is long).
+_REQUEST_OTHER = _rx(r"""
+    (?P<asks_in_spanish>\b(?:puedes|podrías|podria|podría|puede|podéis)\s+(?:aclarar|explicar
+        |ampliar|detallar|precisar|desarrollar|contar|dar)\b|\bno\s+(?:entiendo|entendí
+        |he\s+entendido)\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b)
+  | (?P<asks_in_portuguese>\b(?:pode|podes|poderia|podem)\s+(?:explicar|esclarecer|detalhar
+        |aprofundar|dar)\b|\bnão\s+entendi\b|\bo\s+que\s+(?:quer|queres|quis)\s+dizer\b)
+  | (?P<asks_in_french>\b(?:pouvez|pourriez)[-\s]vous\s+(?:préciser|expliquer|développer
+        |détailler|clarifier|donner)\b|\b(?:peux|pourrais)[-\s]tu\s+(?:préciser|expliquer|développer
+        |détailler)\b|\bje\s+n'ai\s+pas\s+compris\b|\b(?:que|qu'est-ce\s+que)\s+(?:voulez-vous
+        |vous\s+voulez|veux-tu|tu\s+veux)\s+dire\b|\bqu'entend(?:ez-vous|s-tu)\b)
+  | (?P<asks_in_italian>\b(?:puoi|potresti|può|potrebbe|potete)\s+(?:spiegare|chiarire
+        |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+capito\b|\b(?:cosa|che)\s+intend[ie]\b)
+  | (?P<asks_in_german>\b(?:kannst\s+du|können\s+sie|könnten\s+sie|könntest\s+du)\s+
+        (?:\S+\s+){0,3}?(?:erklären|erläutern|genauer|ausführen|sagen)\b|\bwas\s+ist\s+mit\b.*\bgemeint\b
+        |\bwas\s+(?:meinst\s+du|meinen\s+sie)\b|\bich\s+(?:verstehe|habe)\s+(?:das\s+)?nicht\b)
+""")
+_OTHER_OPENERS = frozenset(
+    _words("""puedes podrías podria podría puede podéis no qué a pode podes poderia podem não o
+    pouvez pourriez peux pourrais je que qu'est-ce qu'entendez-vous qu'entends-tu puoi potresti
+    può potrebbe potete non cosa che kannst können könnten könntest was ich""")
+)
+_PRAISE = _rx(r"""^(?:great|interesting|excellent|good|nice|brilliant|superb|insightful
+    |fascinating|informative|thought[-\s]provoking|well\s+(?:written|said|put|done)|spot\s+on
+    |thanks|thank\s+you|agreed?|love\s+(?:this|it)|bravo|kudos|cheers|wow|i\s+agree)\b""")
+_GREETING = _rx(r"^(?:hi|hello|hey|hiya|howdy|greetings|yo|good\s+(?:morning|afternoon|evening))\b")
+
+
+def _names_author(name: str, author: str) -> bool:
+    words = set(re.findall(r"[a-z]+", name.lower()))
+    return bool(words & _AUTHOR_WORDS) or bool(words & set(re.findall(r"[a-z]+", author.lower())))
+
+
+def _addressee(text: str, author: str) -> str | None:
+    """Who, other than the author, the whole message is addressed to (an @mention, 'Bob, ...')."""
+    m = _LEAD_MENTION.match(text) or _TRAIL_MENTION.search(text)
+    if m:
+        name = next(g for g in m.groups() if g)
+        return None if _names_author(name, author) else "@" + name
+    m = _VOCATIVE.match(text)
+    # A leading "Name," addresses someone only if the rest speaks to "you"; otherwise
+    # "Russia, will it help?" would read as a message to Russia.
+    if m and _YOU.search(m.group(2)):
+        name = m.group(1)
+        words = set(name.lower().split())
+        if words.isdisjoint(_OPENERS) and words.isdisjoint(STOP_WORDS):
+            return None if _names_author(name, author) else name
+    return None
+
+
+def _emphatic_why(s: str, core: str) -> bool:
+    """ "Why do we do this to ourselves??": a doubled mark on a why/who not asking "you"."""
+    return (
+        s.endswith(("??", "?!", "!?"))
+        and core.startswith(("why", "who"))
+        and not (_SECOND_PERSON.search(core))
+    )
+
+
+def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
+    """Whether ``text`` asks the author something, and the rule that decided it.
+
+    ``author`` (the article's byline) lets "@Andrew ..." or "Andrew, ..." count as the author.
+    """
+    text = text.strip()
+    if not text:
+        return False, "empty message"
+    if ">" in text or "`" in text or "*" in text or "_" in text or "~" in text:
+        text = _EMPHASIS.sub("", _CODE.sub(" «» ", _QUOTE_LINE.sub(" ", text))).strip()
+        if not any(c.isalpha() for c in text):
+            return False, "markup only: a quote or code, no request"
+    addressee = _addressee(text, author)
+    if addressee:
+        return False, f"addressed to {addressee}, not the author"
+    no_urls = _URL.sub(" ", text)
+    unquoted = QUOTED.sub(" «» ", no_urls)
+    notes: list[str] = []
+    for sentence in _SENTENCE.split(unquoted):
+        s = " ".join(sentence.replace("’", "'").lower().split()).lstrip("¿¡ ")
+        if not any(c.isalpha() for c in s):
+            continue
+        core = _FILLER.sub("", s).rstrip("?!.… ")
+        if _TO_OTHERS.search(s):
+            notes.append(f"asks other readers ('{_short(s)}')")
+        elif _RHETORICAL.search(core) or _COMPLAINT.match(core) or _emphatic_why(s, core):
+            notes.append(f"rhetorical ('{_short(s)}')")
+        elif "?" in s:
+            return True, "asks with a question mark"
+        elif (m := _REQUEST.search(s)) or (
+            not _OTHER_OPENERS.isdisjoint(s.replace("-", " ").split())
+            and (m := _REQUEST_OTHER.search(s))
+        ):
+            rule = (m.lastgroup or "request").replace("_", " ")
+            return True, f"asks for an answer ({rule}: '{_short(m.group(0), 30)}')"
+        elif m := _DIRECT.match(core):
+            return True, f"asks without a question mark ('{_short(m.group(0), 30)} ...')"
+    lowered = text.lower()
+    if notes:
+        return False, notes[0]
+    if "?" in no_urls and "?" not in unquoted:
+        return False, "question mark only inside a quote"
+    if _GREETING.match(lowered):
+        return False, "greeting"
+    if _PRAISE.match(lowered):
+        return False, "praise or agreement, no question"
+    if "?" in unquoted:
+        return False, "a question mark but no words asking anything"
+    return False, "a remark: no question mark and no request"
+
+
+# --- which point? ----------------------------------------------------------------------------

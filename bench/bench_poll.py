@@ -155,7 +155,11 @@ def run_pointbot(port: int, count: int, out: Any) -> None:
             async with store.transaction() as tx:
                 for url in urls(port, "ours", count):
                     fid = await tx.feeds.ensure(url, title="", source="chat", now=now[0])
-                    await tx.posts.ensure_target(fid, ChatRef(Platform("bench"), "#feeds"))
+                    sub = await tx.subscriptions.ensure(
+                        fid, "bench:#feeds", added_by=None, backfill=1, now=now[0]
+                    )
+                    where = ChatRef(Platform("bench"), "#feeds")
+                    await tx.posts.ensure_target(fid, where, sub)
             await poller.poll_due()  # the first read of every feed (untimed)
             now[0] += timedelta(seconds=901)
             cpu, start = time.process_time(), time.perf_counter()

@@ -69,6 +69,8 @@ async def test_a_brief_and_the_new_questions_an_author_is_told_of(store: Store) 
             now=NOW,
         )
     async with store.read() as r:
+        # Only where a subscription the author writes for posts the article.
+        assert await r.notifications.authors_to_tell(1, str(FAKE), "#elsewhere") == []
         b = await r.notifications.brief(q2)
         assert b is not None
         assert (b.article_title, b.point, b.point_title, b.asker_key, b.asker_label, b.text) == (

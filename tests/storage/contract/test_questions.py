@@ -321,3 +321,16 @@ async def test_the_open_set_follows_every_change_and_forgets_a_rollback(store: S
             await tx.questions.added_to(s, d, "A new one on clauses?", merged=False)
             raise RuntimeError("rolled back")
     assert await oldest() == {"Why the secret clauses?": c}
+
+
+async def test_edits_by_the_asker_are_counted_in_a_window(store: Store) -> None:
+    await seeded(store)
+    [qid] = await add(store, asked(1, "first"))
+    later = NOW + timedelta(minutes=30)
+    async with store.transaction() as tx:
+        assert await tx.questions.edit_text(qid, "second", "fake:dana", NOW)
+        assert await tx.questions.edit_text(qid, "third", "fake:dana", later)
+    async with store.read() as r:
+        assert await r.questions.edited_since(user("dana"), NOW) == 2
+        assert await r.questions.edited_since(user("dana"), later) == 1
+        assert await r.questions.edited_since(user("lee"), NOW) == 0

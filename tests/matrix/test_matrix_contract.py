@@ -109,9 +109,7 @@ async def room(
     created = await client.room_create(name="contract", invite=[bot.user_id], initial_state=state)
     assert isinstance(created, nio.RoomCreateResponse), created
     try:
-        yield Room(
-            synapse, bot, member, client, created.room_id, tmp_path / "bot-store", encrypted
-        )
+        yield Room(synapse, bot, member, client, created.room_id, tmp_path / "bot-store", encrypted)
     finally:
         if encrypted:
             await client.close()

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bot.config import FeedSettings, Settings  # noqa: E402
 from bot.core.models import ChatRef, IncomingMessage, Platform, Rendered, Role, UserRef  # noqa: E402
 from bot.runtime import Bot  # noqa: E402
-from bot.storage.db import Database  # noqa: E402
+from bot.storage.sqlite.store import SqliteStore  # noqa: E402
 
 QUESTIONS = [
     'Please explain what you mean by "clandestine arms transfers" in point 3.',
@@ -101,9 +101,9 @@ def settings() -> Settings:
 
 
 async def make_bot(path: Path) -> tuple[Bot, InstantAdapter]:
-    db = await Database.open(path)
+    store = await SqliteStore.open(path)
     adapter = InstantAdapter()
-    bot = Bot(db, {adapter.platform: adapter}, settings())  # type: ignore[dict-item]
+    bot = Bot(store, {adapter.platform: adapter}, settings())  # type: ignore[dict-item]
     for _feed, fid, targets in await bot.sync_config_feeds():
         await bot.publish_bundled(fid, targets)
     await bot.delivery.drain()
@@ -197,7 +197,7 @@ async def memory_child(path: Path, n: int) -> None:
     seconds = await intake(bot, n, start=10_000_000)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    await bot.db.close()
+    await bot.store.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{rss_mb:.1f} {peak / 1e6:.2f} {n / seconds:.0f}")
 
@@ -206,7 +206,7 @@ async def memory_at(base: Path, stored: int, n: int) -> tuple[float, float, floa
     """Peak RSS (MB), Python peak (MB) and rate, measured in a child process."""
     path = base / f"mem-{stored}.sqlite3"
     bot, _ = await make_bot(path)
-    await bot.db.close()
+    await bot.store.close()
     prefill(path, stored)
     out = subprocess.run(  # noqa: ASYNC221
         [sys.executable, __file__, "--memory-child", str(path), "--messages", str(n)],
@@ -233,7 +233,7 @@ async def main() -> None:
         for r in range(args.rounds):
             bot, _ = await make_bot(base / f"ours-{r}.sqlite3")
             ours.append(n / await intake(bot, n))
-            await bot.db.close()
+            await bot.store.close()
             bare.append(n / await bare_inserts(base / f"bare-{r}.sqlite3", n))
             inline.append(n / bare_inline(base / f"inline-{r}.sqlite3", n))
         o, b = statistics.median(ours), statistics.median(bare)

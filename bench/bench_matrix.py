@@ -40,13 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.adapters.matrix import PLATFORM, MatrixAdapter  # noqa: E402
+from bot.app.adapter_state import AdapterState  # noqa: E402
 from bot.config import FeedSettings, MatrixSettings, Secret, Settings  # noqa: E402
 from bot.core.models import FeedId  # noqa: E402
 from bot.feeds.document import article_of, parse_feed  # noqa: E402
 from bot.runtime import Bot, bundled_text  # noqa: E402
-from bot.storage.articles import Target  # noqa: E402
-from bot.storage.db import Database  # noqa: E402
-from bot.storage.outbox import InboundRepository  # noqa: E402
+from bot.storage.sqlite.store import SqliteStore  # noqa: E402
+from bot.storage.types import Target  # noqa: E402
 from tests.matrix.synapse import RegisteredUser, SynapseServer  # noqa: E402
 
 Event = dict[str, Any]
@@ -214,8 +214,8 @@ async def bench(
         feeds=(FeedSettings("bundled:example-feed.xml", (f"matrix:{room}",), ("matrix:@a:x",)),),
         matrix=MatrixSettings(server.url, bot_user.user_id, Secret("bench-password"), None),
     )
-    db = await Database.open(settings.database)
-    adapter = MatrixAdapter.from_settings(settings, InboundRepository(db))
+    db = await SqliteStore.open(settings.database)
+    adapter = MatrixAdapter.from_settings(settings, AdapterState(db))
     bot = Bot(db, {PLATFORM: adapter}, settings)
     (_feed, fid, targets), *_ = await bot.sync_config_feeds()
     await adapter.start(bot.conversation.handle)

@@ -136,8 +136,7 @@ def run_pointbot(port: int, count: int, out: Any) -> None:
     from bot.core.models import ChatRef, Platform
     from bot.feeds.fetch import Fetcher
     from bot.feeds.poller import Poller
-    from bot.storage.articles import ArticleRepository
-    from bot.storage.db import Database
+    from bot.storage.sqlite.store import SqliteStore
 
     now = [datetime(2026, 1, 5, 9, 0, tzinfo=UTC)]
 
@@ -146,18 +145,21 @@ def run_pointbot(port: int, count: int, out: Any) -> None:
 
     async def main() -> dict[str, float]:
         with tempfile.TemporaryDirectory() as tmp:
-            db = await Database.open(Path(tmp) / "bench.sqlite3")
+            store = await SqliteStore.open(Path(tmp) / "bench.sqlite3")
             settings = PollSettings(
                 allow_private_addresses=("127.0.0.0/8",), max_concurrent=WORKERS
             )
             fetcher = Fetcher(settings, clock)
-            publisher = Publisher(db, Delivery(db, {}, clock), clock)
-            poller = Poller(db, fetcher, publisher, {}, clock, settings=settings)
-            articles = ArticleRepository(db)
-            async with db.transaction() as conn:
+            publisher = Publisher(store, Delivery(store, {}, clock), clock)
+            poller = Poller(store, fetcher, publisher, {}, clock, settings=settings)
+            async with store.transaction() as tx:
                 for url in urls(port, "ours", count):
-                    fid = await articles.ensure_feed(conn, url, title="", source="chat", now=now[0])
-                    await articles.ensure_target(conn, fid, ChatRef(Platform("bench"), "#feeds"))
+                    fid = await tx.feeds.ensure(url, title="", source="chat", now=now[0])
+                    sub = await tx.subscriptions.ensure(
+                        fid, "bench:#feeds", added_by=None, backfill=1, now=now[0]
+                    )
+                    where = ChatRef(Platform("bench"), "#feeds")
+                    await tx.posts.ensure_target(fid, where, sub)
             await poller.poll_due()  # the first read of every feed (untimed)
             now[0] += timedelta(seconds=901)
             cpu, start = time.process_time(), time.perf_counter()
@@ -167,7 +169,7 @@ def run_pointbot(port: int, count: int, out: Any) -> None:
             assert report.new_entries == count // 2, report
             # The 304 half alone: make only the static feeds due.
             now[0] += timedelta(seconds=901)
-            await db.execute(
+            await store.db.execute(
                 "UPDATE feeds SET next_poll_at = ? WHERE url LIKE '%/c%'",
                 ((now[0] + timedelta(hours=1)).isoformat(),),
             )
@@ -176,7 +178,7 @@ def run_pointbot(port: int, count: int, out: Any) -> None:
             only304, only304_cpu = time.perf_counter() - start, time.process_time() - cpu
             assert report.not_modified == count - count // 2, report
             await fetcher.close()
-            await db.close()
+            await store.close()
         return {
             "cycle_s": full,
             "cycle_cpu_s": full_cpu,

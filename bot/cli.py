@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -25,9 +26,12 @@ from bot.core.parsing import ArticleError, explain_article, parse_article
 from bot.core.questions import classify
 from bot.core.summary import render_summary
 from bot.feeds.cli import add_feed_commands
-from bot.storage.db import StorageError, driver_logging
+from bot.storage.port import log_statements
+from bot.storage.types import StorageError
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+log = logging.getLogger(__name__)
+
 EXIT_USAGE = 2
 EXIT_INPUT = 3
 
@@ -135,7 +139,10 @@ def cmd_question_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runtime import run  # imported here so `bot article parse` starts fast
+    """Run the bot: on the chat platforms configured, else on the console."""
+    # Imported here so that `bot article parse` starts fast.
+    from bot.console_main import run_console
+    from bot.runtime import run_platforms
 
     if args.env_file:
         from dotenv import load_dotenv
@@ -156,12 +163,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         ).upper(),
         settings.log_format,
     )
-    driver_logging(settings.log_sql)
+    log_statements(settings.log_sql)
     script = Path(args.script) if args.script else None
     if script is not None and not script.is_file():
         raise CliError(f"{script}: no such script file")
+    log.info("database %s (config: %s)", settings.database, settings.source)
     try:
-        return asyncio.run(run(settings, script=script, demo=not args.no_demo))
+        if settings.platforms:
+            return asyncio.run(run_platforms(settings, logs.print_line))
+        return asyncio.run(
+            run_console(settings, logs.print_line, script=script, demo=not args.no_demo)
+        )
     except StorageError as exc:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:

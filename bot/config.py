@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot import config_checks as check
-from bot.datapath import DEFAULT_DATABASE, database_path
+from bot.datapath import database_path
 from bot.feeds.filters import FilterError, parse_spec
+from bot.storage.sqlite.files import DEFAULT_DATABASE
 
 BUNDLED_FEED = "bundled:example-feed.xml"
 DEFAULT_CONFIG = Path("config/bot.toml")
@@ -121,7 +122,7 @@ class DiscordSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database: Path = Path("data/pointbot.sqlite3")
+    database: Path = Path(DEFAULT_DATABASE)
     command_prefix: str = "!"
     acknowledge: str = "reply"  # "reply" (says the number) or "reaction" (a ✅ on the question)
     admins: frozenset[str] = frozenset()

@@ -20,11 +20,11 @@ from typing import TextIO
 
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console_session import CONSOLE_HELP, ConsoleSession
+from bot.app.adapter_state import AdapterState
 from bot.config import Settings
 from bot.core.wording import count, plural
 from bot.runtime import Bot, bundled_text, publish_configured
-from bot.storage.db import Database
-from bot.storage.outbox import InboundRepository
+from bot.storage.port import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +41,12 @@ async def run_console(
 ) -> int:
     """Run on the console until its input ends or the person types /quit."""
     async with AsyncExitStack() as stack:
-        db = await Database.open(settings.database)
-        stack.push_async_callback(db.close)
+        store = await open_store(settings.database)
+        stack.push_async_callback(store.close)
         console = ConsoleAdapter(out)
-        state = InboundRepository(db)
-        earlier = await _restore_world(console, state, db)
-        bot = Bot(db, {console.platform: console}, settings)
+        state = AdapterState(store)
+        earlier = await _restore_world(console, state, store)
+        bot = Bot(store, {console.platform: console}, settings)
         feeds = await bot.sync_config_feeds()
         await console.start(bot.conversation.handle)
         stack.push_async_callback(console.close)
@@ -74,14 +74,15 @@ async def run_console(
                 await _converse(session, lines, interactive=False)
         else:
             await _converse(session, stdin, interactive=stdin.isatty())
-        pending = (await bot.delivery.outbox.counts()).get("pending", 0)
+        async with store.read() as r:
+            pending = (await r.outbox.counts()).get("pending", 0)
         if pending:
             said = f"{count(pending, 'outgoing message')} {plural(pending, 'is')}"
             out(f"{said} still pending and will be sent next run.")
     return 0
 
 
-async def _restore_world(console: ConsoleAdapter, state: InboundRepository, db: Database) -> str:
+async def _restore_world(console: ConsoleAdapter, state: AdapterState, store: Store) -> str:
     """Bring back the world an earlier run on this database left; say what came back (or
     why the world cannot be new), "" for a new world."""
     kept = await state.get_state(str(console.platform), WORLD)
@@ -92,15 +93,14 @@ async def _restore_world(console: ConsoleAdapter, state: InboundRepository, db: 
             f"({count(len(console.messages), 'message')}, "
             f"{count(len(console.threads), 'thread')})"
         )
-    row = await db.fetchone(
-        "SELECT COUNT(*) FROM outbox WHERE platform = ? AND status = 'done'", (console.platform,)
-    )
-    if row is not None and row[0]:
+    async with store.read() as r:
+        sent = await r.outbox.delivered_on(console.platform)
+    if sent:
         return "this database holds console messages of an earlier run, but not its world"
     return ""
 
 
-async def _keep_world(console: ConsoleAdapter, state: InboundRepository) -> None:
+async def _keep_world(console: ConsoleAdapter, state: AdapterState) -> None:
     try:
         await state.set_state(str(console.platform), WORLD, json.dumps(console.snapshot()))
     except Exception:  # a failed save loses the console's view only, never the bot's data
@@ -110,8 +110,9 @@ async def _keep_world(console: ConsoleAdapter, state: InboundRepository) -> None
 async def _first_poll(bot: Bot, settings: Settings, out: Callable[[str], None]) -> None:
     """A script or a pipe starts once the first poll of the HTTP feeds has landed (bounded:
     two fetch timeouts, for a feed and its article pages, and a little more)."""
-    if not await bot.poller.feeds.due(bot.clock()):
-        return
+    async with bot.store.read() as r:
+        if not await r.feeds.due(bot.clock()):
+            return
     bound = 2 * settings.polling.timeout_s + 5
     try:
         await asyncio.wait_for(bot.poller.first_cycle_done.wait(), bound)

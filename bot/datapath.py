@@ -3,9 +3,9 @@
 ``[bot] database`` is relative to the config file's folder, so starting the bot from another
 directory finds the same file. An explicit data directory (``BOT_DATA_DIR``, else ``[bot]
 data_dir``, itself relative to the config file's folder) holds the database file: its name
-is taken from ``database`` (``pointbot.sqlite3`` by default).
+is taken from ``database`` (by default the name in :data:`DEFAULT_DATABASE`).
 ``BOT_DATABASE`` and ``--database`` are taken as given (relative to where the command runs).
-With no config file at all every command uses ``data/pointbot.sqlite3`` where it runs.
+With no config file at all every command uses :data:`DEFAULT_DATABASE` where it runs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-DEFAULT_DATABASE = "data/pointbot.sqlite3"
+from bot.storage.sqlite.files import DEFAULT_DATABASE
 
 
 def database_path(

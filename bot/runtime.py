@@ -1,7 +1,9 @@
-"""The bot's main job: open the database, start the adapters, publish, converse.
+"""The composition root, as a library: :class:`Bot` wires the store, the adapters and the
+use cases; :func:`run_platforms` serves Matrix and Discord. The ``bot`` command
+(:mod:`bot.cli`) chooses between it and the console (:mod:`bot.console_main`).
 
-``run`` owns the lifecycle: everything it opens is entered on one ``AsyncExitStack`` and
-closed in reverse order, also on Ctrl-C or a crash.
+``run_platforms`` owns the lifecycle: everything it opens is entered on one
+``AsyncExitStack`` and closed in reverse order, also on Ctrl-C or a crash.
 """
 
 from __future__ import annotations
@@ -9,15 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from importlib import resources
-from pathlib import Path
-from typing import TextIO
 
 from bot.adapters.base import AdapterError, ChatAdapter
+from bot.app.adapter_state import AdapterState
 from bot.app.config_feeds import reconcile
 from bot.app.conversation import Conversation
 from bot.app.delivery import Delivery
@@ -29,10 +29,8 @@ from bot.core.models import FeedId, Platform
 from bot.feeds.document import FeedError, article_of, parse_feed
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller
-from bot.logs import print_line
-from bot.storage.articles import ArticleRepository, Target
-from bot.storage.db import Database
-from bot.storage.outbox import InboundRepository
+from bot.storage.port import Store, open_store
+from bot.storage.types import Target
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +48,20 @@ class Bot:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         adapters: dict[Platform, ChatAdapter],
         settings: Settings,
         clock: Callable[[], datetime] = utc_clock,
     ) -> None:
-        self.db = db
+        self.store = store
         self.settings = settings
         self.adapters = adapters
         self.clock = clock
-        self.delivery = Delivery(db, adapters, clock)
-        self.publisher = Publisher(db, self.delivery, clock)
+        self.delivery = Delivery(store, adapters, clock)
+        self.publisher = Publisher(store, self.delivery, clock)
         self.fetcher = Fetcher(settings.polling, clock)
         self.poller = Poller(
-            db,
+            store,
             self.fetcher,
             self.publisher,
             adapters,
@@ -72,7 +70,7 @@ class Bot:
             prefix=settings.command_prefix,
         )
         self.feed_admin = FeedAdmin(
-            db,
+            store,
             self.poller,
             clock,
             adapters,
@@ -80,7 +78,7 @@ class Bot:
             prefix=settings.command_prefix,
         )
         self.conversation = Conversation(
-            db,
+            store,
             self.delivery,
             adapters,
             clock,
@@ -90,8 +88,7 @@ class Bot:
             limits=settings.questions,
             feed_commands=self.feed_admin,
         )
-        self.articles = ArticleRepository(db)
-        self.digests = Digests(db, self.delivery, clock, prefix=settings.command_prefix)
+        self.digests = Digests(store, self.delivery, clock, prefix=settings.command_prefix)
         self.config_changes: list[str] = []
 
     def start_workers(self, stack: AsyncExitStack) -> None:
@@ -114,7 +111,7 @@ class Bot:
     async def sync_config_feeds(self) -> list[tuple[FeedSettings, FeedId, list[Target]]]:
         """Make the database's feeds match the config's (see :mod:`bot.app.config_feeds`);
         what changed is in ``config_changes``."""
-        done = await reconcile(self.db, self.settings.feeds, self.clock)
+        done = await reconcile(self.store, self.settings.feeds, self.clock)
         self.config_changes = done.changes
         return done.feeds
 
@@ -131,34 +128,14 @@ class Bot:
         return queued
 
 
-async def run(
-    settings: Settings,
-    *,
-    script: Path | None = None,
-    demo: bool = True,
-    stdin: TextIO = sys.stdin,
-    write: Callable[[str], None] | None = None,
-) -> int:
-    """Run the bot: on the chat platforms configured, else on the console."""
-    out = write or print_line
-    log.info("database %s (config: %s)", settings.database, settings.source)
-    if settings.platforms:
-        return await run_platforms(settings, out)
-    from bot.console_main import run_console
-
-    return await run_console(settings, out, script=script, demo=demo, stdin=stdin)
-
-
-def build_adapters(settings: Settings, db: Database) -> dict[Platform, ChatAdapter]:
+def build_adapters(settings: Settings, store: Store) -> dict[Platform, ChatAdapter]:
     """The configured platforms' adapters (platform libraries are imported only here)."""
-    state = InboundRepository(db)
+    state = AdapterState(store)
     adapters: dict[Platform, ChatAdapter] = {}
     if settings.matrix is not None:
         from bot.adapters.matrix import MatrixAdapter
 
-        matrix = MatrixAdapter.from_settings(
-            settings, state, is_author=ArticleRepository(db).is_any_author
-        )
+        matrix = MatrixAdapter.from_settings(settings, state, is_author=state.is_any_author)
         adapters[matrix.platform] = matrix
     if settings.discord is not None:
         from bot.adapters.discord import DiscordAdapter
@@ -171,10 +148,10 @@ def build_adapters(settings: Settings, db: Database) -> dict[Platform, ChatAdapt
 async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
     """Serve Matrix and/or Discord until SIGINT or SIGTERM."""
     async with AsyncExitStack() as stack:
-        db = await Database.open(settings.database)
-        stack.push_async_callback(db.close)
-        adapters = build_adapters(settings, db)
-        bot = Bot(db, adapters, settings)
+        store = await open_store(settings.database)
+        stack.push_async_callback(store.close)
+        adapters = build_adapters(settings, store)
+        bot = Bot(store, adapters, settings)
         feeds = await bot.sync_config_feeds()
         for change in bot.config_changes:
             out(f"config: {change}")

@@ -11,7 +11,7 @@ import pytest
 from bot.config import FeedSettings, Settings
 from bot.core.models import Platform
 from bot.runtime import Bot
-from bot.storage.db import Database
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes import FakeChatAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,8 +37,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.sqlite3")
+async def db(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "bot.sqlite3")
     yield database
     await database.close()
 
@@ -63,7 +63,7 @@ def seed_settings(platform: str = "fake") -> Settings:
 
 
 @pytest.fixture
-async def bot(db: Database, fake: FakeChatAdapter, clock: Clock) -> Bot:
+async def bot(db: SqliteStore, fake: FakeChatAdapter, clock: Clock) -> Bot:
     """The composed bot on the fake platform, with the seed article published."""
     app = Bot(db, {Platform("fake"): fake}, seed_settings(), clock)
     await fake.start(app.conversation.handle)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.config import FeedSettings, PollSettings, Settings, example_feed
-from bot.runtime import run
+from bot.console_main import run_console
 from tests.conftest import SEED
 from tests.loopback_feed import serving_feed
 
@@ -24,7 +24,7 @@ def kept(tmp_path: Path) -> Settings:
 
 async def console(settings: Settings, lines: str = "", *, demo: bool = True) -> str:
     said: list[str] = []
-    await run(settings, demo=demo, stdin=io.StringIO(lines), write=said.append)
+    await run_console(settings, said.append, demo=demo, stdin=io.StringIO(lines))
     return "\n".join(said)
 
 

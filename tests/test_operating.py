@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.storage.db import Database, bundled_migrations
+from bot.storage.sqlite.db import Database, bundled_migrations
 from tests.test_cli import ROOT, bot
 
 
@@ -84,7 +84,7 @@ def test_backup_is_a_consistent_copy_that_opens(tmp_path: Path) -> None:
 
 
 async def test_backup_while_the_bot_writes(tmp_path: Path) -> None:
-    from bot.storage.backup import backup_file
+    from bot.storage.sqlite.backup import backup_file
 
     db = await Database.open(tmp_path / "live.sqlite3")
     await db.execute("CREATE TABLE busy (n INTEGER)")
@@ -100,7 +100,7 @@ async def test_backup_while_the_bot_writes(tmp_path: Path) -> None:
 
 
 async def test_migrations_back_up_first_and_log_each(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
-    from bot.storage.db import Migration
+    from bot.storage.sqlite.db import Migration
 
     path = tmp_path / "up.sqlite3"
     first = [Migration(1, "0001_a.sql", "CREATE TABLE t (x INTEGER);")]

@@ -30,9 +30,7 @@ from bot.core.models import (
     Rendered,
     UserRef,
 )
-from bot.storage.articles import ArticleRepository
-from bot.storage.outbox import OutboxItem, OutboxRepository
-from bot.storage.questions import QuestionRepository
+from bot.storage.types import OutboxItem
 
 HINT_CANDIDATES = 100
 """!queue compares each open question with at most this many older ones on its point (the
@@ -112,33 +110,31 @@ class AuthorDesk:
     def __init__(
         self,
         replies: Replies,
-        articles: ArticleRepository,
-        questions: QuestionRepository,
         *,
         prefix: str,
         admins: frozenset[str],
         can_edit: Callable[[Platform], bool] = lambda _platform: False,
     ) -> None:
         self.replies = replies
-        self.articles = articles
-        self.questions = questions
-        self.outbox = OutboxRepository(replies.db)
+        self.store = replies.store
         self.prefix = prefix
         self.admins = admins
         self.can_edit = can_edit
 
     async def articles_by_id(self, ids: set[ArticleId]) -> dict[int, Article]:
         found: dict[int, Article] = {}
-        for aid in ids:
-            stored = await self.articles.get(aid)
-            if stored is not None:
-                found[aid] = stored.article
+        async with self.store.read() as r:
+            for aid in ids:
+                stored = await r.articles.get(aid)
+                if stored is not None:
+                    found[aid] = stored.article
         return found
 
     async def queue(self, msg: IncomingMessage) -> None:
         """Open questions on the author's articles (all of them for an admin)."""
         who = None if msg.author.key in self.admins else msg.author.key
-        open_qs = await self.questions.open_for_author(who)
+        async with self.store.read() as r:
+            open_qs = await r.questions.open_for_author(who)
         arts = await self.articles_by_id({q.article_id for q in open_qs})
         await self.replies.say(
             msg, texts.queue(open_qs, arts, self.prefix, may_repeat(open_qs, arts))
@@ -147,11 +143,13 @@ class AuthorDesk:
     async def may_act_on(self, user: UserRef, q: Question) -> bool:
         if user.key in self.admins:
             return True
-        return user.key in await self.articles.authors_where(q.article_id, q.where)
+        async with self.store.read() as r:
+            return user.key in await r.posts.authors_where(q.article_id, q.where)
 
     async def _mine(self, msg: IncomingMessage, qid: int) -> Question | None:
         """The question, if it exists and ``msg``'s author may act on it (else says why)."""
-        q = await self.questions.get(qid)
+        async with self.store.read() as r:
+            q = await r.questions.get(qid)
         if q is None:
             await self.replies.say(msg, texts.no_such_question(qid))
             return None
@@ -180,17 +178,19 @@ class AuthorDesk:
         if answer is not None and q.status is QuestionStatus.ANSWERED:
             await self.correct(msg, q, answer)
             return
-        stored = await self.articles.get(q.article_id)
-        assert stored is not None  # questions reference articles (foreign key)
-        group = [q, *await self.questions.merged_into(qid)]
-        threads = await self.articles.point_threads(q.article_id, q.point) if answer else []
-        # Answered before (then reopened): its records in the threads are edited, not repeated.
-        kept = {
-            (ref.platform, ref.thread): ref
-            for _, ref in await self.outbox.delivered(
-                [qid], purpose="notice", op="post", kind="record"
-            )
-        }
+        async with self.store.read() as r:
+            stored = await r.articles.get(q.article_id)
+            assert stored is not None  # questions reference articles (foreign key)
+            group = [q, *await r.questions.merged_into(qid)]
+            threads = await r.posts.point_threads(q.article_id, q.point) if answer else []
+            # Answered before (then reopened): its records in the threads are edited, not
+            # repeated.
+            kept = {
+                (ref.platform, ref.thread): ref
+                for _, ref in await r.outbox.delivered(
+                    [qid], purpose="notice", op="post", kind="record"
+                )
+            }
         w = msg.where
 
         def notice(member: Question) -> str:
@@ -200,9 +200,8 @@ class AuthorDesk:
                 return texts.dismissed_notice(member, stored.article, reason)
             return texts.reopened_notice(member, stored.article)
 
-        def write(tx: Transaction) -> None:
-            old = QuestionRepository.change_status(
-                tx.raw,
+        async def write(tx: Transaction) -> None:
+            old = await tx.questions.change_status(
                 qid,
                 expected=decision.expected,
                 new=decision.new,
@@ -211,17 +210,16 @@ class AuthorDesk:
                 reason=reason,
             )
             if old is None:
-                current = QuestionRepository.status(tx.raw, qid) or q.status
-                tx.respond(texts.state_unchanged(qid, current))
+                current = await tx.questions.status(qid) or q.status
+                await tx.respond(texts.state_unchanged(qid, current))
                 return
             if answer is not None:
-                QuestionRepository.save_answer(tx.raw, qid, msg.author.key, answer, tx.now)
+                await tx.questions.save_answer(qid, msg.author.key, answer, tx.now)
             told = []
             for member in group:
                 if (
                     member is not q
-                    and QuestionRepository.change_status(
-                        tx.raw,
+                    and await tx.questions.change_status(
                         member.id,
                         expected=decision.expected,
                         new=decision.new,
@@ -233,7 +231,7 @@ class AuthorDesk:
                 ):
                     continue  # a duplicate withdrawn meanwhile: nobody to tell
                 key = f"q:{member.id}:{decision.new}:{w.platform}:{w.channel}:{w.message}"
-                tx.queue(notice_to(member, notice(member), key))
+                await tx.queue(notice_to(member, notice(member), key))
                 told.append(member.asker_label)
             if answer is not None and told:
                 # Each of the point's threads keeps its answered questions, wherever asked.
@@ -245,31 +243,33 @@ class AuthorDesk:
                         continue
                     key = f"q:{qid}:record:{thread.platform}:{thread.thread}:{w.message}"
                     if place in kept and self.can_edit(thread.platform):
-                        tx.queue(_edit(q, kept[place], record, key))
+                        await tx.queue(_edit(q, kept[place], record, key))
                     else:
-                        tx.queue(_record(q, thread, record, key))
-            tx.respond(texts.decided(qid, decision.new, told))
+                        await tx.queue(_record(q, thread, record, key))
+            await tx.respond(texts.decided(qid, decision.new, told))
 
         await self.replies.act(msg, write)
 
     async def correct(self, msg: IncomingMessage, q: Question, answer: str) -> None:
         """A second answer to an answered question: edit or correct it everywhere it went."""
-        stored = await self.articles.get(q.article_id)
-        assert stored is not None
-        group: dict[int, Question] = {m.id: m for m in [q, *await self.questions.merged_into(q.id)]}
-        # Exactly the messages that carried the answer: not the notices of a merge, a
-        # dismissal or a reopening, nor corrections posted where edits are impossible.
-        posted = await self.outbox.delivered(
-            list(group), purpose="notice", op="reply", kind=str(QuestionStatus.ANSWERED)
-        )
-        records = await self.outbox.delivered([q.id], purpose="notice", op="post", kind="record")
+        async with self.store.read() as r:
+            stored = await r.articles.get(q.article_id)
+            assert stored is not None
+            group: dict[int, Question] = {
+                m.id: m for m in [q, *await r.questions.merged_into(q.id)]
+            }
+            # Exactly the messages that carried the answer: not the notices of a merge, a
+            # dismissal or a reopening, nor corrections posted where edits are impossible.
+            posted = await r.outbox.delivered(
+                list(group), purpose="notice", op="reply", kind=str(QuestionStatus.ANSWERED)
+            )
+            records = await r.outbox.delivered([q.id], purpose="notice", op="post", kind="record")
         asked = [m.asker_label for m in group.values() if m.status is QuestionStatus.ANSWERED]
         digest = hashlib.sha256(answer.encode()).hexdigest()[:12]
 
-        def write(tx: Transaction) -> None:
-            QuestionRepository.save_answer(tx.raw, q.id, msg.author.key, answer, tx.now)
-            QuestionRepository.log_event(
-                tx.raw,
+        async def write(tx: Transaction) -> None:
+            await tx.questions.save_answer(q.id, msg.author.key, answer, tx.now)
+            await tx.questions.log_event(
                 q.id,
                 actor=msg.author.key,
                 old=QuestionStatus.ANSWERED,
@@ -282,20 +282,20 @@ class AuthorDesk:
                 key = f"q:{qid}:correction:{digest}:{ref.platform}:{ref.message}"
                 if self.can_edit(ref.platform):
                     text = texts.answered_notice(member, stored.article, answer, msg.author.name)
-                    tx.queue(_edit(member, ref, text, key))
+                    await tx.queue(_edit(member, ref, text, key))
                 else:
-                    tx.queue(notice_to(member, texts.corrected_notice(member, answer), key))
+                    await tx.queue(notice_to(member, texts.corrected_notice(member, answer), key))
             record = texts.answer_record(
                 q, stored.article, answer, asked or [q.asker_label], msg.author.name
             )
             for _, ref in records:
                 key = f"q:{q.id}:record-correction:{digest}:{ref.platform}:{ref.message}"
                 if self.can_edit(ref.platform):
-                    tx.queue(_edit(q, ref, record, key))
+                    await tx.queue(_edit(q, ref, record, key))
                 else:
                     correction = texts.record_corrected(q, answer)
-                    tx.queue(_record(q, ref.container(), correction, key))
-            tx.respond(texts.corrected(q.id, len(posted) + len(records)))
+                    await tx.queue(_record(q, ref.container(), correction, key))
+            await tx.respond(texts.corrected(q.id, len(posted) + len(records)))
 
         await self.replies.act(msg, write)
 
@@ -306,12 +306,11 @@ class AuthorDesk:
             return
         w = msg.where
 
-        def write(tx: Transaction) -> None:
-            if not QuestionRepository.set_merged(tx.raw, source, into, tx.now):
-                tx.respond(texts.cannot_merge(source, into))
+        async def write(tx: Transaction) -> None:
+            if not await tx.questions.set_merged(source, into, tx.now):
+                await tx.respond(texts.cannot_merge(source, into))
                 return
-            QuestionRepository.log_event(
-                tx.raw,
+            await tx.questions.log_event(
                 source,
                 actor=msg.author.key,
                 old=dup.status,
@@ -321,8 +320,9 @@ class AuthorDesk:
             )
             key = f"q:{source}:merged:{w.platform}:{w.channel}:{w.message}"
             said = texts.merged_notice(dup, target, self.prefix)
-            tx.queue(notice_to(dup, said, key, actions=texts.keep_separate(source, self.prefix)))
-            tx.respond(f"Merged #{source} into #{into}; {dup.asker_label} was told.")
+            actions = texts.keep_separate(source, self.prefix)
+            await tx.queue(notice_to(dup, said, key, actions=actions))
+            await tx.respond(f"Merged #{source} into #{into}; {dup.asker_label} was told.")
 
         await self.replies.act(msg, write)
 
@@ -332,20 +332,21 @@ class AuthorDesk:
             return
         w = msg.where
 
-        def write(tx: Transaction) -> None:
-            if not _unmerge(tx, q, msg.author.key, f"unmerged from #{q.merged_into}"):
-                tx.respond(f"Question #{qid} is not merged into another; nothing changed.")
+        async def write(tx: Transaction) -> None:
+            if not await _unmerge(tx, q, msg.author.key, f"unmerged from #{q.merged_into}"):
+                await tx.respond(f"Question #{qid} is not merged into another; nothing changed.")
                 return
             key = f"q:{qid}:unmerged:{w.platform}:{w.channel}:{w.message}"
-            tx.queue(notice_to(q, texts.unmerged_notice(q), key))
-            tx.respond(f"#{qid} is a question of its own again; {q.asker_label} was told.")
+            await tx.queue(notice_to(q, texts.unmerged_notice(q), key))
+            await tx.respond(f"#{qid} is a question of its own again; {q.asker_label} was told.")
 
         await self.replies.act(msg, write)
 
     async def separate(self, msg: IncomingMessage, qid: int) -> None:
         """The asker's own ``!unmerge``: their question, folded into another (by the bot or
         the author), becomes a question of its own again, taking its votes with it."""
-        q = await self.questions.get(qid)
+        async with self.store.read() as r:
+            q = await r.questions.get(qid)
         if q is None:
             await self.replies.say(msg, texts.no_such_question(qid))
             return
@@ -353,17 +354,17 @@ class AuthorDesk:
             await self.replies.say(msg, texts.not_your_question(qid, self.prefix))
             return
 
-        def write(tx: Transaction) -> None:
-            now = QuestionRepository.get_in(tx.raw, qid)  # as it is in this transaction
+        async def write(tx: Transaction) -> None:
+            now = await tx.questions.get(qid)  # as it is in this transaction
             if now is None or now.merged_into is None:
-                tx.respond(texts.not_merged(qid))
+                await tx.respond(texts.not_merged(qid))
             elif now.status is not QuestionStatus.QUEUED:  # answered or closed with the other
-                tx.respond(texts.state_unchanged(qid, now.status))
+                await tx.respond(texts.state_unchanged(qid, now.status))
             else:
                 was_in = now.merged_into
                 note = f"kept separate by its asker (was merged into #{was_in})"
-                _unmerge(tx, now, msg.author.key, note)
-                tx.respond(texts.kept_separate(qid, was_in))
+                await _unmerge(tx, now, msg.author.key, note)
+                await tx.respond(texts.kept_separate(qid, was_in))
 
         await self.replies.act(msg, write)
 
@@ -371,37 +372,41 @@ class AuthorDesk:
         q = await self._mine(msg, qid)
         if q is None:
             return
-        await self.replies.say(msg, texts.history(q, await self.questions.history(qid)))
+        async with self.store.read() as r:
+            events = await r.questions.history(qid)
+        await self.replies.say(msg, texts.history(q, events))
 
     async def vote(self, msg: IncomingMessage, qid: int) -> None:
-        if await self.questions.get(qid) is None:
+        async with self.store.read() as r:
+            exists = await r.questions.get(qid) is not None
+        if not exists:
             await self.replies.say(msg, texts.no_such_question(qid))
             return
 
-        def write(tx: Transaction) -> None:
-            added = QuestionRepository.add_vote(tx.raw, qid, msg.author.key, tx.now)
-            tx.respond(
+        async def write(tx: Transaction) -> None:
+            added = await tx.questions.add_vote(qid, msg.author.key, tx.now)
+            await tx.respond(
                 f"Vote counted for #{qid}." if added else f"You had already voted for #{qid}."
             )
 
         await self.replies.act(msg, write)
 
     async def ignore(self, msg: IncomingMessage, user_key: str, reason: str, *, on: bool) -> None:
-        def write(tx: Transaction) -> None:
-            changed = QuestionRepository.set_ignored(
-                tx.raw, user_key, msg.author.key, reason, tx.now, on=on
+        async def write(tx: Transaction) -> None:
+            changed = await tx.questions.set_ignored(
+                user_key, msg.author.key, reason, tx.now, on=on
             )
-            tx.respond(texts.ignored_changed(user_key, on=on, changed=changed))
+            await tx.respond(texts.ignored_changed(user_key, on=on, changed=changed))
 
         await self.replies.act(msg, write)
 
 
-def _unmerge(tx: Transaction, q: Question, actor: str, note: str) -> bool:
+async def _unmerge(tx: Transaction, q: Question, actor: str, note: str) -> bool:
     """Undo ``q``'s merge (the merge's vote leaves the other question) and record who and
     why; False if it was not merged."""
-    if not QuestionRepository.set_merged(tx.raw, q.id, None, tx.now):
+    if not await tx.questions.set_merged(q.id, None, tx.now):
         return False
-    QuestionRepository.log_event(
-        tx.raw, q.id, actor=actor, old=q.status, new=q.status, note=note, now=tx.now
+    await tx.questions.log_event(
+        q.id, actor=actor, old=q.status, new=q.status, note=note, now=tx.now
     )
     return True

@@ -15,14 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import aiosqlite
-
 from bot.config import FeedSettings
 from bot.core.models import ChatRef, FeedId, Platform
 from bot.feeds.filters import parse_spec
-from bot.storage.articles import ArticleRepository, Target
-from bot.storage.db import Database
-from bot.storage.subscriptions import CONFIG, SubscriptionFilters, SubscriptionRepository
+from bot.storage.port import Store, Tx
+from bot.storage.types import CONFIG, FeedRow, Target
 
 log = logging.getLogger(__name__)
 
@@ -38,97 +35,62 @@ class Reconciled:
 
 
 async def reconcile(
-    db: Database, specs: Sequence[FeedSettings], clock: Callable[[], datetime]
+    store: Store, specs: Sequence[FeedSettings], clock: Callable[[], datetime]
 ) -> Reconciled:
     """Ensure the listed feeds; pause the removed ones; move the ones whose URL changed."""
-    articles = ArticleRepository(db)
     done = Reconciled()
-    async with db.transaction() as conn:
-        stored = await _config_feeds(conn)
+    async with store.transaction() as tx:
+        stored = {f.url: f for f in await tx.feeds.all() if f.source == "config"}
         listed = {spec.url for spec in specs}
-        gone = {url: row for url, row in stored.items() if url not in listed}
+        gone = {url: feed for url, feed in stored.items() if url not in listed}
         moved = await _pair(
-            conn,
+            tx,
             [s for s in specs if s.url not in stored and not s.url.startswith("bundled:")],
             gone,
         )
         for spec, (fid, old_url) in moved.items():
-            await conn.execute(
-                "UPDATE feeds SET url = ?, etag = NULL, last_modified = NULL, body_hash = NULL, "
-                "failures = 0, next_poll_at = NULL WHERE id = ? "
-                "AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)",
-                (spec.url, fid, spec.url),
-            )
+            await tx.feeds.move(fid, spec.url)
             done.changes.append(
                 f"feed {fid}: its URL changed in the config, {old_url} -> {spec.url}"
             )
             gone.pop(old_url)
-        for url, (fid, _title, paused, reason) in gone.items():
-            if paused and reason == REMOVED:
+        for url, feed in gone.items():
+            if feed.paused and feed.pause_reason == REMOVED:
                 continue
-            await conn.execute(
-                "UPDATE feeds SET paused = 1, pause_reason = ?, "
-                "pauses = pauses + (1 - paused) WHERE id = ?",
-                (REMOVED, fid),
-            )
-            done.changes.append(f"feed {fid} ({url}): {REMOVED}; paused")
+            await tx.feeds.pause_for(feed.id, REMOVED)
+            done.changes.append(f"feed {feed.id} ({url}): {REMOVED}; paused")
         for spec in specs:
             source = "builtin" if spec.url.startswith("bundled:") else "config"
-            fid = await articles.ensure_feed(
-                conn, spec.url, title=spec.title, source=source, now=clock()
-            )
-            back = await conn.execute(
-                "UPDATE feeds SET paused = 0, pause_reason = NULL, next_poll_at = NULL "
-                "WHERE id = ? AND paused = 1 AND pause_reason = ?",
-                (fid, REMOVED),
-            )
-            if back.rowcount:
+            fid = await tx.feeds.ensure(spec.url, title=spec.title, source=source, now=clock())
+            if await tx.feeds.resume_paused_for(fid, REMOVED):
                 done.changes.append(f"feed {fid} ({spec.url}): back in the config; resumed")
             # Each config feed has one 'config' subscription: its targets, exactly its authors.
-            sub = await SubscriptionRepository.ensure(
-                conn, fid, CONFIG, added_by=None, backfill=1, now=clock()
-            )
-            await SubscriptionRepository.set_authors(conn, sub, list(spec.authors))
-            await SubscriptionFilters.replace(
-                conn, sub, [_filter_row(text) for text in spec.filters]
-            )
+            sub = await tx.subscriptions.ensure(fid, CONFIG, added_by=None, backfill=1, now=clock())
+            await tx.subscriptions.set_authors(sub, list(spec.authors))
+            await tx.subscriptions.replace_filters(sub, [_filter_row(t) for t in spec.filters])
             targets = []
             for where in spec.targets:
                 platform, _, channel = where.partition(":")
                 ref = ChatRef(Platform(platform), channel)
-                targets.append(await articles.ensure_target(conn, fid, ref, sub))
+                targets.append(await tx.posts.ensure_target(fid, ref, sub))
             done.feeds.append((spec, fid, targets))
     for line in done.changes:
         log.warning("config: %s", line)
     return done
 
 
-StoredFeed = tuple[FeedId, str, int, str | None]  # id, title, paused, pause_reason
-
-
-async def _config_feeds(conn: aiosqlite.Connection) -> dict[str, StoredFeed]:
-    async with conn.execute(
-        "SELECT id, url, title, paused, pause_reason FROM feeds WHERE source = 'config'"
-    ) as cur:
-        rows = await cur.fetchall()
-    return {r[1]: (FeedId(r[0]), r[2], r[3], r[4]) for r in rows}
-
-
-async def _places(conn: aiosqlite.Connection, fid: FeedId) -> frozenset[str]:
-    async with conn.execute(
-        "SELECT platform || ':' || channel FROM targets WHERE feed_id = ?", (fid,)
-    ) as cur:
-        return frozenset(r[0] for r in await cur.fetchall())
+async def _places(tx: Tx, fid: FeedId) -> frozenset[str]:
+    return frozenset(f"{t.platform}:{t.channel}" for t in await tx.posts.targets_of(fid))
 
 
 async def _pair(
-    conn: aiosqlite.Connection, new: Sequence[FeedSettings], gone: dict[str, StoredFeed]
+    tx: Tx, new: Sequence[FeedSettings], gone: dict[str, FeedRow]
 ) -> dict[FeedSettings, tuple[FeedId, str]]:
     """New URLs paired with stored feeds no longer listed, where exactly one fits each."""
     found: dict[FeedSettings, tuple[FeedId, str]] = {}
     if not new or not gone:
         return found
-    old = [(fid, url, title, await _places(conn, fid)) for url, (fid, title, *_) in gone.items()]
+    old = [(f.id, url, f.title, await _places(tx, f.id)) for url, f in gone.items()]
     for by in ("title", "places"):
         for spec in new:
             if spec in found:

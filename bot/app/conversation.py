@@ -13,11 +13,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, assert_never
 
 from bot.adapters.base import ChatAdapter
 from bot.app import texts
@@ -45,11 +44,9 @@ from bot.core.models import (
     UserRef,
 )
 from bot.core.questions import classify
-from bot.storage.articles import ArticleRepository, StoredArticle
-from bot.storage.db import Database
-from bot.storage.open_questions import OpenQuestionIndex, OpenSet
-from bot.storage.outbox import OutboxItem, OutboxRepository
-from bot.storage.questions import NewQuestion, QuestionRepository
+from bot.storage.open_questions import OpenSet
+from bot.storage.port import Questions, Reads, Store
+from bot.storage.types import NewQuestion, OutboxItem, StoredArticle
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +71,7 @@ class Conversation:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         delivery: Delivery,
         adapters: Mapping[Platform, ChatAdapter],
         clock: Callable[[], datetime],
@@ -85,7 +82,7 @@ class Conversation:
         acknowledge: str = "reply",
         limits: QuestionSettings | None = None,
     ) -> None:
-        self.db = db
+        self.store = store
         self.delivery = delivery
         self.adapters = adapters
         self.clock = clock
@@ -94,15 +91,10 @@ class Conversation:
         self.feed_commands = feed_commands
         self.acknowledge = acknowledge
         self.limits = limits or QuestionSettings()
-        self.articles = ArticleRepository(db)
-        self.questions = QuestionRepository(db)
-        self.open_questions = OpenQuestionIndex()
-        self.replies = Replies(db, delivery, clock)
-        self.faq = Faq(db, delivery, clock)
+        self.replies = Replies(store, delivery, clock)
+        self.faq = Faq(store, delivery, clock)
         self.desk = AuthorDesk(
             self.replies,
-            self.articles,
-            self.questions,
             prefix=prefix,
             admins=admins,
             can_edit=self._can_edit,
@@ -119,7 +111,7 @@ class Conversation:
 
         Every adapter hands every event here, so this is the one place a failure is
         contained: an unexpected exception is logged with its traceback, the transaction it
-        interrupted was rolled back (``Database.run`` and ``transaction`` do), a message is
+        interrupted was rolled back (a unit of work that raises does), a message is
         claimed as failed and answered with one plain reply, and the next event goes on.
         """
         try:
@@ -148,6 +140,8 @@ class Conversation:
                 await self._deleted(event)
             case ReactionAdded():
                 await self._reacted(event)
+            case _:
+                assert_never(event)
 
     async def handle_message(self, msg: IncomingMessage) -> None:
         """Act on one chat message: a command, a question, or chatter left alone."""
@@ -167,7 +161,8 @@ class Conversation:
         """The stored text of an open question follows its asker's edits, within the rules a
         new question obeys (ignore list, length, questions and edits per hour); a refused
         edit keeps the text as it was and is answered in plain words."""
-        q = await self.questions.at_message(event.where)
+        async with self.store.read() as r:
+            q = await r.questions.at_message(event.where)
         if q is None or not q.asker.same_person(event.author):
             return
         # The question was stored without its command ("!ask"): compare and store likewise,
@@ -177,25 +172,23 @@ class Conversation:
         if text == q.text:
             return
         now = self.clock()
-
-        def edit(raw: sqlite3.Connection) -> str | bool:
-            if q.status is not QuestionStatus.QUEUED:
-                return False
-            refusal = self._refusal_of(raw, event.author, text, now)
-            if refusal is None:
-                return QuestionRepository.edit_text(raw, q.id, text, q.asker.key, now)
-            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-            item = OutboxItem(
-                key=f"q:{q.id}:edit-refused:{digest}",
-                op="reply",
-                where=event.where,
-                message=Rendered(texts.edit_refused(q.id, refusal)),
-                purpose="response",
-            )
-            OutboxRepository.add(raw, item, now)
-            return refusal
-
-        outcome = await self.db.run(edit)
+        outcome: str | bool = False
+        async with self.store.transaction() as tx:
+            if q.status is QuestionStatus.QUEUED:
+                refusal = await self._refusal_of(tx.questions, event.author, text, now)
+                if refusal is None:
+                    outcome = await tx.questions.edit_text(q.id, text, q.asker.key, now)
+                else:
+                    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+                    item = OutboxItem(
+                        key=f"q:{q.id}:edit-refused:{digest}",
+                        op="reply",
+                        where=event.where,
+                        message=Rendered(texts.edit_refused(q.id, refusal)),
+                        purpose="response",
+                    )
+                    await tx.outbox.add(item, now)
+                    outcome = refusal
         if outcome is True:
             log.info("question #%d edited by %s", q.id, event.author.key)
         elif isinstance(outcome, str):
@@ -204,15 +197,14 @@ class Conversation:
 
     async def _deleted(self, event: MessageDeleted) -> None:
         """A deleted question is withdrawn (no notice: the asker removed it themselves)."""
-        q = await self.questions.at_message(event.where)
+        async with self.store.read() as r:
+            q = await r.questions.at_message(event.where)
         if q is None:
             return
         actor = event.by.key if event.by else q.asker.key
         now = self.clock()
-
-        def withdraw(raw: sqlite3.Connection) -> None:
-            old = QuestionRepository.change_status(
-                raw,
+        async with self.store.transaction() as tx:
+            old = await tx.questions.change_status(
                 q.id,
                 expected=(QuestionStatus.QUEUED,),
                 new=QuestionStatus.WITHDRAWN,
@@ -220,56 +212,54 @@ class Conversation:
                 now=now,
                 reason="message deleted",
             )
-            heir_id = QuestionRepository.promote_followers(raw, q.id, now) if old else None
-            heir = QuestionRepository.get_in(raw, heir_id) if heir_id is not None else None
-            if heir is None:
-                return
-            # Its followers still want an answer: the oldest takes its place in the queue.
-            QuestionRepository.log_event(
-                raw,
-                heir.id,
-                actor="bot",
-                old=heir.status,
-                new=heir.status,
-                note=f"takes the place of #{q.id}, withdrawn",
-                now=now,
-            )
-            notice = notice_to(heir, texts.promoted_notice(heir, q.id), f"q:{heir.id}:heir:{q.id}")
-            OutboxRepository.add(raw, notice, now)
-
-        await self.db.run(withdraw)
+            heir_id = await tx.questions.promote_followers(q.id, now) if old else None
+            heir = await tx.questions.get(heir_id) if heir_id is not None else None
+            if heir is not None:
+                # Its followers still want an answer: the oldest takes its place in the queue.
+                await tx.questions.log_event(
+                    heir.id,
+                    actor="bot",
+                    old=heir.status,
+                    new=heir.status,
+                    note=f"takes the place of #{q.id}, withdrawn",
+                    now=now,
+                )
+                key = f"q:{heir.id}:heir:{q.id}"
+                await tx.outbox.add(notice_to(heir, texts.promoted_notice(heir, q.id), key), now)
         self.delivery.kick()
 
     async def _reacted(self, event: ReactionAdded) -> None:
         """A 👍 on a question, or on the bot's acknowledgement of it, is a vote for it."""
         if event.emoji not in texts.VOTE_EMOJI:
             return
-        asked = await self.questions.at_message(event.where)
-        qid = asked.id if asked else await self.questions.acknowledged_by(event.where)
+        async with self.store.read() as r:
+            asked = await r.questions.at_message(event.where)
+            qid = asked.id if asked else await r.questions.acknowledged_by(event.where)
         if qid is None:
             return
         now = self.clock()
-        voter = event.author.key
-        await self.db.run(
-            lambda raw: QuestionRepository.vote_by_reaction(
-                raw, qid, voter, now, removed=event.removed
-            )
-        )
+        async with self.store.transaction() as tx:
+            await tx.questions.vote_by_reaction(qid, event.author.key, now, removed=event.removed)
 
     # questions -----------------------------------------------------------------------
 
     async def context_of(self, msg: IncomingMessage) -> Context:
         """The article (and point) a message is about: its thread, its reply, its channel."""
-        thread = await self.articles.thread_at(msg.where)
+        async with self.store.read() as r:
+            return await self._context(r, msg)
+
+    @staticmethod
+    async def _context(r: Reads, msg: IncomingMessage) -> Context:
+        thread = await r.posts.thread_at(msg.where)
         if thread is not None:
-            article = await self.articles.get(thread.article_id)
+            article = await r.articles.get(thread.article_id)
             return Context(article, thread.point or None)
         if msg.reply_to is not None:
-            asked = await self.questions.at_message(msg.reply_to)
+            asked = await r.questions.at_message(msg.reply_to)
             if asked is not None:
-                return Context(await self.articles.get(asked.article_id), None, asked)
-        latest = await self.articles.latest_article_in(msg.where)
-        return Context(await self.articles.get(latest) if latest is not None else None)
+                return Context(await r.articles.get(asked.article_id), None, asked)
+        latest = await r.posts.latest_article_in(msg.where)
+        return Context(await r.articles.get(latest) if latest is not None else None)
 
     async def _maybe_question(self, msg: IncomingMessage) -> None:
         ctx = await self.context_of(msg)
@@ -282,22 +272,22 @@ class Conversation:
         if verdict.is_question:
             await self._take_question(msg, ctx.article, verdict.point, verdict.missing_point)
 
-    def _refusal(self, tx: Transaction, text: str) -> str | None:
+    async def _refusal(self, tx: Transaction, text: str) -> str | None:
         """Why this question is not taken (guard rails), in plain words; None to take it."""
-        return self._refusal_of(tx.raw, tx.msg.author, text, tx.now)
+        return await self._refusal_of(tx.questions, tx.msg.author, text, tx.now)
 
-    def _refusal_of(
-        self, raw: sqlite3.Connection, who: UserRef, text: str, now: datetime
+    async def _refusal_of(
+        self, questions: Questions, who: UserRef, text: str, now: datetime
     ) -> str | None:
         """The guard rails, for a new question or an edited one's new text: an edit counts
         towards the hourly limit like a question asked."""
-        if QuestionRepository.is_ignored(raw, who.key):
+        if await questions.is_ignored(who.key):
             return texts.IGNORED
         if len(text) > self.limits.max_chars:
             return texts.too_long(len(text), self.limits.max_chars)
         hour_ago = now - timedelta(hours=1)
-        used = QuestionRepository.asked_since(raw, who, hour_ago)
-        used += QuestionRepository.edited_since(raw, who, hour_ago)
+        used = await questions.asked_since(who, hour_ago)
+        used += await questions.edited_since(who, hour_ago)
         if used >= self.limits.max_per_hour:
             return texts.too_many(self.limits.max_per_hour)
         return None
@@ -322,23 +312,22 @@ class Conversation:
         article = stored.article
         asked = text or msg.text
 
-        def write(tx: Transaction) -> int | None:
+        async def write(tx: Transaction) -> int | None:
             if missing is not None:
-                tx.respond(texts.missing_point(article, missing))
+                await tx.respond(texts.missing_point(article, missing))
                 return None
-            refusal = self._refusal(tx, asked)
+            refusal = await self._refusal(tx, asked)
             if refusal is not None:
-                tx.respond(refusal)
+                await tx.respond(refusal)
                 return None
-            open_set = self.open_questions.current(tx.raw, stored.id, point)
+            open_set = await tx.questions.open_set(stored.id, point)
             same = None if separate else self._same_as(open_set, stored, asked)
             new = NewQuestion(stored.id, point, msg.author, msg.where, asked, anonymous=anonymous)
-            qid = QuestionRepository.add(tx.raw, new, tx.now)
+            qid = await tx.questions.add(new, tx.now)
             if qid is None:
                 return None
-            if same is not None and QuestionRepository.set_merged(tx.raw, qid, same[0], tx.now):
-                QuestionRepository.log_event(
-                    tx.raw,
+            if same is not None and await tx.questions.set_merged(qid, same[0], tx.now):
+                await tx.questions.log_event(
                     qid,
                     actor="bot",
                     old=QuestionStatus.QUEUED,
@@ -350,15 +339,15 @@ class Conversation:
             else:
                 same = None
                 said = texts.acknowledged(qid, article, point, self.prefix)
-            self.open_questions.added(tx.raw, open_set, qid, asked, merged=same is not None)
+            await tx.questions.added_to(open_set, qid, asked, merged=same is not None)
             if same is None:  # a duplicate is nothing new to answer: no notice
                 # The authors hear of it in the same transaction: no question unannounced.
-                queue_new_question_notices(tx.raw, tx.now, qid, prefix=self.prefix)
+                await queue_new_question_notices(tx, tx.now, qid, prefix=self.prefix)
             ack = reply_to(msg, said, "ack")
             ack = with_actions(ack, texts.keep_separate(qid, self.prefix)) if same else ack
             if self.acknowledge == "reaction" and same is None:
                 ack = replace(ack, op="react", message=Rendered(texts.ACK_REACTION))
-            tx.queue(replace(ack, question_id=qid, article_id=stored.id))
+            await tx.queue(replace(ack, question_id=qid, article_id=stored.id))
             return qid
 
         _, qid = await self.replies.act(msg, write)
@@ -395,8 +384,10 @@ class Conversation:
         adapter = self.adapters.get(user.platform)
         if adapter is not None:
             role = max(role, await adapter.role_of(user, msg.where.container()))
-        if role < Role.AUTHOR and await self.articles.is_any_author(user.key):
-            role = Role.AUTHOR
+        if role < Role.AUTHOR:
+            async with self.store.read() as r:
+                if await r.posts.is_any_author(user.key):
+                    role = Role.AUTHOR
         return role
 
     async def _command(self, msg: IncomingMessage, command: cmd.Command) -> None:
@@ -447,15 +438,7 @@ class Conversation:
             case cmd.Faq():
                 await self._faq(msg, command.article_id)
             case cmd.Notify():
-                said = await set_preference(
-                    self.db,
-                    msg.author.key,
-                    command.mode,
-                    command.at,
-                    now=self.clock(),
-                    prefix=self.prefix,
-                )
-                await self.replies.say(msg, said)
+                await self._notify(msg, command)
             case cmd.Feed():
                 if self.feed_commands is None:
                     await self.replies.say(msg, texts.FEEDS_NOT_AVAILABLE)
@@ -465,6 +448,19 @@ class Conversation:
                 await self.replies.say(
                     msg, texts.unknown_command(command.name, command.suggestion, self.prefix)
                 )
+            case _:
+                assert_never(command)
+
+    async def _notify(self, msg: IncomingMessage, command: cmd.Notify) -> None:
+        said = await set_preference(
+            self.store,
+            msg.author.key,
+            command.mode,
+            command.at,
+            now=self.clock(),
+            prefix=self.prefix,
+        )
+        await self.replies.say(msg, said)
 
     async def _ask(self, msg: IncomingMessage, command: cmd.Ask) -> None:
         ctx = await self.context_of(msg)
@@ -500,18 +496,20 @@ class Conversation:
                 return
             article_id = ctx.article.id
         aid = ArticleId(article_id)
-        if await self.articles.get(aid) is None:
+        async with self.store.read() as r:
+            exists = await r.articles.get(aid) is not None
+            authors = await r.posts.authors_where(aid, msg.where) if exists else set()
+        if not exists:
             await self.replies.say(msg, f"There is no article {article_id}.")
             return
-        if msg.author.key not in self.admins and msg.author.key not in (
-            await self.articles.authors_where(aid, msg.where)
-        ):
+        if msg.author.key not in self.admins and msg.author.key not in authors:
             await self.replies.say(msg, f"Article {article_id} is not yours, so nothing was done.")
             return
         await self.replies.say(msg, await self.faq.post(msg.where, aid))
 
     async def _own_questions(self, msg: IncomingMessage) -> None:
-        mine = await self.questions.of_asker(msg.author)
+        async with self.store.read() as r:
+            mine = await r.questions.of_asker(msg.author)
         arts = await self.desk.articles_by_id({q.article_id for q in mine})
         await self.replies.say(msg, texts.own_questions(mine, arts))
 
@@ -520,5 +518,6 @@ class Conversation:
         if ctx.article is None:
             await self.replies.say(msg, texts.no_article_here(self.prefix))
             return
-        threads = await self.articles.threads_of(ctx.article.id, msg.where)
+        async with self.store.read() as r:
+            threads = await r.posts.threads_of(ctx.article.id, msg.where)
         await self.replies.say(msg, texts.points(ctx.article.article, set(threads), self.prefix))

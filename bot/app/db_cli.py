@@ -10,7 +10,9 @@ from pathlib import Path
 
 from bot import datapath
 from bot.config import ConfigError, load_settings
-from bot.storage.backup import BackupError, backup_file
+from bot.storage.port import backup_database
+from bot.storage.sqlite.files import DATABASE_SUFFIX
+from bot.storage.types import BackupError
 
 EXIT_USAGE = 2
 EXIT_INPUT = 3
@@ -47,11 +49,11 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
     dest = Path(args.path).expanduser().absolute()
     if dest.is_dir():
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        dest = dest / f"{source.stem}-{stamp}{source.suffix or '.sqlite3'}"
+        dest = dest / f"{source.stem}-{stamp}{source.suffix or DATABASE_SUFFIX}"
     if dest == source:
         return _fail(f"{dest}: that is the database itself; give another path", EXIT_USAGE)
     try:
-        size = backup_file(source, dest)
+        size = backup_database(source, dest)
     except BackupError as exc:
         return _fail(str(exc))
     print(f"backed up database {source} to {dest} ({size / 1024:.0f} KiB)")

@@ -12,16 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.adapters.base import AdapterError, ChatAdapter, TemporaryFailure
 from bot.core.models import ArticleId, ChatRef, Platform, UserRef
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database, from_iso
-from bot.storage.outbox import OutboxRepository, OutboxRow
-from bot.storage.questions import QuestionRepository
+from bot.storage.port import Store
+from bot.storage.types import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +30,14 @@ class Delivery:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         adapters: Mapping[Platform, ChatAdapter],
         clock: Clock,
         *,
         base_backoff: float = 2.0,
         max_backoff: float = 600.0,
     ) -> None:
-        self.db = db
-        self.outbox = OutboxRepository(db)
-        self.articles = ArticleRepository(db)
+        self.store = store
         self.adapters = adapters
         self.clock = clock
         self.base_backoff = base_backoff
@@ -60,7 +55,9 @@ class Delivery:
             delivered = 0
             blocked: set[tuple[str, str]] = set()
             now = self.clock()
-            for row in await self.outbox.pending(limit=500):
+            async with self.store.read() as r:
+                pending = await r.outbox.pending(limit=500)
+            for row in pending:
                 lane = (row.item.where.platform, row.item.where.channel)
                 if lane in blocked:
                     continue
@@ -97,10 +94,11 @@ class Delivery:
                     await self._wake.wait()
 
     async def _seconds_until_next(self) -> float:
-        nxt = await self.outbox.next_due_at()
+        async with self.store.read() as r:
+            nxt = await r.outbox.next_due_at()
         if nxt is None:
             return 60.0
-        return min(60.0, max(0.05, (from_iso(nxt) - self.clock()).total_seconds()))
+        return min(60.0, max(0.05, (nxt - self.clock()).total_seconds()))
 
     async def _deliver_safely(self, row: OutboxRow) -> bool:
         """:meth:`_deliver`, with a bug on one row contained: logged, the row retried with
@@ -131,16 +129,14 @@ class Delivery:
             log.exception("adapter %s raised on outbox row %d", item.where.platform, row.id)
             return await self._failed(row, exc, retryable=True)
         now = self.clock()
-
-        def record(raw: sqlite3.Connection) -> None:
-            OutboxRepository.mark_done(raw, row.id, ref, now)
+        async with self.store.transaction() as tx:
+            await tx.outbox.mark_done(row.id, ref, now)
             if item.purpose == "ack" and item.question_id is not None and ref is not None:
                 # A 👍 on the acknowledgement is a vote for its question.
-                QuestionRepository.record_acknowledgement(raw, item.question_id, ref)
+                await tx.questions.record_acknowledgement(item.question_id, ref)
             if item.purpose in ("summary", "thread") and ref is not None:
                 assert item.article_id is not None
-                ArticleRepository.record_post(
-                    raw,
+                await tx.posts.record(
                     article_id=ArticleId(item.article_id),
                     target_id=item.target_id,
                     kind=item.purpose,
@@ -148,10 +144,6 @@ class Delivery:
                     ref=ref,
                     now=now,
                 )
-
-        await self.db.run(record)
-        if item.purpose == "summary":
-            self.articles.forget_channel(item.where)
         log.debug("delivered outbox row %d (%s %s) to %s", row.id, item.op, item.purpose, ref)
         return True
 
@@ -187,7 +179,8 @@ class Delivery:
                 item.where.channel,
                 exc,
             )
-            await self.outbox.mark_failed(row.id, str(exc))
+            async with self.store.transaction() as tx:
+                await tx.outbox.mark_failed(row.id, str(exc))
             # A dead target must not hold back the rows behind it.
             return True
         delay = min(self.max_backoff, self.base_backoff * 2 ** min(row.attempts, 20))
@@ -203,5 +196,7 @@ class Delivery:
             delay,
             exc,
         )
-        await self.outbox.mark_retry(row.id, str(exc), self.clock() + timedelta(seconds=delay))
+        next_at = self.clock() + timedelta(seconds=delay)
+        async with self.store.transaction() as tx:
+            await tx.outbox.mark_retry(row.id, str(exc), next_at)
         return False

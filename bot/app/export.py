@@ -10,14 +10,13 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from bot.core.faq import ANONYMOUS, group_by_point, section_title
 from bot.core.models import Article, ArticleId, QuestionStatus
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database, iso
-from bot.storage.faq import QuestionRecord, all_questions
+from bot.storage.port import Reads, Store
+from bot.storage.types import QuestionRecord
 
 Format = Literal["md", "csv", "json"]
 FORMATS: tuple[Format, ...] = ("md", "csv", "json")
@@ -117,24 +116,29 @@ def _markdown(records: list[QuestionRecord], articles: dict[int, Article]) -> st
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-async def _articles(db: Database, ids: Iterable[int]) -> dict[int, Article]:
-    repo = ArticleRepository(db)
+def iso(moment: datetime) -> str:
+    """ISO-8601 UTC, as the database stores times."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+async def _articles(r: Reads, ids: Iterable[int]) -> dict[int, Article]:
     found: dict[int, Article] = {}
     for aid in ids:
-        stored = await repo.get(ArticleId(aid))
+        stored = await r.articles.get(ArticleId(aid))
         if stored is not None:
             found[aid] = stored.article
     return found
 
 
-async def export_questions(db: Database, *, article_id: int | None, fmt: Format) -> str:
+async def export_questions(store: Store, *, article_id: int | None, fmt: Format) -> str:
     """Every question (of ``article_id``, or of all articles) in format ``fmt``."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: choose md, csv or json")
-    if article_id is not None and await ArticleRepository(db).get(ArticleId(article_id)) is None:
-        raise ExportError(f"there is no article {article_id}")
-    records = await all_questions(db, article_id)
-    articles = await _articles(db, {r.question.article_id for r in records})
+    async with store.read() as r:
+        if article_id is not None and await r.articles.get(ArticleId(article_id)) is None:
+            raise ExportError(f"there is no article {article_id}")
+        records = await r.questions.all_of(article_id)
+        articles = await _articles(r, {rec.question.article_id for rec in records})
     if fmt == "md":
         return _markdown(records, articles)
     titles = {aid: a.title for aid, a in articles.items()}

@@ -9,7 +9,6 @@ nothing. Edit keys carry a digest of the content, so a retried edit is the same 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
@@ -17,10 +16,8 @@ from bot.app.delivery import Delivery
 from bot.core.faq import render_faq
 from bot.core.models import ArticleId, ChatRef, Rendered
 from bot.core.summary import MESSAGE_LIMIT
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database
-from bot.storage.faq import answered_questions, faq_message, retry_post
-from bot.storage.outbox import OutboxItem, OutboxRepository
+from bot.storage.port import Store
+from bot.storage.types import OutboxItem
 
 
 def faq_key(article_id: int, where: ChatRef) -> str:
@@ -41,65 +38,62 @@ class Faq:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         delivery: Delivery,
         clock: Callable[[], datetime],
         *,
         max_chars: int = MESSAGE_LIMIT,
     ) -> None:
-        self.db = db
+        self.store = store
         self.delivery = delivery
         self.clock = clock
         self.max_chars = max_chars
-        self.articles = ArticleRepository(db)
 
     async def post(self, where: ChatRef, article_id: ArticleId) -> str:
         """Queue the FAQ of ``article_id`` in ``where``'s channel (a post the first time, an
         edit afterwards); returns the plain-words reply for whoever asked."""
-        stored = await self.articles.get(article_id)
+        async with self.store.read() as r:
+            stored = await r.articles.get(article_id)
+            answered = await r.questions.answered_of(article_id) if stored else []
         if stored is None:
             return f"There is no article {article_id}, so there is no FAQ to post."
         title = f"“{stored.article.title}”"
-        answered = await answered_questions(self.db, article_id)
         rendered = render_faq(stored.article, answered, max_chars=self.max_chars)
         channel = ChatRef(where.platform, where.channel)  # the FAQ lives in the channel itself
         key = faq_key(article_id, channel)
         digest = content_digest(rendered)
         now = self.clock()
-
-        def decide(raw: sqlite3.Connection) -> str:
-            found = faq_message(raw, key)
+        async with self.store.transaction() as tx:
+            found = await tx.faq.message(key)
             if found is None:
                 if not answered:
-                    return f"No question on {title} has been answered yet, so there is no FAQ."
-                OutboxRepository.add(
-                    raw,
-                    OutboxItem(key, "post", channel, rendered, "response", article_id=article_id),
-                    now,
-                )
-                return f"FAQ for {title} posted here: {_answers(len(answered))}."
-            if found.status == "failed":
-                retry_post(raw, key, rendered.text, rendered.html, now)
-                return f"The FAQ for {title} could not be posted before; trying again now."
-            same = content_digest(Rendered(found.text, found.html)) == digest
-            if found.landed is None:
-                return (
+                    reply = f"No question on {title} has been answered yet, so there is no FAQ."
+                else:
+                    post = OutboxItem(
+                        key, "post", channel, rendered, "response", article_id=article_id
+                    )
+                    await tx.outbox.add(post, now)
+                    reply = f"FAQ for {title} posted here: {_answers(len(answered))}."
+            elif found.status == "failed":
+                await tx.faq.retry_post(key, rendered.text, rendered.html, now)
+                reply = f"The FAQ for {title} could not be posted before; trying again now."
+            elif found.landed is None:
+                reply = (
                     f"The FAQ for {title} is still on its way here; once it has appeared, "
                     "ask again to bring it up to date."
                 )
-            if same:
-                return f"The FAQ for {title} is already up to date ({_answers(len(answered))})."
-            edit = OutboxItem(
-                f"{key}:edit:{found.edits + 1}:{digest}",
-                "edit",
-                found.landed,
-                rendered,
-                "edit",
-                article_id=article_id,
-            )
-            OutboxRepository.add(raw, edit, now)
-            return f"FAQ for {title} updated: {_answers(len(answered))}."
-
-        reply = await self.db.run(decide)
+            elif content_digest(Rendered(found.text, found.html)) == digest:
+                reply = f"The FAQ for {title} is already up to date ({_answers(len(answered))})."
+            else:
+                edit = OutboxItem(
+                    f"{key}:edit:{found.edits + 1}:{digest}",
+                    "edit",
+                    found.landed,
+                    rendered,
+                    "edit",
+                    article_id=article_id,
+                )
+                await tx.outbox.add(edit, now)
+                reply = f"FAQ for {title} updated: {_answers(len(answered))}."
         self.delivery.kick()
         return reply

@@ -9,7 +9,6 @@ that the conversation sends as the reply.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -33,11 +32,9 @@ from bot.core.wording import count
 from bot.feeds.document import FeedError, newest
 from bot.feeds.fetch import FetchError, ReadFeed, read_feed
 from bot.feeds.notices import every, label
-from bot.feeds.poller import Poller, _phrase
-from bot.storage.articles import ArticleRepository, Target
-from bot.storage.db import Database
-from bot.storage.feeds import FeedRepository, FeedRow, OutboxState, SeenEntry
-from bot.storage.subscriptions import Subscription, SubscriptionFilters, SubscriptionRepository
+from bot.feeds.poller import Poller, status_phrase
+from bot.storage.port import Reads, Store
+from bot.storage.types import FeedRow, OutboxState, SeenEntry, Subscription, Target
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +49,7 @@ class FeedAdmin:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         poller: Poller,
         clock: Callable[[], datetime],
         adapters: Mapping[Platform, ChatAdapter],
@@ -60,17 +57,13 @@ class FeedAdmin:
         admins: frozenset[str] = frozenset(),
         prefix: str = "!",
     ) -> None:
-        self.db = db
+        self.store = store
         self.poller = poller
         self.clock = clock
         self.adapters = adapters
         self.platforms = tuple(adapters)
         self.admins = admins
         self.prefix = prefix
-        self.feeds = FeedRepository(db)
-        self.articles = ArticleRepository(db)
-        self.subs = SubscriptionRepository(db)
-        self.filters = SubscriptionFilters(db)
 
     async def scope_of(self, msg: IncomingMessage) -> Scope | None:
         """A bot admin's reach, the command's community's, or None (a direct chat)."""
@@ -85,7 +78,7 @@ class FeedAdmin:
             scope = await self.scope_of(msg)
             if scope is None:
                 return NOT_IN_A_COMMUNITY
-            await place_carried_over(self.adapters, self.subs)
+            await place_carried_over(self.adapters, self.store)
             if command.action == "add":
                 return await self.add(
                     msg, scope, parse_add(command.args, msg, self.platforms, self.prefix)
@@ -93,10 +86,11 @@ class FeedAdmin:
             if command.action == "list":
                 return await self.list(scope)
             fid = feed_id(command.args, command.action, self.prefix)
-            feed = await self.feeds.get(fid)
-            sub = None
-            if feed is not None and scope.community is not None:
-                sub = await self.subs.in_community(feed.id, scope.community)
+            async with self.store.read() as r:
+                feed = await r.feeds.get(fid)
+                sub = None
+                if feed is not None and scope.community is not None:
+                    sub = await r.subscriptions.in_community(feed.id, scope.community)
             if feed is None or (scope.community is not None and sub is None):
                 where = "" if scope.bot_admin else f" {scope.here}"
                 return f"There is no feed #{fid}{where} ({self.prefix}feed list shows them)."
@@ -108,7 +102,7 @@ class FeedAdmin:
             if command.action == "filter":
                 one = await self._one_subscription(msg, feed, sub)
                 return await feed_filters.filter_command(
-                    self.filters, feed, one, command.args[1:], self.prefix
+                    self.store, feed, one, command.args[1:], self.prefix
                 )
             if command.action == "preview":
                 return await self.preview(
@@ -122,11 +116,12 @@ class FeedAdmin:
         except UsageError as exc:
             return str(exc)
 
-    async def _targets(self, feed: FeedRow, sub: Subscription | None) -> list[Target]:
+    @staticmethod
+    async def _targets(r: Reads, feed: FeedRow, sub: Subscription | None) -> list[Target]:
         """What the command reaches: the subscription's targets, or (None) all the feed's."""
         if sub is None:
-            return await self.articles.targets_of(feed.id)
-        return await self.articles.subscription_targets(sub.id)
+            return await r.posts.targets_of(feed.id)
+        return await r.posts.subscription_targets(sub.id)
 
     async def _one_subscription(
         self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None
@@ -136,9 +131,11 @@ class FeedAdmin:
         if sub is not None:
             return sub
         community = await community_of(self.adapters, msg.where)
-        if community is not None and (here := await self.subs.in_community(feed.id, community)):
+        async with self.store.read() as r:
+            here = await r.subscriptions.in_community(feed.id, community) if community else None
+            subs = await r.subscriptions.of_feed(feed.id)
+        if here is not None:
             return here
-        subs = await self.subs.of_feed(feed.id)
         if len(subs) == 1:
             return subs[0]
         raise UsageError(
@@ -150,8 +147,10 @@ class FeedAdmin:
         read = await self._read(feed.url)
         if isinstance(read, str):
             return f"I could not read feed {label(feed)} now: {read}. Nothing was posted."
-        targets = await self._targets(feed, sub)
-        subs = [sub] if sub is not None else await self.subs.of_feed(feed.id)
+        async with self.store.read() as r:
+            targets = await self._targets(r, feed, sub)
+            subs = [sub] if sub is not None else await r.subscriptions.of_feed(feed.id)
+            seen = await r.feeds.seen(feed.id)
         return feed_filters.preview(
             feed,
             read.document,
@@ -159,7 +158,7 @@ class FeedAdmin:
             targets=targets,
             rules=await self.poller.ingestor.rules_of(feed.id),
             paused={s.id for s in subs if s.paused},
-            seen=await self.feeds.seen(feed.id),
+            seen=seen,
         )
 
     async def _read(self, url: str) -> ReadFeed | str:
@@ -169,7 +168,7 @@ class FeedAdmin:
         except (FetchError, FeedError) as exc:
             return str(exc)
         if not isinstance(read, ReadFeed):
-            return f"it answered HTTP {read.status} ({_phrase(read.status)})"
+            return f"it answered HTTP {read.status} ({status_phrase(read.status)})"
         return read
 
     async def add(self, msg: IncomingMessage, scope: Scope, req: AddRequest) -> str:
@@ -189,8 +188,9 @@ class FeedAdmin:
         if isinstance(read, str):
             return f"I could not add {req.url}: {read}. Nothing was added."
         doc, now = read.document, self.clock()
-        existing = await self.feeds.by_url(read.url)
-        held = await self.subs.of_target(existing.id, req.where) if existing else None
+        async with self.store.read() as r:
+            existing = await r.feeds.by_url(read.url)
+            held = await r.subscriptions.of_target(existing.id, req.where) if existing else None
         if held is not None and not scope.governs(held):
             return (
                 f"{place} already gets feed {label(existing)} from the config file, which a "
@@ -198,40 +198,32 @@ class FeedAdmin:
                 if existing is not None
                 else "Nothing was changed."
             )
-        async with self.db.transaction() as conn:
-            fid = await self.articles.ensure_feed(
-                conn, read.url, title=doc.title, source="chat", now=now
-            )
+        async with self.store.transaction() as tx:
+            fid = await tx.feeds.ensure(read.url, title=doc.title, source="chat", now=now)
             sub_id = (
                 held.id
                 if held is not None
-                else await SubscriptionRepository.ensure(
-                    conn, fid, community, added_by=msg.author.key, backfill=req.backfill, now=now
+                else await tx.subscriptions.ensure(
+                    fid, community, added_by=msg.author.key, backfill=req.backfill, now=now
                 )
             )
-            target = await self.articles.ensure_target(conn, fid, req.where, sub_id)
-            added, before = await Database.on_thread(
-                conn,
-                functools.partial(
-                    add_authors,
-                    sub_id=sub_id,
-                    keys=req.authors,
-                    feed=f"#{fid} ({read.url}) posting to {place}",
-                    msg=msg,
-                    now=now,
-                ),
+            target = await tx.posts.ensure_target(fid, req.where, sub_id)
+            added, before = await add_authors(
+                tx,
+                sub_id,
+                req.authors,
+                feed=f"#{fid} ({read.url}) posting to {place}",
+                msg=msg,
+                now=now,
             )
-        await self.db.run(
-            lambda raw: FeedRepository.configure(
-                raw,
+            await tx.feeds.configure(
                 fid,
                 interval_s=None,
                 full_article=req.full_article,
                 backfill=req.backfill,
                 added_by=msg.author.key,
             )
-        )
-        feed = await self.feeds.get(fid)
+            feed = await tx.feeds.get(fid)
         assert feed is not None
         if feed.primed_at is None:
             ok = self.poller.fetch_ok(feed, read.result, title=doc.title, site_link=doc.link)
@@ -302,58 +294,64 @@ class FeedAdmin:
 
     async def list(self, scope: Scope) -> str:
         rows = []
-        if scope.community is None:
-            for feed in await self.feeds.all():
-                targets = await self.articles.targets_of(feed.id)
-                rows.append((feed, targets, self.poller.interval_of(feed)))
-        else:
-            for fid in await self.subs.feeds_of_community(scope.community):
-                row = await self.feeds.get(fid)
-                sub = await self.subs.in_community(fid, scope.community)
-                if row is None or sub is None:
-                    continue
-                targets = await self.articles.subscription_targets(sub.id)
-                rows.append((as_seen(row, sub), targets, self.poller.interval_of(row)))
+        async with self.store.read() as r:
+            if scope.community is None:
+                for feed in await r.feeds.all():
+                    targets = await r.posts.targets_of(feed.id)
+                    rows.append((feed, targets, self.poller.interval_of(feed)))
+            else:
+                for fid in await r.subscriptions.feeds_of_community(scope.community):
+                    row = await r.feeds.get(fid)
+                    sub = await r.subscriptions.in_community(fid, scope.community)
+                    if row is None or sub is None:
+                        continue
+                    targets = await r.posts.subscription_targets(sub.id)
+                    rows.append((as_seen(row, sub), targets, self.poller.interval_of(row)))
         return feed_report.feed_list(rows, self.clock(), self.prefix)
 
     async def status(self, feed: FeedRow, sub: Subscription | None) -> str:
         entries: list[tuple[SeenEntry, list[OutboxState]]] = []
-        recent = await self.feeds.recent(feed.id, 5)
-        held = await self.filters.held(sub.id, (e.key for e in recent)) if sub else {}
-        for e in recent:
-            if e.key in held:
-                entries.append((replace(e, status="rejected", reason=held[e.key]), []))
-                continue
-            states = await self.feeds.outbox_of(e.article_id) if e.article_id else []
-            if sub is not None:
-                mine = {(t.platform, t.channel) for t in await self._targets(feed, sub)}
-                states = [s for s in states if (s.platform, s.channel) in mine]
-            entries.append((e, states))
+        async with self.store.read() as r:
+            targets = await self._targets(r, feed, sub)
+            recent = await r.feeds.recent(feed.id, 5)
+            held = await r.subscriptions.held(sub.id, (e.key for e in recent)) if sub else {}
+            for e in recent:
+                if e.key in held:  # this subscription's filters kept it out
+                    entries.append((replace(e, status="rejected", reason=held[e.key]), []))
+                    continue
+                states = await r.outbox.of_article(e.article_id) if e.article_id else []
+                if sub is not None:
+                    mine = {(t.platform, t.channel) for t in targets}
+                    states = [s for s in states if (s.platform, s.channel) in mine]
+                entries.append((e, states))
+            hold = await r.feeds.open_hold(feed.id)
         return feed_report.feed_status(
             as_seen(feed, sub),
-            await self._targets(feed, sub),
+            targets,
             interval_s=self.poller.interval_of(feed),
             entries=entries,
-            hold=await self.feeds.open_hold(feed.id),
+            hold=hold,
             now=self.clock(),
             prefix=self.prefix,
         )
 
     async def remove(self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None) -> str:
-        targets = await self._targets(feed, sub)
-        if sub is not None:
-            await self.subs.delete(sub.id)
-            if feed.source == "chat" and not await self.subs.of_feed(feed.id):
-                await self.feeds.delete(FeedId(feed.id))  # nobody else reads it
-            log.info("feed %d's subscription %d removed by %s", feed.id, sub.id, msg.author.key)
-        elif feed.source != "chat" and not (feed.paused and feed.pause_reason == REMOVED):
-            return (
-                f"Feed {label(feed)} comes from the config file, so it would come back at the "
-                f"next start; remove it there. {self.prefix}feed pause {feed.id} stops it now."
-            )
-        else:
-            await self.feeds.delete(FeedId(feed.id))
-            log.info("feed %d (%s) removed by %s", feed.id, feed.url, msg.author.key)
+        async with self.store.transaction() as tx:
+            targets = await self._targets(tx, feed, sub)
+            if sub is not None:
+                await tx.subscriptions.delete(sub.id)
+                if feed.source == "chat" and not await tx.subscriptions.of_feed(feed.id):
+                    await tx.feeds.delete(FeedId(feed.id))  # nobody else reads it
+                log.info("feed %d's subscription %d removed by %s", feed.id, sub.id, msg.author.key)
+            elif feed.source != "chat" and not (feed.paused and feed.pause_reason == REMOVED):
+                return (
+                    f"Feed {label(feed)} comes from the config file, so it would come back at "
+                    f"the next start; remove it there. {self.prefix}feed pause {feed.id} "
+                    "stops it now."
+                )
+            else:
+                await tx.feeds.delete(FeedId(feed.id))
+                log.info("feed %d (%s) removed by %s", feed.id, feed.url, msg.author.key)
         return (
             f"Removed feed {label(feed)}; it no longer posts to "
             f"{feed_report.places(targets)}. Articles already posted, and their questions, stay."
@@ -362,14 +360,19 @@ class FeedAdmin:
     async def pause(self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None) -> str:
         reason = f"paused by {msg.author.name}"
         if sub is not None:
-            if not await self.subs.set_paused(sub.id, reason):
+            async with self.store.transaction() as tx:
+                paused_here = await tx.subscriptions.set_paused(sub.id, reason)
+                targets = await self._targets(tx, feed, sub)
+            if not paused_here:
                 return f"Feed {label(feed)} is already paused here ({sub.pause_reason})."
             return (
                 f"Paused feed {label(feed)} here (it no longer posts to "
-                f"{feed_report.places(await self._targets(feed, sub))}); "
+                f"{feed_report.places(targets)}); "
                 f"{self.prefix}feed resume {feed.id} starts it again."
             )
-        if await self.db.run(lambda raw: FeedRepository.pause(raw, feed.id, reason)) is None:
+        async with self.store.transaction() as tx:
+            paused = await tx.feeds.pause(feed.id, reason)
+        if paused is None:
             return f"Feed {label(feed)} is already paused ({feed.pause_reason})."
         return f"Paused feed {label(feed)}; {self.prefix}feed resume {feed.id} starts it again."
 
@@ -380,15 +383,14 @@ class FeedAdmin:
                 f"to bring it back, or {self.prefix}feed remove {feed.id} forgets it."
             )
         now = self.clock()
-        resumed = sub is not None and await self.subs.set_paused(sub.id, None)
-        # The fetch itself is everyone's: a community admin resumes it only if nobody else
-        # reads the feed.
-        alone = sub is None or [s.id for s in await self.subs.of_feed(feed.id)] == [sub.id]
-        if (
-            feed.paused
-            and alone
-            and await self.db.run(lambda raw: FeedRepository.resume(raw, feed.id, now))
-        ):
+        async with self.store.transaction() as tx:
+            resumed = sub is not None and await tx.subscriptions.set_paused(sub.id, None)
+            # The fetch itself is everyone's: a community admin resumes it only if nobody
+            # else reads the feed.
+            subs = await tx.subscriptions.of_feed(feed.id)
+            alone = sub is None or [s.id for s in subs] == [sub.id]
+            fetch_resumed = feed.paused and alone and await tx.feeds.resume(feed.id, now)
+        if fetch_resumed:
             self.poller.wake()
             return f"Resumed feed {label(feed)}; it will be fetched now."
         if resumed and feed.paused:
@@ -411,7 +413,8 @@ class FeedAdmin:
         read = await self._read(feed.url)
         if isinstance(read, str):
             return f"I could not read feed {label(feed)} now: {read}. Nothing was posted."
-        targets = await self._targets(feed, sub)
+        async with self.store.read() as r:
+            targets = await self._targets(r, feed, sub)
         if not targets:
             return f"Feed {label(feed)} posts to no channel, so nothing was posted."
         report = await self.poller.ingestor.post_now(

@@ -12,9 +12,8 @@ from bot.feeds import filters
 from bot.feeds.document import FeedDocument, newest
 from bot.feeds.ingest import split_by_filters
 from bot.feeds.notices import label
-from bot.storage.articles import Target
-from bot.storage.feeds import FeedRow, SeenEntry
-from bot.storage.subscriptions import Subscription, SubscriptionFilters
+from bot.storage.port import Store
+from bot.storage.types import FeedRow, SeenEntry, Subscription, Target
 
 MAX_PREVIEW = 20
 
@@ -35,7 +34,7 @@ def shown(rows: Sequence[filters.Rule]) -> str:
 
 
 async def filter_command(
-    store: SubscriptionFilters,
+    store: Store,
     feed: FeedRow,
     sub: Subscription,
     args: Sequence[str],
@@ -52,10 +51,12 @@ async def filter_command(
         else ""
     )
     if verb == "list":
-        rules = [filters.Rule(*row) for row in await store.of(sub.id)]
+        async with store.read() as r:
+            rules = [filters.Rule(*row) for row in await r.subscriptions.filters(sub.id)]
         return f"Feed {label(feed)} filters here: {shown(rules)}."
     if verb == "clear":
-        gone = await store.clear(sub.id)
+        async with store.transaction() as tx:
+            gone = await tx.subscriptions.clear_filters(sub.id)
         if not gone:
             return f"Feed {label(feed)} has no filters here; nothing changed."
         return (
@@ -76,9 +77,11 @@ async def filter_command(
         rule = filters.rule(verb, args[1], " ".join(args[2:]))
     except filters.FilterError as exc:
         raise UsageError(f"{exc}. Nothing was changed.") from None
-    if not await store.add(sub.id, (rule.kind, rule.field, rule.pattern)):
+    async with store.transaction() as tx:
+        added = await tx.subscriptions.add_filter(sub.id, (rule.kind, rule.field, rule.pattern))
+        rules = [filters.Rule(*row) for row in await tx.subscriptions.filters(sub.id)]
+    if not added:
         return f"Feed {label(feed)} already has the filter {rule.kind} {rule} here."
-    rules = [filters.Rule(*row) for row in await store.of(sub.id)]
     return (
         f"Feed {label(feed)} now has the filter {rule.kind} {rule} here; it applies to new "
         f"entries. Filters here: {shown(rules)}.{config}"

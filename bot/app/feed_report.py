@@ -8,8 +8,7 @@ from datetime import datetime
 from bot.app.config_feeds import REMOVED
 from bot.core.wording import count
 from bot.feeds.notices import every, label, when
-from bot.storage.articles import Target
-from bot.storage.feeds import FeedRow, OutboxState, SeenEntry
+from bot.storage.types import FeedRow, OutboxState, SeenEntry, Target
 
 SOURCES = {"config": "from the config file", "chat": "added in chat", "builtin": "bundled"}
 

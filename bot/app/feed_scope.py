@@ -7,16 +7,14 @@ community the command was given in: that Discord server, that Matrix room.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.adapters.base import ChatAdapter
 from bot.core.models import ChatRef, IncomingMessage, Platform, Rendered
-from bot.storage.feeds import FeedRow
-from bot.storage.outbox import OutboxItem, OutboxRepository
-from bot.storage.subscriptions import Subscription, SubscriptionRepository
+from bot.storage.port import Store, Tx
+from bot.storage.types import FeedRow, OutboxItem, Subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +52,16 @@ async def community_of(adapters: Mapping[Platform, ChatAdapter], where: ChatRef)
     return await adapter.community_of(ChatRef(where.platform, where.channel))
 
 
-async def place_carried_over(
-    adapters: Mapping[Platform, ChatAdapter], subs: SubscriptionRepository
-) -> None:
+async def place_carried_over(adapters: Mapping[Platform, ChatAdapter], store: Store) -> None:
     """Give subscriptions carried over by migration 0008 their community, once it is known."""
-    for sub_id, _, platform, channel in await subs.unplaced():
+    async with store.read() as r:
+        unplaced = await r.subscriptions.unplaced()
+    for sub_id, _, platform, channel in unplaced:
+        # Asked of the platform outside any unit of work: it may take a network trip.
         community = await community_of(adapters, ChatRef(platform, channel))
         if community is not None:
-            await subs.place(sub_id, community)
+            async with store.transaction() as tx:
+                await tx.subscriptions.place(sub_id, community)
 
 
 def as_seen(feed: FeedRow, sub: Subscription | None) -> FeedRow:
@@ -77,8 +77,8 @@ def names(keys: Sequence[str]) -> str:
     return f"{', '.join(keys[:-1])} and {keys[-1]}"
 
 
-def add_authors(
-    raw: sqlite3.Connection,
+async def add_authors(
+    tx: Tx,
     sub_id: int,
     keys: Sequence[str],
     *,
@@ -88,8 +88,8 @@ def add_authors(
 ) -> tuple[list[str], list[str]]:
     """Add ``keys`` as authors of the subscription and tell its authors before by direct
     message (in the caller's transaction); returns ``(added, authors before)``."""
-    before = SubscriptionRepository.authors_now(raw, sub_id)
-    added = SubscriptionRepository.add_authors(raw, sub_id, keys)
+    before = await tx.subscriptions.authors(sub_id)
+    added = await tx.subscriptions.add_authors(sub_id, keys)
     if added:
         text = (
             f"{msg.author.name} ({msg.author.key}) made {names(added)} an author of feed "
@@ -105,7 +105,7 @@ def add_authors(
                 message=Rendered(text),
                 purpose="notice",
             )
-            OutboxRepository.add(raw, item, now)
+            await tx.outbox.add(item, now)
     return added, before
 
 

@@ -13,18 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import quote
 
 from bot.app.delivery import Delivery
 from bot.core.models import ChatRef, Platform, Rendered
 from bot.core.summary import MESSAGE_LIMIT
-from bot.storage import notify as store
-from bot.storage.db import Database, utcnow
-from bot.storage.notify import QuestionBrief
-from bot.storage.outbox import OutboxItem, OutboxRepository
+from bot.storage.port import Store, Tx
+from bot.storage.types import DigestPref, OutboxItem, QuestionBrief
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +114,8 @@ def _dm_to(user_key: str) -> ChatRef:
     return ChatRef(Platform(platform), uid)
 
 
-def queue_new_question_notices(
-    raw: sqlite3.Connection, now: datetime, question_id: int, *, prefix: str = "!"
+async def queue_new_question_notices(
+    tx: Tx, now: datetime, question_id: int, *, prefix: str = "!"
 ) -> int:
     """Queue a direct message about new question ``question_id`` to each author of the
     subscription it was asked in who wants one (inside the transaction that stores it);
@@ -127,12 +124,13 @@ def queue_new_question_notices(
     A question stored already merged into another (a duplicate) and an author's own
     question tell nobody: there is nothing new to answer.
     """
-    b = store.question_brief(raw, question_id)
+    b = await tx.notifications.brief(question_id)
     if b is None or b.merged_into is not None:
         return 0
     queued = 0
-    for user_key, mode in store.authors_to_tell(
-        raw, b.article_id, b.where.platform, b.where.channel
+    where = b.where
+    for user_key, mode in await tx.notifications.authors_to_tell(
+        b.article_id, where.platform, where.channel
     ):
         if mode != "each" or user_key == b.asker_key:
             continue
@@ -145,7 +143,7 @@ def queue_new_question_notices(
             question_id=question_id,
             article_id=b.article_id,
         )
-        queued += OutboxRepository.add(raw, item, now)
+        queued += await tx.outbox.add(item, now)
     return queued
 
 
@@ -169,7 +167,7 @@ class Digests:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         delivery: Delivery,
         clock: Callable[[], datetime],
         *,
@@ -177,7 +175,7 @@ class Digests:
         max_chars: int = MESSAGE_LIMIT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.db = db
+        self.store = store
         self.delivery = delivery
         self.clock = clock
         self.prefix = prefix
@@ -187,50 +185,47 @@ class Digests:
     async def send_due(self) -> int:
         """Queue every digest that is due; returns how many were queued."""
         now = self.clock()
-
-        def write(raw: sqlite3.Connection) -> int:
-            queued = 0
-            for pref in store.digest_prefs(raw):
+        queued = 0
+        async with self.store.transaction() as tx:
+            for pref in await tx.notifications.digest_prefs():
                 # One author's digest failing must not hold back the others' (nor be retried
                 # every pass): its writes are undone, the slot is skipped, the error logged.
-                raw.execute("SAVEPOINT digest")
                 try:
-                    queued += one(raw, pref)
+                    async with tx.savepoint():
+                        queued += await self._one(tx, pref, now)
                 except Exception:
-                    raw.execute("ROLLBACK TO digest")
                     log.exception("the digest for %s failed; skipped", pref.user_key)
-                    store.mark_digested(raw, pref.user_key, now)
-                raw.execute("RELEASE digest")
-            return queued
-
-        def one(raw: sqlite3.Connection, pref: store.DigestPref) -> int:
-            slot = last_slot(pref.digest_at, now)
-            since = pref.last_digest_at or slot - timedelta(days=1)
-            if since >= slot:
-                return 0  # this slot's digest went out (or the choice came after it)
-            questions = store.new_questions_for(raw, pref.user_key, since, now)
-            store.mark_digested(raw, pref.user_key, now)
-            if not questions:
-                return 0
-            item = OutboxItem(
-                key=f"digest:{pref.user_key}:{slot:%Y-%m-%dT%H:%M}",
-                op="dm",
-                where=_dm_to(pref.user_key),
-                message=Rendered(digest_text(questions, since, self.prefix, self.max_chars)),
-                purpose="notice",
-            )
-            return OutboxRepository.add(raw, item, now)
-
-        queued = await self.db.run(write)
+                    await tx.notifications.mark_digested(pref.user_key, now)
         if queued:
             self.delivery.kick()
         return queued
+
+    async def _one(self, tx: Tx, pref: DigestPref, now: datetime) -> int:
+        """Queue ``pref``'s digest if its slot has come; how many rows were queued."""
+        slot = last_slot(pref.digest_at, now)
+        since = pref.last_digest_at or slot - timedelta(days=1)
+        if since >= slot:
+            return 0  # this slot's digest went out (or the choice came after it)
+        questions = await tx.notifications.new_questions_for(pref.user_key, since, now)
+        await tx.notifications.mark_digested(pref.user_key, now)
+        if not questions:
+            return 0
+        item = OutboxItem(
+            key=f"digest:{pref.user_key}:{slot:%Y-%m-%dT%H:%M}",
+            op="dm",
+            where=_dm_to(pref.user_key),
+            message=Rendered(digest_text(questions, since, self.prefix, self.max_chars)),
+            purpose="notice",
+        )
+        return int(await tx.outbox.add(item, now))
 
     async def seconds_until_next(self) -> float:
         """Seconds until the next digest falls due (0 when one is due now)."""
         now = self.clock()
         waits = []
-        for pref in await store.digest_schedule(self.db):
+        async with self.store.read() as r:
+            prefs = await r.notifications.digest_prefs()
+        for pref in prefs:
             slot = last_slot(pref.digest_at, now)
             if pref.last_digest_at is None or pref.last_digest_at < slot:
                 return 0.0
@@ -256,7 +251,7 @@ class Digests:
 
 
 async def set_preference(
-    db: Database,
+    store: Store,
     user_key: str,
     mode: str,
     at: str | None,
@@ -274,6 +269,7 @@ async def set_preference(
         if parsed is None:
             return f"“{at}” is not a time of day as HH:MM (UTC), like 09:00. Nothing changed."
         when = f"{parsed:%H:%M}"
-    moment = now or utcnow()
-    digest_at = await db.run(lambda raw: store.set_pref(raw, user_key, mode, when, moment))
+    moment = now or datetime.now(UTC)
+    async with store.transaction() as tx:
+        digest_at = await tx.notifications.set_pref(user_key, mode, when, moment)
     return preference_set(mode, digest_at, prefix)

@@ -7,32 +7,17 @@ same place twice is a no-op, and a crash halfway through posting resumes where i
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from bot.app.delivery import Delivery
 from bot.core.models import Article, ArticleId, ChatRef, FeedId, Rendered
-from bot.core.summary import render_point_opening, render_summary, thread_title
-from bot.storage.articles import ArticleRepository, Target
-from bot.storage.db import Database
-from bot.storage.outbox import OutboxItem, OutboxRepository
+from bot.core.summary import content_hash, render_point_opening, render_summary, thread_title
+from bot.storage.port import Store
+from bot.storage.types import OutboxItem, Target
 
 log = logging.getLogger(__name__)
-
-
-def content_hash(article: Article) -> str:
-    """A digest of what readers see, to tell an updated entry from an unchanged one."""
-    h = hashlib.sha256()
-    for part in (article.title, article.subtitle, article.intro, article.conclusion):
-        h.update(part.encode())
-        h.update(b"\0")
-    for p in article.points:
-        h.update(f"{p.number}\0{p.title}\0{p.body}\0".encode())
-    return h.hexdigest()
 
 
 def plan(article_id: ArticleId, article: Article, target: Target) -> list[OutboxItem]:
@@ -87,12 +72,10 @@ def plan(article_id: ArticleId, article: Article, target: Target) -> list[Outbox
 
 
 class Publisher:
-    def __init__(self, db: Database, delivery: Delivery, clock: Callable[[], datetime]) -> None:
-        self.db = db
+    def __init__(self, store: Store, delivery: Delivery, clock: Callable[[], datetime]) -> None:
+        self.store = store
         self.delivery = delivery
         self.clock = clock
-        self.articles = ArticleRepository(db)
-        self.outbox = OutboxRepository(db)
 
     async def publish(
         self,
@@ -109,9 +92,9 @@ class Publisher:
         been published to all these targets before).
         """
         now = self.clock()
-        async with self.db.transaction() as conn:
-            article_id, created = await self.articles.store(
-                conn,
+        queued = 0
+        async with self.store.transaction() as tx:
+            article_id, created = await tx.articles.store(
                 feed_id,
                 entry_key,
                 article,
@@ -119,7 +102,9 @@ class Publisher:
                 published_at=published_at,
                 now=now,
             )
-            queued = await self._queue_plan(conn, article_id, article, targets, now)
+            for target in targets:
+                for item in plan(article_id, article, target):
+                    queued += await tx.outbox.add(item, now)
         log.info(
             "article %d (%s) %s; %d outbox rows queued for %d targets",
             article_id,
@@ -131,16 +116,6 @@ class Publisher:
         self.delivery.kick()
         return article_id, queued
 
-    async def _queue_plan(
-        self,
-        conn: aiosqlite.Connection,
-        article_id: ArticleId,
-        article: Article,
-        targets: Sequence[Target],
-        now: datetime,
-    ) -> int:
-        queued = 0
-        for target in targets:
-            for item in plan(article_id, article, target):
-                queued += await self.outbox.enqueue(conn, item, now)
-        return queued
+    def kick(self) -> None:
+        """Deliver soon: outbox rows were queued elsewhere (feed notices, edits)."""
+        self.delivery.kick()

@@ -17,7 +17,8 @@ from bot import datapath
 from bot.app.export import FORMATS, ExportError, Format, export_questions
 from bot.config import ConfigError, load_settings
 from bot.core.numbers import number
-from bot.storage.db import Database, StorageError
+from bot.storage.port import open_store
+from bot.storage.types import StorageError
 
 EXIT_USAGE = 2
 EXIT_INPUT = 3
@@ -53,13 +54,13 @@ def cmd_questions_export(args: argparse.Namespace) -> int:
         return _fail(why)
 
     async def export() -> str:
-        db = await Database.open(path)
+        store = await open_store(path)
         try:
             return await export_questions(
-                db, article_id=args.article, fmt=cast(Format, args.format)
+                store, article_id=args.article, fmt=cast(Format, args.format)
             )
         finally:
-            await db.close()
+            await store.close()
 
     try:
         text = asyncio.run(export())

@@ -1,6 +1,6 @@
 """Acting on one inbound message: claim it, change what it changes, queue the replies.
 
-Every handler ends in :meth:`Replies.act`: one transaction (`Database.run`),
+Every handler ends in :meth:`Replies.act`: one unit of work (``store.transaction()``)
 that records the message as handled (so a second delivery of it does nothing), applies the
 handler's writes and queues its outgoing messages in the outbox. Reply keys derive from the
 inbound message's id, so they too are stable across retries.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
@@ -19,8 +19,8 @@ from typing import TypeVar
 from bot.app import texts
 from bot.app.delivery import Delivery
 from bot.core.models import Action, IncomingMessage, Rendered
-from bot.storage.db import Database
-from bot.storage.outbox import InboundRepository, OutboxItem, OutboxRepository
+from bot.storage.port import Store, Tx
+from bot.storage.types import OutboxItem
 
 T = TypeVar("T")
 
@@ -50,39 +50,65 @@ def with_actions(item: OutboxItem, actions: tuple[Action, ...]) -> OutboxItem:
 
 
 class Transaction:
-    """What a handler's write function gets: the raw connection, the time, a way to queue."""
+    """What a handler's write function gets: the unit of work's repositories (it is a
+    :class:`~bot.storage.port.Tx`), the time, the message, and a way to queue replies."""
 
-    def __init__(self, raw: sqlite3.Connection, now: datetime, msg: IncomingMessage) -> None:
-        self.raw = raw
+    __slots__ = (
+        "_tx",
+        "articles",
+        "faq",
+        "feeds",
+        "inbound",
+        "msg",
+        "notifications",
+        "now",
+        "outbox",
+        "posts",
+        "questions",
+        "subscriptions",
+    )
+
+    def __init__(self, tx: Tx, now: datetime, msg: IncomingMessage) -> None:
+        self._tx = tx
+        self.feeds = tx.feeds
+        self.articles = tx.articles
+        self.posts = tx.posts
+        self.questions = tx.questions
+        self.outbox = tx.outbox
+        self.inbound = tx.inbound
+        self.notifications = tx.notifications
+        self.faq = tx.faq
+        self.subscriptions = tx.subscriptions
         self.now = now
         self.msg = msg
 
-    def queue(self, item: OutboxItem) -> None:
-        OutboxRepository.add(self.raw, item, self.now)
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        return self._tx.savepoint()
 
-    def respond(self, text: str, purpose: str = "response") -> None:
-        self.queue(reply_to(self.msg, text, purpose))
+    async def queue(self, item: OutboxItem) -> None:
+        await self.outbox.add(item, self.now)
+
+    async def respond(self, text: str, purpose: str = "response") -> None:
+        await self.outbox.add(reply_to(self.msg, text, purpose), self.now)
 
 
 class Replies:
-    def __init__(self, db: Database, delivery: Delivery, clock: Callable[[], datetime]) -> None:
-        self.db = db
+    def __init__(self, store: Store, delivery: Delivery, clock: Callable[[], datetime]) -> None:
+        self.store = store
         self.delivery = delivery
         self.clock = clock
 
     async def act(
-        self, msg: IncomingMessage, write: Callable[[Transaction], T]
+        self, msg: IncomingMessage, write: Callable[[Transaction], Awaitable[T]]
     ) -> tuple[bool, T | None]:
-        """Claim ``msg`` and run ``write`` in one transaction; ``(False, None)`` if it had
+        """Claim ``msg`` and run ``write`` in one unit of work; ``(False, None)`` if it had
         been handled before. Wakes the outbox worker afterwards."""
         now = self.clock()
-
-        def run(raw: sqlite3.Connection) -> tuple[bool, T | None]:
-            if not InboundRepository.take(raw, msg.where, now):
-                return False, None
-            return True, write(Transaction(raw, now, msg))
-
-        result = await self.db.run(run)
+        async with self.store.transaction() as tx:
+            if not await tx.inbound.take(msg.where, now):
+                result: tuple[bool, T | None] = (False, None)
+            else:
+                result = (True, await write(Transaction(tx, now, msg)))
         self.delivery.kick()
         return result
 
@@ -96,12 +122,10 @@ class Replies:
         now = self.clock()
         error = f"{type(exc).__name__}: {exc}"
 
-        def record(raw: sqlite3.Connection) -> None:
-            if InboundRepository.take_failed(raw, msg.where, now, error):
-                OutboxRepository.add(raw, reply_to(msg, texts.WENT_WRONG), now)
-
         try:
-            await self.db.run(record)
+            async with self.store.transaction() as tx:
+                if await tx.inbound.take_failed(msg.where, now, error):
+                    await tx.outbox.add(reply_to(msg, texts.WENT_WRONG), now)
         except asyncio.CancelledError:
             raise
         except Exception:  # the database itself is failing: the log is all that is left

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from bot.core.models import Action, Article, Question, QuestionStatus
 from bot.core.wording import count, names, plural
+from bot.storage.types import QuestionEvent
 
 MAX_QUOTE = 160
 
@@ -323,16 +323,16 @@ def unmerged_notice(q: Question) -> str:
     return f"Your question #{q.id} is a question of its own again, back in the author's queue."
 
 
-def history(q: Question, events: list[Any]) -> str:
+def history(q: Question, events: list[QuestionEvent]) -> str:
     lines = [f"History of #{q.id} ({quote(q.text, 80)}):"]
     for e in events:
         change = (
-            e["to_status"]
-            if e["from_status"] in (None, e["to_status"])
-            else (f"{e['from_status']} → {e['to_status']}")
+            str(e.to_status)
+            if e.from_status in (None, e.to_status)
+            else f"{e.from_status} → {e.to_status}"
         )
-        note = f" — {e['note']}" if e["note"] else ""
-        lines.append(f"{e['at'][:16].replace('T', ' ')} UTC  {e['actor_key']}: {change}{note}")
+        note = f" — {e.note}" if e.note else ""
+        lines.append(f"{e.at:%Y-%m-%d %H:%M} UTC  {e.actor_key}: {change}{note}")
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ has no such limit, but the same cap keeps one announcement readable on every pla
 
 from __future__ import annotations
 
+import hashlib
 from html import escape
 
 from .models import Article, Point, Rendered
@@ -138,3 +139,14 @@ def render_point_opening(
     elif was_cut:
         html.append(f"<p>{ELLIPSIS}</p>")
     return Rendered(text=text, html="".join(html), title=heading, url=article.link or None)
+
+
+def content_hash(article: Article) -> str:
+    """A digest of what readers see, to tell an updated entry from an unchanged one."""
+    h = hashlib.sha256()
+    for part in (article.title, article.subtitle, article.intro, article.conclusion):
+        h.update(part.encode())
+        h.update(b"\0")
+    for p in article.points:
+        h.update(f"{p.number}\0{p.title}\0{p.body}\0".encode())
+    return h.hexdigest()

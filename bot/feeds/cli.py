@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sqlite3
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,10 +25,8 @@ from bot.core.wording import count
 from bot.feeds.document import FeedError
 from bot.feeds.fetch import Fetcher, FetchError, ReadFeed, read_feed
 from bot.feeds.opml import OpmlError, OpmlFeed, read_opml_report, write_opml
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database, StorageError
-from bot.storage.feeds import FeedRepository
-from bot.storage.subscriptions import SubscriptionRepository
+from bot.storage.port import Store, open_store
+from bot.storage.types import StorageError
 
 PLATFORMS = ("console", "matrix", "discord")
 CHECKS_AT_ONCE = 8
@@ -114,11 +111,12 @@ def cmd_feeds_export(args: argparse.Namespace) -> int:
         return _fail(why)
 
     async def export() -> str:
-        db = await Database.open(path)
+        store = await open_store(path)
         try:
-            rows = await FeedRepository(db).all()
+            async with store.read() as r:
+                rows = await r.feeds.all()
         finally:
-            await db.close()
+            await store.close()
         feeds = [OpmlFeed(f.url, f.title, f.site_link) for f in rows if f.url.startswith("http")]
         return write_opml(feeds, now=datetime.now(UTC))
 
@@ -176,7 +174,7 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
 async def _import(
     args: argparse.Namespace, settings: Settings, feeds: list[OpmlFeed], backfill: int
 ) -> ImportReport:
-    db = await Database.open(_database(args, settings))
+    store = await open_store(_database(args, settings))
     fetcher = Fetcher(settings.polling)
     progress = Progress(len(feeds), sys.stderr)
     limit = asyncio.Semaphore(CHECKS_AT_ONCE)
@@ -200,16 +198,17 @@ async def _import(
                 report.present.append(url)
                 progress.step(url)
                 return
-        await _store(db, url, title=title, site=feed.site_link, args=args, backfill=backfill)
+        await _store(store, url, title=title, site=feed.site_link, args=args, backfill=backfill)
         report.added += 1
         progress.step(url)
 
     try:
-        known = {f.url for f in await FeedRepository(db).all()}
+        async with store.read() as r:
+            known = {f.url for f in await r.feeds.all()}
         await asyncio.gather(*(one(f, known) for f in feeds))
     finally:
         await fetcher.close()
-        await db.close()
+        await store.close()
     return report
 
 
@@ -222,28 +221,23 @@ async def _check(fetcher: Fetcher, url: str) -> ReadFeed | str:
 
 
 async def _store(
-    db: Database, url: str, *, title: str, site: str, args: argparse.Namespace, backfill: int
+    store: Store, url: str, *, title: str, site: str, args: argparse.Namespace, backfill: int
 ) -> None:
-    articles = ArticleRepository(db)
     now = datetime.now(UTC)
-    async with db.transaction() as conn:
-        fid = await articles.ensure_feed(conn, url, title=title, source="chat", now=now)
+    async with store.transaction() as tx:
+        fid = await tx.feeds.ensure(url, title=title, source="chat", now=now)
         subs = []
         for spec in args.target:
             platform, _, channel = spec.partition(":")
             where = ChatRef(Platform(platform), channel)
-            sub = await SubscriptionRepository.ensure_offline(
-                conn, fid, where, added_by="cli:import", backfill=backfill, now=now
+            sub = await tx.subscriptions.ensure_offline(
+                fid, where, added_by="cli:import", backfill=backfill, now=now
             )
-            await articles.ensure_target(conn, fid, where, sub)
+            await tx.posts.ensure_target(fid, where, sub)
             subs.append(sub)
-
-    def configure(raw: sqlite3.Connection) -> None:
         for sub in dict.fromkeys(subs):
-            SubscriptionRepository.add_authors(raw, sub, args.author)
-        FeedRepository.configure(
-            raw, fid, interval_s=None, full_article=None, backfill=backfill, added_by="cli:import"
+            await tx.subscriptions.add_authors(sub, args.author)
+        await tx.feeds.configure(
+            fid, interval_s=None, full_article=None, backfill=backfill, added_by="cli:import"
         )
-        FeedRepository.set_site_link(raw, fid, site)
-
-    await db.run(configure)
+        await tx.feeds.set_site_link(fid, site)

@@ -1,6 +1,7 @@
 """What a good read of a feed changes: new entries posted once, floods held, edits applied.
 
-Publishing is idempotent per (feed, entry, target) (see :mod:`bot.app.publishing`), and the
+Publishing is the application's use case, passed in (:class:`Publish`; it is idempotent
+per (feed, entry, target), see :mod:`bot.app.publishing`), and the
 entries are recorded as seen, with the feed's validators, only after publishing. So a bot
 killed anywhere in between reads the same entries again after a restart and posts nothing
 twice; and no ETag is stored for a body whose entries were not yet handled.
@@ -9,29 +10,44 @@ twice; and no ETag is stored for a body whose entries were not yet handled.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Protocol
 
 from bot.adapters.base import ChatAdapter
-from bot.app.publishing import Publisher, content_hash
-from bot.core.models import ArticleId, FeedId, Platform, Rendered
+from bot.core.models import Article, ArticleId, FeedId, Platform, Rendered
 from bot.core.parsing import ArticleError
-from bot.core.summary import render_summary
+from bot.core.summary import content_hash, render_summary
 from bot.feeds import filters, notices
 from bot.feeds.document import FeedDocument, FeedEntry, article_of, entry_hash, newest
 from bot.feeds.teaser import fuller, main_html, wants_page
-from bot.storage.articles import ArticleRepository, Target
-from bot.storage.db import Database
-from bot.storage.feeds import EntryRecord, FeedRepository, FeedRow, FetchOk, SeenEntry
-from bot.storage.outbox import OutboxItem, OutboxRepository
-from bot.storage.subscriptions import SubscriptionFilters
+from bot.storage.port import Store
+from bot.storage.types import EntryRecord, FeedRow, FetchOk, OutboxItem, SeenEntry, Target
 
 log = logging.getLogger(__name__)
 
 PageFetch = Callable[[str], Awaitable[bytes | None]]
 """Fetch an article page (bounded like every fetch); None when it could not be had."""
+
+
+class Publish(Protocol):
+    """The publishing use case, as the feeds need it (``bot.app.publishing.Publisher``)."""
+
+    async def publish(
+        self,
+        feed_id: FeedId | None,
+        entry_key: str,
+        article: Article,
+        targets: Sequence[Target],
+        *,
+        published_at: datetime | None = None,
+    ) -> tuple[ArticleId, int]:
+        """Store ``article`` once per entry and queue it for ``targets``; ``(article id,
+        outbox rows newly queued)``."""
+
+    def kick(self) -> None:
+        """New outbox rows were queued (not by :meth:`publish`): deliver them soon."""
 
 
 def flood_threshold(total: int) -> int:
@@ -56,8 +72,8 @@ class Ingestor:
 
     def __init__(
         self,
-        db: Database,
-        publisher: Publisher,
+        store: Store,
+        publisher: Publish,
         adapters: Mapping[Platform, ChatAdapter],
         clock: Callable[[], datetime],
         fetch_page: PageFetch,
@@ -65,26 +81,25 @@ class Ingestor:
         full_article: str = "teasers",
         prefix: str = "!",
     ) -> None:
-        self.db = db
+        self.store = store
         self.publisher = publisher
         self.adapters = adapters
         self.clock = clock
         self.fetch_page = fetch_page
         self.full_article = full_article
         self.prefix = prefix
-        self.feeds = FeedRepository(db)
-        self.articles = ArticleRepository(db)
-        self.filters = SubscriptionFilters(db)
 
     async def rules_of(self, feed_id: FeedId) -> dict[int, list[filters.Rule]]:
         """The filters of every subscription of the feed that has some."""
-        found = await self.filters.of_feed(feed_id)
+        async with self.store.read() as r:
+            found = await r.subscriptions.filters_of_feed(feed_id)
         return {sub: [filters.Rule(*row) for row in rows] for sub, rows in found.items()}
 
     async def ingest(self, feed: FeedRow, doc: FeedDocument, ok: FetchOk) -> IngestReport:
         """Handle a good read: post what is new (or hold a flood), apply edits, remember."""
-        seen = await self.feeds.seen(feed.id)
-        targets = await self.articles.targets_of(feed.id, active=True)
+        async with self.store.read() as r:
+            seen = await r.feeds.seen(feed.id)
+            targets = await r.posts.targets_of(feed.id, active=True)
         entries = _unique(doc.entries)
         report = IngestReport()
         records: list[EntryRecord] = []
@@ -109,25 +124,21 @@ class Ingestor:
             records.append(await self._publish(feed, entry, targets, report, rules))
         touched = await self._edits(feed, entries, seen, report)
         now = self.clock()
-
-        def record(raw: sqlite3.Connection) -> None:
+        async with self.store.transaction() as tx:
             held = records
             if hold:
-                hold_id = FeedRepository.create_hold(raw, feed.id, len(fresh), len(entries), now)
+                hold_id = await tx.feeds.create_hold(feed.id, len(fresh), len(entries), now)
                 held = [*records, *(_record(e, "held", None, hold_id) for e in fresh)]
                 text = notices.held(feed, len(fresh), len(entries), self.prefix)
                 for t in targets:
-                    OutboxRepository.add(
-                        raw, _notice(f"feed:{feed.id}:hold:{hold_id}", t, text), now
-                    )
-            FeedRepository.save_entries(raw, feed.id, held, now)
-            SubscriptionFilters.record_held(raw, report.filtered, now)
+                    await tx.outbox.add(_notice(f"feed:{feed.id}:hold:{hold_id}", t, text), now)
+            await tx.feeds.save_entries(feed.id, held, now)
+            if report.filtered:
+                await tx.subscriptions.record_held(report.filtered, now)
             for key, digest in touched:
-                FeedRepository.touch_entry(raw, feed.id, key, digest, now)
-            FeedRepository.mark_primed(raw, feed.id, now)
-            FeedRepository.record_ok(raw, feed.id, ok, now)
-
-        await self.db.run(record)
+                await tx.feeds.touch_entry(feed.id, key, digest, now)
+            await tx.feeds.mark_primed(feed.id, now)
+            await tx.feeds.record_ok(feed.id, ok, now)
         if hold:
             log.warning(
                 "feed %d (%s): %d of %d entries are new at once; held, admins asked",
@@ -136,7 +147,7 @@ class Ingestor:
                 len(fresh),
                 len(entries),
             )
-            self.publisher.delivery.kick()
+            self.publisher.kick()
         return report
 
     async def post_now(
@@ -154,13 +165,10 @@ class Ingestor:
         chosen = newest(_unique(doc.entries), count)
         records = [await self._publish(feed, e, targets, report) for e in chosen]
         now = self.clock()
-
-        def record(raw: sqlite3.Connection) -> None:
-            FeedRepository.save_entries(raw, feed.id, records, now)
+        async with self.store.transaction() as tx:
+            await tx.feeds.save_entries(feed.id, records, now)
             if release:
-                FeedRepository.release_holds(raw, feed.id, by, now)
-
-        await self.db.run(record)
+                await tx.feeds.release_holds(feed.id, by, now)
         return report
 
     async def _publish(
@@ -242,14 +250,15 @@ class Ingestor:
         except ArticleError:
             return True  # the edit made it unreadable: keep what was posted
         digest = content_hash(article)
-        if digest == await self.feeds.article_hash(article_id):
-            return True
-        posted = await self.feeds.summary_posts(article_id)
-        planned = {
-            (s.platform, s.channel)
-            for s in await self.feeds.outbox_of(article_id)
-            if s.purpose == "summary" and s.status == "pending"
-        }
+        async with self.store.read() as r:
+            if digest == await r.articles.content_hash(article_id):
+                return True
+            posted = await r.posts.summary_posts(article_id)
+            planned = {
+                (s.platform, s.channel)
+                for s in await r.outbox.of_article(article_id)
+                if s.purpose == "summary" and s.status == "pending"
+            }
         if planned:
             return False  # a summary not delivered yet: edit once it is
         rendered: Rendered = render_summary(article)
@@ -266,17 +275,13 @@ class Ingestor:
             if (adapter := self.adapters.get(ref.platform)) is None or adapter.capabilities.edits
         ]
         now = self.clock()
-
-        def write(raw: sqlite3.Connection) -> None:
+        async with self.store.transaction() as tx:
             # The stored article and the edits of its summaries change together; the outbox
             # retries an edit that fails, like any other send.
-            FeedRepository.update_article(raw, article_id, article, digest)
+            await tx.articles.update(article_id, article, digest)
             for item in edits:
-                OutboxRepository.add(raw, item, now)
-
-        await self.db.run(write)
-        self.articles.forget_article(article_id)
-        self.publisher.delivery.kick()
+                await tx.outbox.add(item, now)
+        self.publisher.kick()
         log.info(
             "feed %d (%s): entry %s edited; article %d summary updated in %d places",
             feed.id,

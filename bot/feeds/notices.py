@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.wording import count
-from bot.storage.feeds import FeedRow
+from bot.storage.types import FeedRow
 
 
 def label(feed: FeedRow) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,17 +19,14 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from bot.adapters.base import ChatAdapter
-from bot.app.publishing import Publisher
 from bot.config import FeedSettings, PollSettings
 from bot.core.models import FeedId, Platform
 from bot.feeds import notices
 from bot.feeds.document import FeedError, parse_feed
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult, discover_feed_links
-from bot.feeds.ingest import Ingestor, notice_item
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database
-from bot.storage.feeds import FeedRepository, FeedRow, FetchOk
-from bot.storage.outbox import OutboxRepository
+from bot.feeds.ingest import Ingestor, Publish, notice_item
+from bot.storage.port import Store
+from bot.storage.types import FeedRow, FetchOk
 
 log = logging.getLogger(__name__)
 
@@ -61,25 +57,23 @@ class Poller:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         fetcher: Fetcher,
-        publisher: Publisher,
+        publisher: Publish,
         adapters: Mapping[Platform, ChatAdapter],
         clock: Callable[[], datetime],
         *,
         settings: PollSettings,
         prefix: str = "!",
     ) -> None:
-        self.db = db
+        self.store = store
         self.fetcher = fetcher
         self.publisher = publisher
         self.clock = clock
         self.settings = settings
         self.prefix = prefix
-        self.feeds = FeedRepository(db)
-        self.articles = ArticleRepository(db)
         self.ingestor = Ingestor(
-            db,
+            store,
             publisher,
             adapters,
             clock,
@@ -105,13 +99,11 @@ class Poller:
     async def apply_config(self, feeds: Sequence[tuple[FeedSettings, FeedId]]) -> None:
         """Store the config file's per-feed interval and full-article choice."""
 
-        def configure(raw: sqlite3.Connection) -> None:
+        async with self.store.transaction() as tx:
             for spec, fid in feeds:
-                FeedRepository.configure(
-                    raw, fid, interval_s=spec.interval_s, full_article=spec.full_article
+                await tx.feeds.configure(
+                    fid, interval_s=spec.interval_s, full_article=spec.full_article
                 )
-
-        await self.db.run(configure)
 
     @contextlib.asynccontextmanager
     async def _slot(self, url: str) -> AsyncIterator[None]:
@@ -142,7 +134,8 @@ class Poller:
             except Exception:  # a bug here must not stop polling for good
                 log.exception("poll cycle failed; trying again shortly")
             self.first_cycle_done.set()
-            nxt = await self.feeds.next_due_at(self.clock())
+            async with self.store.read() as r:
+                nxt = await r.feeds.next_due_at(self.clock())
             delay = 60.0 if nxt is None else (nxt - self.clock()).total_seconds()
             with contextlib.suppress(TimeoutError):
                 # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that
@@ -154,7 +147,8 @@ class Poller:
         """One cycle: every due feed fetched once, concurrently within the limits."""
         started = time.perf_counter()
         report = CycleReport()
-        due = await self.feeds.due(self.clock())
+        async with self.store.read() as r:
+            due = await r.feeds.due(self.clock())
         report.due = len(due)
         await asyncio.gather(*(self._poll_safely(feed, report) for feed in due))
         log.info(
@@ -203,7 +197,7 @@ class Poller:
         elif result.status == 410:
             await self._gone(feed, report)
         elif result.status != 200:
-            reason = f"HTTP {result.status} ({_phrase(result.status)})"
+            reason = f"HTTP {result.status} ({status_phrase(result.status)})"
             await self._failed(feed, result.status, reason, result.retry_after, report)
         elif feed.primed_at is not None and result.body_hash == feed.body_hash:
             report.unchanged += 1  # the server ignores conditional GET; the bytes tell
@@ -257,16 +251,20 @@ class Poller:
     async def _ok(self, feed: FeedRow, result: FetchResult) -> None:
         ok = self.fetch_ok(feed, result)
         now = self.clock()
-        await self.db.run(lambda raw: FeedRepository.record_ok(raw, feed.id, ok, now))
+        async with self.store.transaction() as tx:
+            await tx.feeds.record_ok(feed.id, ok, now)
 
     async def _follow_move(self, feed: FeedRow, result: FetchResult) -> FeedRow:
         """A 301/308 moves the feed for good: the stored URL follows it."""
         if not result.moved_to or result.moved_to == feed.url:
             return feed
         new = result.moved_to
-        if await self.db.run(lambda raw: FeedRepository.set_url(raw, feed.id, new)):
+        async with self.store.transaction() as tx:
+            moved = await tx.feeds.set_url(feed.id, new)
+            now = await tx.feeds.get(feed.id) if moved else None
+        if moved:
             log.info("feed %d moved permanently from %s to %s", feed.id, feed.url, new)
-            return await self.feeds.get(feed.id) or feed
+            return now or feed
         log.warning("feed %d (%s) moved to %s, which another feed has", feed.id, feed.url, new)
         return feed
 
@@ -311,41 +309,37 @@ class Poller:
         report: CycleReport,
     ) -> None:
         """Record a failure; pause (and tell the feed's channels once) when it is time."""
-        targets = await self.articles.targets_of(feed.id)
         now = self.clock()
         delay = backoff_s(self.interval_of(feed), feed.failures + 1)
         if retry_after is not None:
             delay = max(delay, min(retry_after, MAX_SERVER_DELAY_S))
         limit = self.settings.failures_before_pause
 
-        def record(raw: sqlite3.Connection) -> int | None:
-            failures = FeedRepository.record_failure(
-                raw,
+        seq = None
+        async with self.store.transaction() as tx:
+            failures = await tx.feeds.record_failure(
                 feed.id,
                 status=status,
                 error=reason,
                 next_poll_at=now + timedelta(seconds=delay),
                 now=now,
             )
-            if not force and failures < limit:
-                return None
-            seq = FeedRepository.pause(raw, feed.id, reason)
-            if seq is not None:
-                for t in targets:
-                    OutboxRepository.add(
-                        raw, notice_item(f"feed:{feed.id}:pause:{seq}", t, text), now
-                    )
-            return seq
-
-        if await self.db.run(record) is not None:
+            if force or failures >= limit:
+                seq = await tx.feeds.pause(feed.id, reason)
+                if seq is not None:
+                    for t in await tx.posts.targets_of(feed.id):
+                        item = notice_item(f"feed:{feed.id}:pause:{seq}", t, text)
+                        await tx.outbox.add(item, now)
+        if seq is not None:
             report.paused += 1
             log.warning(
                 "feed %d (%s) paused: %s; its channels were told", feed.id, feed.url, reason
             )
-            self.publisher.delivery.kick()
+            self.publisher.kick()
 
 
-def _phrase(status: int) -> str:
+def status_phrase(status: int) -> str:
+    """The reason phrase of an HTTP status ("Not Found"), or "unknown status"."""
     try:
         return HTTPStatus(status).phrase
     except ValueError:

@@ -11,21 +11,23 @@ from typing import Any
 
 import pytest
 
-from bot.app import notify, texts
+from bot.app import texts
 from bot.app.notify import Digests, set_preference
 from bot.core.models import ChatRef, Platform, Rendered
 from bot.runtime import Bot
-from bot.storage.outbox import InboundRepository, OutboxItem, OutboxRepository
-from bot.storage.questions import QuestionRepository
+from bot.storage.sqlite.notify import SqliteNotifications
+from bot.storage.sqlite.outbox import SqliteOutbox
+from bot.storage.types import OutboxItem
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
+from tests.reads import reads
 
 QUESTION = "Why would the corridor delay the partnership in point 5?"
 
 
 def poison(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
     """Taking a question whose text says "poison" raises inside its transaction."""
-    index = bot.conversation.open_questions
+    index = bot.store.open_questions  # the SQLite store's index
     added = index.added
 
     def poisoned(raw: sqlite3.Connection, open_set: Any, qid: int, text: str, **kw: Any) -> None:
@@ -46,10 +48,10 @@ async def test_a_failing_message_is_answered_once_rolled_back_and_never_retried(
     await bot.delivery.drain()
     [reply] = fake.sent[before:]
     assert reply.op == "reply" and reply.reply_to == bad and reply.text == texts.WENT_WRONG
-    assert await QuestionRepository(bot.db).count() == 0  # nothing half-written
+    assert await reads(bot.store).questions.count() == 0  # nothing half-written
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert record.exc_info is not None and "m-bad" in record.getMessage()
-    assert await InboundRepository(bot.db).failed() == [
+    assert await reads(bot.store).inbound.failed() == [
         (
             ChatRef(fake.platform, "#general", None, "m-bad"),
             "RuntimeError: a bug while taking this question",
@@ -62,7 +64,7 @@ async def test_a_failing_message_is_answered_once_rolled_back_and_never_retried(
     # And the bot goes on.
     asked = await fake.say(dana, QUESTION)
     await bot.delivery.drain()
-    q = await QuestionRepository(bot.db).at_message(asked)
+    q = await reads(bot.store).questions.at_message(asked)
     assert q is not None and f"#{q.id}" in fake.sent[-1].text
 
 
@@ -85,26 +87,28 @@ async def test_a_failure_after_the_commit_is_logged_but_not_answered_twice(
     await bot.delivery.drain()
     [ack] = [s for s in fake.sent[before:] if s.op == "reply"]
     assert "queued" in ack.text and texts.WENT_WRONG not in ack.text
-    assert await QuestionRepository(bot.db).count() == 1
-    assert await InboundRepository(bot.db).failed() == []
+    assert await reads(bot.store).questions.count() == 1
+    assert await reads(bot.store).inbound.failed() == []
 
 
 async def test_one_outbox_row_that_cannot_be_recorded_holds_back_only_its_channel(
     bot: Bot, fake: FakeChatAdapter, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mark_done = OutboxRepository.mark_done
+    mark_done = SqliteOutbox.mark_done
 
-    def broken(raw: sqlite3.Connection, row_id: int, ref: Any, now: datetime) -> None:
+    async def broken(self: SqliteOutbox, row_id: int, ref: Any, now: datetime) -> None:
+        raw = bot.store.db.raw
         if raw.execute("SELECT key FROM outbox WHERE id = ?", (row_id,)).fetchone()[0] == "bad":
             raise RuntimeError("a bug while recording")
-        mark_done(raw, row_id, ref, now)
+        await mark_done(self, row_id, ref, now)
 
-    monkeypatch.setattr(OutboxRepository, "mark_done", staticmethod(broken))
-    for key, channel in (("bad", "#one"), ("behind", "#one"), ("other", "#two")):
-        item = OutboxItem(key, "post", ChatRef(Platform("fake"), channel), Rendered(key), "notice")
-        await bot.db.run(lambda raw, item=item: OutboxRepository.add(raw, item, clock()))
+    monkeypatch.setattr(SqliteOutbox, "mark_done", broken)
+    async with bot.store.transaction() as tx:
+        for key, channel in (("bad", "#one"), ("behind", "#one"), ("other", "#two")):
+            where = ChatRef(Platform("fake"), channel)
+            await tx.outbox.add(OutboxItem(key, "post", where, Rendered(key), "notice"), clock())
     await bot.delivery.deliver_due()  # does not raise
-    counts = await bot.delivery.outbox.counts()
+    counts = await reads(bot.store).outbox.counts()
     assert counts.get("pending") == 2  # "bad" waits for its retry, "behind" keeps the order
     assert [s.text for s in fake.sent[-2:]] == ["bad", "other"]
 
@@ -113,20 +117,20 @@ async def test_one_authors_failing_digest_does_not_stop_the_others(
     bot: Bot, fake: FakeChatAdapter, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for user in ("fake:author", "fake:broken"):
-        await set_preference(bot.db, user, "digest", "18:00", now=clock())
+        await set_preference(bot.store, user, "digest", "18:00", now=clock())
     clock.advance(60)
     await fake.say(fake.user("dana"), "!ask point 3 " + QUESTION)
-    new_questions_for = notify.store.new_questions_for
+    new_questions_for = SqliteNotifications.new_questions_for
     seen: list[str] = []
 
-    def broken(raw: sqlite3.Connection, user_key: str, *args: Any) -> Any:
+    async def broken(self: SqliteNotifications, user_key: str, *args: Any) -> Any:
         seen.append(user_key)
         if user_key == "fake:broken":
             raise RuntimeError("a bug in one digest")
-        return new_questions_for(raw, user_key, *args)
+        return await new_questions_for(self, user_key, *args)
 
-    monkeypatch.setattr(notify.store, "new_questions_for", broken)
-    digests = Digests(bot.db, bot.delivery, clock)
+    monkeypatch.setattr(SqliteNotifications, "new_questions_for", broken)
+    digests = Digests(bot.store, bot.delivery, clock)
     clock.now = clock.now.replace(hour=18, minute=0)
     assert await digests.send_due() == 1  # the author's, despite the broken one
     assert sorted(seen) == ["fake:author", "fake:broken"]

@@ -8,8 +8,9 @@ import pytest
 
 from bot.core.models import QuestionStatus
 from bot.runtime import Bot
-from bot.storage.questions import QuestionRepository
+from bot.storage.sqlite.questions import SqliteQuestions
 from tests.fakes import FakeChatAdapter
+from tests.reads import reads
 
 SEED_Q3 = 'Please explain what you mean by "clandestine arms transfers" in point 3.'
 FOLLOW_UP = "Clandestine in what sense, by whose definition?"
@@ -41,7 +42,7 @@ async def test_question_in_channel_is_stored_then_acknowledged(
     dana = fake.user("dana")
     asked = await fake.say(dana, SEED_Q3)
     await bot.delivery.drain()
-    q = await QuestionRepository(bot.db).at_message(asked)
+    q = await reads(bot.store).questions.at_message(asked)
     assert q is not None and q.point == 3 and q.status is QuestionStatus.QUEUED
     assert q.asker.same_person(dana)
     ack = fake.sent[-1]
@@ -52,7 +53,7 @@ async def test_question_in_channel_is_stored_then_acknowledged(
 async def test_follow_up_takes_its_point_from_the_thread_or_the_reply(
     bot: Bot, fake: FakeChatAdapter
 ) -> None:
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     lee = fake.user("lee")
     thread = fake.thread_of_point(3)
     in_thread = await fake.say(lee, FOLLOW_UP, thread=thread.thread)
@@ -69,7 +70,7 @@ async def test_chatter_praise_and_opinions_are_left_alone(bot: Bot, fake: FakeCh
         await fake.say(fake.user("dana"), text)
     await bot.delivery.drain()
     assert len(fake.sent) == before
-    assert await QuestionRepository(bot.db).count() == 0
+    assert await reads(bot.store).questions.count() == 0
 
 
 async def test_a_point_that_does_not_exist_gets_the_list_and_nothing_is_stored(
@@ -80,7 +81,7 @@ async def test_a_point_that_does_not_exist_gets_the_list_and_nothing_is_stored(
     reply = fake.sent[-1].text
     assert "no point 9" in reply and "points 1–5" in reply
     assert "3. Their Updated Strategic Partnership Document" in reply
-    assert await QuestionRepository(bot.db).count() == 0
+    assert await reads(bot.store).questions.count() == 0
 
 
 async def test_the_same_message_delivered_twice_acts_once(bot: Bot, fake: FakeChatAdapter) -> None:
@@ -88,7 +89,7 @@ async def test_the_same_message_delivered_twice_acts_once(bot: Bot, fake: FakeCh
     await fake.say(dana, SEED_Q3, message_id="dup-1")
     await fake.say(dana, SEED_Q3, message_id="dup-1")
     await bot.delivery.drain()
-    assert await QuestionRepository(bot.db).count() == 1
+    assert await reads(bot.store).questions.count() == 1
     assert sum("queued" in t for t in fake.texts("reply")) == 1
 
 
@@ -131,7 +132,7 @@ async def test_members_cannot_use_author_commands(bot: Bot, fake: FakeChatAdapte
     await fake.say(fake.user("mallory"), "!answer 1 I am not the author")
     await bot.delivery.drain()
     assert "for authors only" in fake.sent[-1].text
-    q = await QuestionRepository(bot.db).get(1)
+    q = await reads(bot.store).questions.get(1)
     assert q is not None and q.status is QuestionStatus.QUEUED
 
 
@@ -148,9 +149,9 @@ async def test_dismissal_carries_its_reason_and_reopen_brings_it_back(
     assert "already" in fake.sent[-1].text
     await fake.say(author, "!reopen 1")
     await bot.delivery.drain()
-    q = await QuestionRepository(bot.db).get(1)
+    q = await reads(bot.store).questions.get(1)
     assert q is not None and q.status is QuestionStatus.QUEUED
-    assert [e["to_status"] for e in await QuestionRepository(bot.db).history(1)] == [
+    assert [e.to_status for e in await reads(bot.store).questions.history(1)] == [
         "queued",
         "dismissed",
         "queued",
@@ -163,15 +164,15 @@ async def test_two_authors_answering_at_once_only_one_wins(
     await fake.say(fake.user("dana"), SEED_Q3)
     # Both authors read #1 as queued before either writes: the race the compare-and-set
     # settles. (Reads finish without yielding, so the test makes each one yield after it.)
-    read = QuestionRepository.get
+    read = SqliteQuestions.get
 
-    async def read_then_yield(self: QuestionRepository, qid: int) -> object:
+    async def read_then_yield(self: SqliteQuestions, qid: int) -> object:
         found = await read(self, qid)
         for _ in range(3):
             await asyncio.sleep(0)
         return found
 
-    monkeypatch.setattr(QuestionRepository, "get", read_then_yield)
+    monkeypatch.setattr(SqliteQuestions, "get", read_then_yield)
     await asyncio.gather(
         fake.say(fake.user("author"), "!answer 1 first"),
         fake.say(fake.user("admin"), "!answer 1 second"),
@@ -201,7 +202,7 @@ async def test_explicit_ask_command_stores_even_without_a_question_mark(
 ) -> None:
     await fake.say(fake.user("dana"), "!ask point 2 the S-400 timeline")
     await bot.delivery.drain()
-    q = await QuestionRepository(bot.db).get(1)
+    q = await reads(bot.store).questions.get(1)
     assert q is not None and q.point == 2 and q.text == "the S-400 timeline"
 
 
@@ -212,7 +213,7 @@ async def test_an_edit_updates_the_question_and_a_deletion_withdraws_it(
 
     dana = fake.user("dana")
     asked = await fake.say(dana, SEED_Q3)
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     await bot.conversation.handle(MessageEdited(fake.user("lee"), asked, "hijacked?"))
     q = await repo.at_message(asked)
     assert q is not None and q.text == SEED_Q3  # only the asker's edits count
@@ -222,7 +223,7 @@ async def test_an_edit_updates_the_question_and_a_deletion_withdraws_it(
     await bot.conversation.handle(MessageDeleted(asked))
     q = await repo.at_message(asked)
     assert q is not None and q.status is QuestionStatus.WITHDRAWN
-    assert [e["note"] for e in await repo.history(q.id)][-1] == "message deleted"
+    assert [e.note for e in await repo.history(q.id)][-1] == "message deleted"
 
 
 async def test_an_update_to_an_ask_command_compares_the_question_as_stored(
@@ -232,14 +233,14 @@ async def test_an_update_to_an_ask_command_compares_the_question_as_stored(
 
     dana = fake.user("dana")
     asked = await fake.say(dana, "!ask point 2 the S-400 timeline")
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     q = await repo.at_message(asked)
     assert q is not None and q.text == "the S-400 timeline"
     # The platform sends the message's whole text again (a link preview, say): no change.
     await bot.conversation.handle(MessageEdited(dana, asked, "!ask point 2 the S-400 timeline"))
     q = await repo.at_message(asked)
     assert q is not None and q.text == "the S-400 timeline"
-    assert not [e for e in await repo.history(q.id) if "edit" in (e["note"] or "")]
+    assert not [e for e in await repo.history(q.id) if "edit" in (e.note or "")]
     await bot.conversation.handle(MessageEdited(dana, asked, "!ask point 2 the S-500 timeline"))
     q = await repo.at_message(asked)
     assert q is not None and q.text == "the S-500 timeline"  # the command is not the question
@@ -251,4 +252,4 @@ async def test_acknowledgement_by_reaction_when_configured(bot: Bot, fake: FakeC
     await bot.delivery.drain()
     assert fake.sent[-1].op == "react" and fake.sent[-1].text == "✅"
     assert fake.sent[-1].where == asked
-    assert (await QuestionRepository(bot.db).at_message(asked)) is not None
+    assert (await reads(bot.store).questions.at_message(asked)) is not None

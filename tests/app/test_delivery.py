@@ -7,13 +7,15 @@ from pathlib import Path
 from bot.app.delivery import Delivery
 from bot.core.models import Action, ChatRef, Platform, Rendered
 from bot.runtime import Bot
-from bot.storage.db import Database, bundled_migrations
-from bot.storage.outbox import OutboxItem, OutboxRepository
+from bot.storage.sqlite.db import bundled_migrations
+from bot.storage.sqlite.store import SqliteStore
+from bot.storage.types import OutboxItem
 from tests.conftest import Clock, seed_settings
 from tests.fakes import FakeChatAdapter
+from tests.reads import reads
 
 
-async def _publish(db: Database, fake: FakeChatAdapter, clock: Clock) -> Bot:
+async def _publish(db: SqliteStore, fake: FakeChatAdapter, clock: Clock) -> Bot:
     app = Bot(db, {Platform("fake"): fake}, seed_settings(), clock)
     await fake.start(app.conversation.handle)
     for _feed, fid, targets in await app.sync_config_feeds():
@@ -22,23 +24,23 @@ async def _publish(db: Database, fake: FakeChatAdapter, clock: Clock) -> Bot:
 
 
 async def test_outage_is_retried_with_backoff_and_each_post_lands_once(
-    db: Database, fake: FakeChatAdapter, clock: Clock
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
 ) -> None:
     fake.fail_next = 3
     app = await _publish(db, fake, clock)
     await app.delivery.drain()
     assert fake.sent == []  # the summary failed; the threads wait behind it
-    counts = await OutboxRepository(db).counts()
+    counts = await reads(db).outbox.counts()
     assert counts == {"pending": 6}
     for _ in range(3):
         clock.advance(3600)
         await app.delivery.drain()
     assert [s.op for s in fake.sent] == ["post"] + ["open_thread"] * 5
-    assert await OutboxRepository(db).counts() == {"done": 6}
+    assert await reads(db).outbox.counts() == {"done": 6}
 
 
 async def test_nothing_is_sent_before_its_retry_time(
-    db: Database, fake: FakeChatAdapter, clock: Clock
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
 ) -> None:
     fake.fail_next = 1
     app = await _publish(db, fake, clock)
@@ -56,27 +58,27 @@ async def test_crash_between_send_and_record_does_not_post_twice(
     tmp_path: Path, fake: FakeChatAdapter, clock: Clock
 ) -> None:
     path = tmp_path / "crash.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteStore.open(path)
     await _publish(db, fake, clock)
-    row = (await OutboxRepository(db).pending())[0]
+    row = (await reads(db).outbox.pending())[0]
     # The platform accepted the summary, then the process died before marking it done.
     await fake.post(row.item.where, row.item.message, key=row.item.key)
     await db.close()
 
-    db2 = await Database.open(path)  # restart
+    db2 = await SqliteStore.open(path)  # restart
     await Delivery(db2, {Platform("fake"): fake}, clock).drain()
     assert len([s for s in fake.sent if s.op == "post"]) == 1
     assert len(fake.threads()) == 5
-    assert await OutboxRepository(db2).counts() == {"done": 6}
+    assert await reads(db2).outbox.counts() == {"done": 6}
     await db2.close()
 
 
 async def test_a_deleted_channel_fails_its_rows_without_blocking_others(
-    db: Database, fake: FakeChatAdapter, clock: Clock
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
 ) -> None:
-    outbox = OutboxRepository(db)
+    outbox = reads(db).outbox
     delivery = Delivery(db, {Platform("fake"): fake}, clock)
-    async with db.transaction() as conn:
+    async with db.transaction() as tx:
         for i, channel in enumerate(["#gone", "#gone", "#ok"]):
             item = OutboxItem(
                 key=f"k{i}",
@@ -85,17 +87,17 @@ async def test_a_deleted_channel_fails_its_rows_without_blocking_others(
                 message=Rendered(f"hello {i}"),
                 purpose="response",
             )
-            await outbox.enqueue(conn, item, clock())
+            await tx.outbox.add(item, clock())
     await delivery.drain()
     assert fake.texts() == ["hello 2"]
     assert await outbox.counts() == {"failed": 2, "done": 1}
 
 
 async def test_rows_for_a_platform_that_is_not_running_wait_for_it(
-    db: Database, fake: FakeChatAdapter, clock: Clock
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
 ) -> None:
-    outbox = OutboxRepository(db)
-    async with db.transaction() as conn:
+    outbox = reads(db).outbox
+    async with db.transaction() as tx:
         item = OutboxItem(
             key="m1",
             op="post",
@@ -103,7 +105,7 @@ async def test_rows_for_a_platform_that_is_not_running_wait_for_it(
             message=Rendered("later"),
             purpose="response",
         )
-        await outbox.enqueue(conn, item, clock())
+        await tx.outbox.add(item, clock())
     await Delivery(db, {Platform("fake"): fake}, clock).drain()
     assert await outbox.counts() == {"pending": 1}
 
@@ -117,19 +119,18 @@ async def test_actions_survive_a_restart_and_reach_the_adapter(
     tmp_path: Path, fake: FakeChatAdapter, clock: Clock
 ) -> None:
     path = tmp_path / "actions.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteStore.open(path)
     two = (Action("Keep mine separate", "!separate 12"), Action("Vote", "!vote 12"))
-    async with db.transaction() as conn:
-        outbox = OutboxRepository(db)
-        await outbox.enqueue(conn, _reply("a", Rendered("plain")), clock())
-        await outbox.enqueue(conn, _reply("b", Rendered("with buttons", actions=two)), clock())
-        await outbox.enqueue(conn, _reply("b", Rendered("again", actions=two[:1])), clock())
-        await outbox.enqueue(conn, _reply("c", Rendered("one", actions=two[1:])), clock())
+    async with db.transaction() as tx:
+        await tx.outbox.add(_reply("a", Rendered("plain")), clock())
+        await tx.outbox.add(_reply("b", Rendered("with buttons", actions=two)), clock())
+        await tx.outbox.add(_reply("b", Rendered("again", actions=two[:1])), clock())
+        await tx.outbox.add(_reply("c", Rendered("one", actions=two[1:])), clock())
     await db.close()
 
-    db2 = await Database.open(path)  # restart: only the database remembers
+    db2 = await SqliteStore.open(path)  # restart: only the database remembers
     try:
-        rows = await OutboxRepository(db2).pending()
+        rows = await reads(db2).outbox.pending()
         # In order; the second enqueue of "b" added nothing.
         expected = [("a", ()), ("b", two), ("c", two[1:])]
         assert [(r.item.key, r.item.message.actions) for r in rows] == expected
@@ -142,16 +143,16 @@ async def test_actions_survive_a_restart_and_reach_the_adapter(
 async def test_rows_queued_before_actions_existed_still_load(tmp_path: Path, clock: Clock) -> None:
     path = tmp_path / "old.sqlite3"
     before = [m for m in bundled_migrations() if m.version < 5]
-    old = await Database.open(path, before)
-    await old.execute(
+    old = await SqliteStore.open(path, before)
+    await old.db.execute(
         "INSERT INTO outbox (key, op, platform, channel, text, purpose, next_attempt_at, "
         "created_at) VALUES ('old', 'post', 'fake', '#general', 'queued long ago', 'response', "
         "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')"
     )
     await old.close()
-    db = await Database.open(path)
+    db = await SqliteStore.open(path)
     try:
-        [row] = await OutboxRepository(db).pending()
+        [row] = await reads(db).outbox.pending()
         assert row.item.message == Rendered("queued long ago")
     finally:
         await db.close()

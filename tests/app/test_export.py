@@ -64,7 +64,7 @@ async def test_json_has_every_question_with_votes_over_merged_ones(
     bot: Bot, fake: FakeChatAdapter
 ) -> None:
     await seed_questions(bot, fake)
-    rows = json.loads(await export_questions(bot.db, article_id=None, fmt="json"))
+    rows = json.loads(await export_questions(bot.store, article_id=None, fmt="json"))
     assert [r["id"] for r in rows] == [1, 2, 3, 4]
     assert set(rows[0]) == set(FIELDS)
     one, two, three, four = rows
@@ -82,7 +82,7 @@ async def test_json_has_every_question_with_votes_over_merged_ones(
 
 async def test_csv_has_a_header_and_one_row_per_question(bot: Bot, fake: FakeChatAdapter) -> None:
     await seed_questions(bot, fake)
-    out = await export_questions(bot.db, article_id=1, fmt="csv")
+    out = await export_questions(bot.store, article_id=1, fmt="csv")
     reader = csv.DictReader(io.StringIO(out))
     assert tuple(reader.fieldnames or ()) == FIELDS
     rows = list(reader)
@@ -95,7 +95,7 @@ async def test_markdown_is_grouped_like_the_faq_with_open_ones_and_their_status(
     bot: Bot, fake: FakeChatAdapter
 ) -> None:
     await seed_questions(bot, fake)
-    md = await export_questions(bot.db, article_id=None, fmt="md")
+    md = await export_questions(bot.store, article_id=None, fmt="md")
     assert md.startswith("# What Putin And Pezeshkian Will Likely Discuss")
     assert md.index("## Point 1 —") < md.index("## Point 3 —") < md.index("## The whole article")
     assert "**Q #3** (queued · 0 votes · a reader ·" in md
@@ -106,18 +106,20 @@ async def test_markdown_is_grouped_like_the_faq_with_open_ones_and_their_status(
 
 
 async def test_empty_and_unknown_article(bot: Bot) -> None:
-    assert await export_questions(bot.db, article_id=1, fmt="md") == "No questions.\n"
-    assert json.loads(await export_questions(bot.db, article_id=None, fmt="json")) == []
-    assert await export_questions(bot.db, article_id=1, fmt="csv") == ",".join(FIELDS) + "\n"
+    assert await export_questions(bot.store, article_id=1, fmt="md") == "No questions.\n"
+    assert json.loads(await export_questions(bot.store, article_id=None, fmt="json")) == []
+    assert await export_questions(bot.store, article_id=1, fmt="csv") == ",".join(FIELDS) + "\n"
     with pytest.raises(ExportError, match="no article 7"):
-        await export_questions(bot.db, article_id=7, fmt="json")
+        await export_questions(bot.store, article_id=7, fmt="json")
 
 
 async def test_cli_exports_from_the_bot_database(
     bot: Bot, fake: FakeChatAdapter, tmp_path: Path
 ) -> None:
     await seed_questions(bot, fake)
-    done = cli("questions", "export", "--format", "json", "--database", bot.db.path, cwd=tmp_path)
+    done = cli(
+        "questions", "export", "--format", "json", "--database", bot.store.path, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert [r["id"] for r in json.loads(done.stdout)] == [1, 2, 3, 4]
     md = cli(
@@ -128,7 +130,7 @@ async def test_cli_exports_from_the_bot_database(
         "--format",
         "md",
         "--database",
-        bot.db.path,
+        bot.store.path,
         cwd=tmp_path,
     )
     assert md.returncode == 0 and "## Point 3 —" in md.stdout
@@ -139,7 +141,7 @@ async def test_cli_database_from_the_config_file(
 ) -> None:
     await seed_questions(bot, fake)
     config = tmp_path / "bot.toml"
-    config.write_text(f'[bot]\ndatabase = "{bot.db.path}"\n', "utf-8")
+    config.write_text(f'[bot]\ndatabase = "{bot.store.path}"\n', "utf-8")
     done = cli("questions", "export", "--format", "csv", "--config", str(config), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == ",".join(FIELDS)
@@ -187,7 +189,7 @@ async def test_cli_unknown_article_is_an_error(bot: Bot, tmp_path: Path) -> None
         "--format",
         "md",
         "--database",
-        bot.db.path,
+        bot.store.path,
         cwd=tmp_path,
     )
     assert done.returncode == 3

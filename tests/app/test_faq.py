@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.app.faq import Faq, faq_key
 from bot.core.models import ArticleId, ChatRef, Platform, QuestionStatus
 from bot.runtime import Bot
-from bot.storage.questions import QuestionRepository
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
+from tests.reads import reads
 
 GENERAL = ChatRef(Platform("fake"), "#general")
 ARTICLE = ArticleId(1)
@@ -24,7 +24,7 @@ async def answer(bot: Bot, fake: FakeChatAdapter, qid: int, text: str) -> None:
 
 
 def faq_of(bot: Bot, clock: Clock) -> Faq:
-    return Faq(bot.db, bot.delivery, clock)
+    return Faq(bot.store, bot.delivery, clock)
 
 
 async def test_first_faq_posts_answered_questions_only_grouped_by_point(
@@ -108,7 +108,7 @@ async def test_merged_duplicates_are_left_out_and_anonymous_askers_are_a_reader(
     await ask(bot, fake, "lee", "!ask point 3 Is a secret shipment clandestine?")
     await fake.say(fake.user("author"), "!merge 2 into 1")
     await answer(bot, fake, 1, "Deliveries neither side announces.")
-    dup = await QuestionRepository(bot.db).get(2)
+    dup = await reads(bot.store).questions.get(2)
     # The duplicate is answered with its group, so only the merge keeps it out of the FAQ.
     assert dup is not None and dup.merged_into == 1 and dup.status is QuestionStatus.ANSWERED
     await faq_of(bot, clock).post(GENERAL, ARTICLE)
@@ -157,8 +157,8 @@ async def test_a_post_that_failed_for_good_is_tried_again(
     await faq.post(gone, ARTICLE)
     await bot.delivery.drain()
     key = faq_key(ARTICLE, gone)
-    row = await bot.db.fetchone("SELECT status FROM outbox WHERE key = ?", (key,))
+    row = await bot.store.db.fetchone("SELECT status FROM outbox WHERE key = ?", (key,))
     assert row is not None and row[0] == "failed"
     assert "trying again" in await faq.post(gone, ARTICLE)
-    row = await bot.db.fetchone("SELECT status, attempts FROM outbox WHERE key = ?", (key,))
+    row = await bot.store.db.fetchone("SELECT status, attempts FROM outbox WHERE key = ?", (key,))
     assert row is not None and tuple(row) == ("pending", 0)

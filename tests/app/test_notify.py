@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from bot.app.notify import Digests, queue_new_question_notices, set_preference, where_asked
 from bot.core.models import ArticleId, ChatRef, Platform
 from bot.runtime import Bot
-from bot.storage.questions import NewQuestion, QuestionRepository
+from bot.storage.types import NewQuestion
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter, Sent
 
@@ -28,7 +27,7 @@ async def ask(
 async def notices_for(bot: Bot, clock: Clock, qid: int) -> int:
     """How many notices the question's storing transaction queued for it."""
     await bot.delivery.drain()
-    row = await bot.db.fetchone(
+    row = await bot.store.db.fetchone(
         "SELECT COUNT(*) FROM outbox WHERE op = 'dm' AND key LIKE ?", (f"notify:{qid}:%",)
     )
     assert row is not None
@@ -36,8 +35,8 @@ async def notices_for(bot: Bot, clock: Clock, qid: int) -> int:
 
 
 async def queue_again(bot: Bot, clock: Clock, qid: int) -> int:
-    now = clock()
-    return await bot.db.run(lambda raw: queue_new_question_notices(raw, now, qid))
+    async with bot.store.transaction() as tx:
+        return await queue_new_question_notices(tx, clock(), qid)
 
 
 def dms(fake: FakeChatAdapter) -> list[Sent]:
@@ -76,13 +75,13 @@ async def test_anonymous_asker_is_a_reader_in_the_notice(
 async def test_none_and_digest_authors_get_no_direct_message_per_question(
     bot: Bot, fake: FakeChatAdapter, clock: Clock
 ) -> None:
-    await set_preference(bot.db, AUTHOR, "none", None, now=clock())
+    await set_preference(bot.store, AUTHOR, "none", None, now=clock())
     await ask(bot, fake, "dana", "!ask point 2 Which systems exactly?")
     assert await notices_for(bot, clock, 1) == 0
-    await set_preference(bot.db, AUTHOR, "digest", "18:00", now=clock())
+    await set_preference(bot.store, AUTHOR, "digest", "18:00", now=clock())
     await ask(bot, fake, "lee", "!ask point 1 Why would Iran wait?")
     assert await notices_for(bot, clock, 2) == 0
-    await set_preference(bot.db, AUTHOR, "each", None, now=clock())
+    await set_preference(bot.store, AUTHOR, "each", None, now=clock())
     await ask(bot, fake, "kim", "!ask point 4 Which exports are meant?")
     assert await notices_for(bot, clock, 3) == 1
     assert len(dms(fake)) == 1
@@ -97,7 +96,8 @@ async def test_duplicates_and_the_authors_own_questions_tell_nobody(
     dup = NewQuestion(
         ArticleId(1), 2, fake.user("lee"), ChatRef(Platform("fake"), "#general"), "Same?", False, 1
     )
-    qid = await bot.db.run(lambda raw: QuestionRepository.add(raw, dup, now))
+    async with bot.store.transaction() as tx:
+        qid = await tx.questions.add(dup, now)
     assert qid is not None
     assert await queue_again(bot, clock, qid) == 0
     assert dms(fake) == []
@@ -115,22 +115,22 @@ def test_links_to_where_a_question_was_asked() -> None:
 
 
 async def test_preference_confirmations_and_validation(bot: Bot, clock: Clock) -> None:
-    said = await set_preference(bot.db, AUTHOR, "digest", "7:05", now=clock())
+    said = await set_preference(bot.store, AUTHOR, "digest", "7:05", now=clock())
     assert "07:05 UTC" in said
-    row = await bot.db.fetchone(
+    row = await bot.store.db.fetchone(
         "SELECT notify, digest_at FROM author_prefs WHERE user_key = ?", (AUTHOR,)
     )
     assert row is not None and tuple(row) == ("digest", "07:05")
-    assert "not a time of day" in await set_preference(bot.db, AUTHOR, "digest", "25:00")
-    assert "not a choice" in await set_preference(bot.db, AUTHOR, "weekly", None)
-    row = await bot.db.fetchone(
+    assert "not a time of day" in await set_preference(bot.store, AUTHOR, "digest", "25:00")
+    assert "not a choice" in await set_preference(bot.store, AUTHOR, "weekly", None)
+    row = await bot.store.db.fetchone(
         "SELECT notify, digest_at FROM author_prefs WHERE user_key = ?", (AUTHOR,)
     )
     assert row is not None and tuple(row) == ("digest", "07:05")  # nothing changed
-    assert "each new question" in await set_preference(bot.db, AUTHOR, "each", None)
-    assert "not be told" in await set_preference(bot.db, AUTHOR, "none", None)
+    assert "each new question" in await set_preference(bot.store, AUTHOR, "each", None)
+    assert "not be told" in await set_preference(bot.store, AUTHOR, "none", None)
     # Back to a digest without a time: the time chosen before still holds.
-    assert "07:05 UTC" in await set_preference(bot.db, AUTHOR, "digest", None)
+    assert "07:05 UTC" in await set_preference(bot.store, AUTHOR, "digest", None)
 
 
 # digest ----------------------------------------------------------------------------------
@@ -141,8 +141,8 @@ async def test_digest_is_one_message_at_the_chosen_time_with_every_new_question(
 ) -> None:
     await ask(bot, fake, "early", "!ask point 5 Asked before the choice?")
     clock.advance(60)
-    await set_preference(bot.db, AUTHOR, "digest", "18:00", now=clock())  # at 09:01
-    digests = Digests(bot.db, bot.delivery, clock)
+    await set_preference(bot.store, AUTHOR, "digest", "18:00", now=clock())  # at 09:01
+    digests = Digests(bot.store, bot.delivery, clock)
     clock.advance(60)
     await ask(bot, fake, "dana", "!ask point 3 What counts as clandestine here?")
     await ask(bot, fake, "lee", "!ask point 1 Why would Iran wait?")
@@ -162,7 +162,7 @@ async def test_digest_is_one_message_at_the_chosen_time_with_every_new_question(
     assert dm.text.count("asked in #general on fake") == 3
     # Same slot again, or after a restart: nothing more.
     assert await digests.send_due() == 0
-    assert await Digests(bot.db, bot.delivery, clock).send_due() == 0
+    assert await Digests(bot.store, bot.delivery, clock).send_due() == 0
 
     # The next day lists only what came since.
     clock.advance(3600)
@@ -179,8 +179,8 @@ async def test_digest_is_one_message_at_the_chosen_time_with_every_new_question(
 async def test_no_new_questions_no_digest_and_answered_ones_are_left_out(
     bot: Bot, fake: FakeChatAdapter, clock: Clock
 ) -> None:
-    await set_preference(bot.db, AUTHOR, "digest", "12:00", now=clock())
-    digests = Digests(bot.db, bot.delivery, clock)
+    await set_preference(bot.store, AUTHOR, "digest", "12:00", now=clock())
+    digests = Digests(bot.store, bot.delivery, clock)
     clock.advance(1)
     await ask(bot, fake, "dana", "!ask point 3 What counts as clandestine here?")
     await ask(bot, fake, "author", "!answer 1 Deliveries neither side announces.")
@@ -188,7 +188,7 @@ async def test_no_new_questions_no_digest_and_answered_ones_are_left_out(
     assert await digests.send_due() == 0
     await bot.delivery.drain()
     assert dms(fake) == []
-    row = await bot.db.fetchone(
+    row = await bot.store.db.fetchone(
         "SELECT last_digest_at FROM author_prefs WHERE user_key = ?", (AUTHOR,)
     )
     assert row is not None and row[0].startswith("2026-01-05T12:00")
@@ -197,20 +197,18 @@ async def test_no_new_questions_no_digest_and_answered_ones_are_left_out(
 async def test_digest_of_many_questions_is_still_one_message_that_fits(
     bot: Bot, fake: FakeChatAdapter, clock: Clock
 ) -> None:
-    await set_preference(bot.db, AUTHOR, "digest", "10:00", now=clock())
+    await set_preference(bot.store, AUTHOR, "digest", "10:00", now=clock())
     clock.advance(60)
     now = clock()
     where = ChatRef(Platform("fake"), "#general")
 
-    def add_many(raw: sqlite3.Connection) -> None:
+    async with bot.store.transaction() as tx:
         for i in range(60):
             text = f"Question {i} about the partnership document, " + "and more " * 10
             q = NewQuestion(ArticleId(1), 1 + i % 5, fake.user(f"r{i}"), where, text)
-            QuestionRepository.add(raw, q, now)
-
-    await bot.db.run(add_many)
+            await tx.questions.add(q, now)
     clock.now = clock.now.replace(hour=10)
-    assert await Digests(bot.db, bot.delivery, clock).send_due() == 1
+    assert await Digests(bot.store, bot.delivery, clock).send_due() == 1
     await bot.delivery.drain()
     [dm] = dms(fake)
     assert len(dm.text) <= 1900
@@ -222,14 +220,16 @@ async def test_digest_of_many_questions_is_still_one_message_that_fits(
 async def test_a_lost_bookmark_still_never_sends_a_slot_twice(
     bot: Bot, fake: FakeChatAdapter, clock: Clock
 ) -> None:
-    await set_preference(bot.db, AUTHOR, "digest", "10:00", now=clock())
+    await set_preference(bot.store, AUTHOR, "digest", "10:00", now=clock())
     clock.advance(1)
     await ask(bot, fake, "dana", "!ask point 3 What counts as clandestine here?")
     clock.now = clock.now.replace(hour=10)
-    digests = Digests(bot.db, bot.delivery, clock)
+    digests = Digests(bot.store, bot.delivery, clock)
     assert await digests.send_due() == 1
     # As if the bookmark were lost (a restore from backup): the slot's key still holds.
-    await bot.db.execute("UPDATE author_prefs SET last_digest_at = '2026-01-05T09:00:00+00:00'")
+    await bot.store.db.execute(
+        "UPDATE author_prefs SET last_digest_at = '2026-01-05T09:00:00+00:00'"
+    )
     assert await digests.send_due() == 0
     await bot.delivery.drain()
     assert len(dms(fake)) == 1
@@ -238,7 +238,7 @@ async def test_a_lost_bookmark_still_never_sends_a_slot_twice(
 async def test_run_sleeps_until_the_next_digest_at_most_a_minute_and_stops_when_cancelled(
     bot: Bot, fake: FakeChatAdapter, clock: Clock
 ) -> None:
-    await set_preference(bot.db, AUTHOR, "digest", "18:00", now=clock())
+    await set_preference(bot.store, AUTHOR, "digest", "18:00", now=clock())
     clock.advance(1)
     await ask(bot, fake, "dana", "!ask point 3 What counts as clandestine here?")
     clock.now = clock.now.replace(hour=17, minute=59, second=30)
@@ -250,7 +250,7 @@ async def test_run_sleeps_until_the_next_digest_at_most_a_minute_and_stops_when_
             raise asyncio.CancelledError
         clock.advance(seconds)
 
-    digests = Digests(bot.db, bot.delivery, clock, sleep=fake_sleep)
+    digests = Digests(bot.store, bot.delivery, clock, sleep=fake_sleep)
     with pytest.raises(asyncio.CancelledError):
         await digests.run()
     assert waits == [30.0, 60.0, 60.0]
@@ -266,7 +266,7 @@ async def test_run_keeps_going_after_a_failing_pass(bot: Bot, clock: Clock) -> N
         if len(waits) == 2:
             raise asyncio.CancelledError
 
-    digests = Digests(bot.db, bot.delivery, clock, sleep=fake_sleep)
+    digests = Digests(bot.store, bot.delivery, clock, sleep=fake_sleep)
     calls = 0
 
     async def broken() -> int:

@@ -6,9 +6,9 @@ from bot.adapters.base import Capabilities
 from bot.config import QuestionSettings
 from bot.core.models import MessageEdited, QuestionStatus, ReactionAdded
 from bot.runtime import Bot
-from bot.storage.questions import QuestionRepository
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
+from tests.reads import reads
 
 Q3 = 'Please explain what you mean by "clandestine arms transfers" in point 3.'
 Q3_AGAIN = "Point 3: clandestine in what sense, by whose definition?"  # may repeat #1, not merged
@@ -25,7 +25,7 @@ async def test_thumbs_up_on_a_question_or_its_acknowledgement_votes_once(
 ) -> None:
     asked = await ask(bot, fake, "dana", Q3)
     ack = fake.sent[-1].where
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     lee, kim = fake.user("lee"), fake.user("kim")
     await bot.conversation.handle(ReactionAdded(lee, asked, "👍"))
     await bot.conversation.handle(ReactionAdded(lee, ack, "👍"))  # same person: one vote
@@ -47,7 +47,7 @@ async def test_merged_duplicate_follows_and_both_askers_get_one_answer(
     author = fake.user("author")
     await ask(bot, fake, "author", "!merge 2 into 1")
     assert any("merged your question #2 into #1" in t for t in fake.texts())
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     q1 = await repo.get(1)
     assert q1 is not None and q1.votes == 2  # kim's vote on #2 and lee's own now back #1
     await fake.say(author, "!queue")
@@ -72,7 +72,7 @@ async def test_unmerge_puts_the_question_back_and_takes_the_merge_vote_away(
     await ask(bot, fake, "lee", Q3_AGAIN)
     await ask(bot, fake, "author", "!merge 2 into 1")
     await ask(bot, fake, "author", "!unmerge 2")
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     q1, q2 = await repo.get(1), await repo.get(2)
     assert q1 is not None and q1.votes == 0
     assert q2 is not None and q2.merged_into is None
@@ -94,7 +94,7 @@ async def test_answering_again_edits_the_answer_where_it_was_posted(
     assert [e.where for e in edits] == [notice.where, record.where]
     assert all("second, better answer" in e.text for e in edits)
     assert "corrected in 2 places" in fake.sent[-1].text
-    q = await QuestionRepository(bot.db).get(1)
+    q = await reads(bot.store).questions.get(1)
     assert q is not None and q.answer == "second, better answer"
 
 
@@ -117,7 +117,7 @@ async def test_an_edit_obeys_the_rules_a_new_question_obeys(
     from bot.core.models import MessageEdited
 
     bot.conversation.limits = QuestionSettings(max_chars=60, max_per_hour=3)
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     dana = fake.user("dana")
     asked = await ask(bot, fake, "dana", "Could you clarify point 3?")
 
@@ -149,7 +149,7 @@ async def test_guard_rails_refuse_politely_and_store_nothing(
     bot: Bot, fake: FakeChatAdapter, clock: Clock
 ) -> None:
     bot.conversation.limits = QuestionSettings(max_chars=60, max_per_hour=2)
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     await ask(bot, fake, "dana", "Could you clarify point 3 " + "and more " * 10 + "?")
     assert "limit here is 60" in fake.sent[-1].text
     await ask(bot, fake, "dana", "Could you clarify point 3?")
@@ -174,7 +174,7 @@ async def test_anonymous_questions_show_a_reader_to_the_author(
     await ask(bot, fake, "dana", "!ask --anonymous point 2 who supplies the S-400?")
     await ask(bot, fake, "author", "!queue")
     assert "a reader: who supplies" in fake.sent[-1].text and "Dana" not in fake.sent[-1].text
-    q = await QuestionRepository(bot.db).get(1)
+    q = await reads(bot.store).questions.get(1)
     assert q is not None and q.anonymous and q.asker.id == "dana"  # kept for moderators
 
 
@@ -219,7 +219,7 @@ async def test_a_clear_duplicate_is_folded_in_and_told_unless_asked_anew(
     told = fake.sent[-1]
     assert told.reply_to == dup and "looks like question #1" in told.text
     assert "!separate 2 keeps it a question of its own" in told.text
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     q2 = await repo.get(2)
     assert q2 is not None and q2.merged_into == 1
     q1 = await repo.get(1)
@@ -248,7 +248,7 @@ async def test_queue_hints_that_a_paraphrase_may_repeat_an_older_question(
 ) -> None:
     await ask(bot, fake, "dana", Q3)
     await ask(bot, fake, "lee", Q3_AGAIN)  # the seed's two reader comments: not merged
-    q2 = await QuestionRepository(bot.db).get(2)
+    q2 = await reads(bot.store).questions.get(2)
     assert q2 is not None and q2.merged_into is None
     lines = (await queue_text(bot, fake)).splitlines()
     at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("#2 "))
@@ -273,7 +273,7 @@ async def test_queue_gives_no_hint_for_a_different_request_or_another_point(
 async def test_an_auto_merged_duplicate_is_not_a_hint(bot: Bot, fake: FakeChatAdapter) -> None:
     await ask(bot, fake, "dana", Q3)
     await ask(bot, fake, "lee", 'What exactly are "clandestine arms transfers" in point 3?')
-    q2 = await QuestionRepository(bot.db).get(2)
+    q2 = await reads(bot.store).questions.get(2)
     assert q2 is not None and q2.merged_into == 1  # merged at intake
     text = await queue_text(bot, fake)
     assert "#2" not in text.split("Answer with")[0] and "may repeat" not in text

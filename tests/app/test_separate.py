@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core.models import Action, ChatRef, QuestionStatus, ReactionAdded
 from bot.runtime import Bot
-from bot.storage.questions import QuestionRepository
 from tests.fakes import FakeChatAdapter, Sent
+from tests.reads import reads
 
 Q3 = 'Please explain what you mean by "clandestine arms transfers" in point 3.'
 DUP = 'What do you mean by "clandestine arms transfers"?'
@@ -27,7 +27,7 @@ async def folded(bot: Bot, fake: FakeChatAdapter) -> ChatRef:
     """Dana asks #1; Lee's #2 repeats it and is folded in. Returns Lee's message."""
     await ask(bot, fake, "dana", Q3)
     dup = await ask(bot, fake, "lee", DUP)
-    q2 = await QuestionRepository(bot.db).get(2)
+    q2 = await reads(bot.store).questions.get(2)
     assert q2 is not None and q2.merged_into == 1
     return dup
 
@@ -50,7 +50,7 @@ async def test_the_asker_separates_and_their_question_is_queued_on_its_own(
     dup = await folded(bot, fake)
     kim = fake.user("kim")
     await bot.conversation.handle(ReactionAdded(kim, reply_to(fake, dup).where, "👍"))
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     q1 = await repo.get(1)
     assert q1 is not None and q1.votes == 2  # Lee's (by the merge) and Kim's (on #2's ack)
 
@@ -64,8 +64,8 @@ async def test_the_asker_separates_and_their_question_is_queued_on_its_own(
     assert q2 is not None and q2.merged_into is None and q2.status is QuestionStatus.QUEUED
     assert q2.votes == 1  # Kim's vote went with #2 ...
     assert q1 is not None and q1.votes == 0  # ... and Lee's merge vote left #1
-    [event] = [e for e in await repo.history(2) if e["actor_key"] == "fake:lee" and e["note"]]
-    assert event["note"] == "kept separate by its asker (was merged into #1)"
+    [event] = [e for e in await repo.history(2) if e.actor_key == "fake:lee" and e.note]
+    assert event.note == "kept separate by its asker (was merged into #1)"
 
     queue = await ask(bot, fake, "author", "!queue")
     listing = reply_to(fake, queue).text
@@ -84,7 +84,7 @@ async def test_the_asker_separates_and_their_question_is_queued_on_its_own(
 
 async def test_only_the_asker_may_separate(bot: Bot, fake: FakeChatAdapter) -> None:
     await folded(bot, fake)
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     events = len(await repo.history(2))
     for who in ("kim", "author", "admin"):
         command = await ask(bot, fake, who, "!separate 2")
@@ -109,7 +109,7 @@ async def test_unknown_unmerged_and_closed_questions_are_left_alone(
     await ask(bot, fake, "author", "!answer 1 Undeclared deliveries.")
     late = await ask(bot, fake, "lee", "!separate 2")  # answered with #1 already
     assert reply_to(fake, late).text == "Question #2 was already answered; nothing changed."
-    q2 = await QuestionRepository(bot.db).get(2)
+    q2 = await reads(bot.store).questions.get(2)
     assert q2 is not None and q2.merged_into == 1 and q2.answer == "Undeclared deliveries."
 
 
@@ -123,7 +123,7 @@ async def test_an_author_merge_can_be_separated_by_its_asker_too(
     assert "!separate 2 makes it a question of its own again" in notice.text
     assert notice.message is not None and notice.message.actions == KEEP_2
     await ask(bot, fake, "lee", "!separate 2")
-    q2 = await QuestionRepository(bot.db).get(2)
+    q2 = await reads(bot.store).questions.get(2)
     assert q2 is not None and q2.merged_into is None
 
 
@@ -134,8 +134,8 @@ async def test_the_same_press_delivered_twice_acts_once(bot: Bot, fake: FakeChat
     await ask(bot, fake, "author", "!merge 2 into 1")  # the author folds it in again
     await fake.say(lee, "!separate 2", message_id="interaction:77")  # the press, replayed
     await bot.delivery.drain()
-    repo = QuestionRepository(bot.db)
+    repo = reads(bot.store).questions
     q2 = await repo.get(2)
     assert q2 is not None and q2.merged_into == 1  # the replay did nothing
-    kept = [e for e in await repo.history(2) if (e["note"] or "").startswith("kept separate")]
+    kept = [e for e in await repo.history(2) if (e.note or "").startswith("kept separate")]
     assert len(kept) == 1

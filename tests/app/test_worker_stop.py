@@ -17,7 +17,7 @@ from bot.core.models import Platform
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller
 from bot.runtime import Bot
-from bot.storage.db import Database
+from bot.storage.sqlite.store import SqliteStore
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
 from tests.feeds.conftest import feed_settings
@@ -40,14 +40,14 @@ async def _stops_when_woken_and_cancelled_at_once(
 
 
 async def test_the_outbox_worker_stops_when_woken_and_cancelled_at_once(
-    db: Database, fake: FakeChatAdapter, clock: Clock
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
 ) -> None:
     delivery = Delivery(db, {Platform("fake"): fake}, clock)
     await _stops_when_woken_and_cancelled_at_once(delivery.run(), delivery.kick)
 
 
 async def test_the_poller_stops_when_woken_and_cancelled_at_once(
-    db: Database, fake: FakeChatAdapter, clock: Clock
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
 ) -> None:
     settings = feed_settings()
     bot = Bot(db, {Platform("fake"): fake}, settings, clock)

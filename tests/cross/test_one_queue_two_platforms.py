@@ -8,12 +8,10 @@ from pathlib import Path
 
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.matrix import MatrixAdapter
+from bot.app.adapter_state import AdapterState
 from bot.config import DiscordSettings, FeedSettings, Secret, Settings
 from bot.runtime import Bot
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database
-from bot.storage.outbox import InboundRepository
-from bot.storage.questions import QuestionRepository
+from bot.storage.sqlite.store import SqliteStore
 from tests.discord.conftest import FAST as DISCORD_FAST
 from tests.discord.conftest import Scene
 from tests.discord_fake import FakeDiscord
@@ -21,6 +19,7 @@ from tests.matrix.conftest import MakeClient, MakeUser
 from tests.matrix.kit import FAST as MATRIX_FAST
 from tests.matrix.kit import bot_settings, in_reply_to, mentioned, message_from, send_text
 from tests.matrix.synapse import SynapseServer, wait_for, wait_for_event
+from tests.reads import reads
 
 Q_MATRIX = 'Please explain what you mean by "clandestine arms transfers" in point 3.'
 Q_DISCORD = 'Could you explain "clandestine arms transfers" in point 3?'
@@ -52,10 +51,10 @@ async def test_a_duplicate_across_platforms_gets_one_answer_in_both_places(
         matrix=bot_settings(synapse, bot_user),
         discord=DiscordSettings(Secret(fake_discord.token)),
     )
-    db = await Database.open(settings.database)
-    state = InboundRepository(db)
+    db = await SqliteStore.open(settings.database)
+    state = AdapterState(db)
     matrix = MatrixAdapter.from_settings(
-        settings, state, is_author=ArticleRepository(db).is_any_author, **MATRIX_FAST
+        settings, state, is_author=state.is_any_author, **MATRIX_FAST
     )
     discord = DiscordAdapter(settings.discord, state, admins=settings.admins, **DISCORD_FAST)  # type: ignore[arg-type]
     bot = Bot(db, {matrix.platform: matrix, discord.platform: discord}, settings)
@@ -81,7 +80,7 @@ async def test_a_duplicate_across_platforms_gets_one_answer_in_both_places(
             ]
 
         await wait_for(lambda: replies_on_discord(asked_d), timeout=10)
-        repo = QuestionRepository(db)
+        repo = reads(db).questions
         assert (await repo.get(1)).point == 3 and (await repo.get(2)).point == 3  # type: ignore[union-attr]
 
         # The bot saw the duplicate: Alice is told which question she joined.

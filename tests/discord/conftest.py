@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pytest
 
 from bot.adapters.discord import DiscordAdapter
+from bot.app.adapter_state import AdapterState
 from bot.config import DiscordSettings, Secret
-from bot.storage.db import Database
-from bot.storage.outbox import InboundRepository
+from bot.storage.sqlite.store import SqliteStore
 from tests.contract.suite import Inbox
 from tests.discord_fake import Channel, FakeDiscord, Guild, Member
 from tests.discord_fake.conftest import fake_discord
@@ -45,16 +45,16 @@ def scene(fake_discord: FakeDiscord) -> Scene:
     )
 
 
-def make_adapter(fake: FakeDiscord, db: Database, **options: object) -> DiscordAdapter:
+def make_adapter(fake: FakeDiscord, db: SqliteStore, **options: object) -> DiscordAdapter:
     settings = DiscordSettings(Secret(fake.token))
-    return DiscordAdapter(settings, InboundRepository(db), **{**FAST, **options})  # type: ignore[arg-type]
+    return DiscordAdapter(settings, AdapterState(db), **{**FAST, **options})  # type: ignore[arg-type]
 
 
 StartAdapter = Callable[..., Awaitable[tuple[DiscordAdapter, Inbox]]]
 
 
 @pytest.fixture
-async def start_adapter(fake_discord: FakeDiscord, db: Database) -> AsyncIterator[StartAdapter]:
+async def start_adapter(fake_discord: FakeDiscord, db: SqliteStore) -> AsyncIterator[StartAdapter]:
     """Starts adapters (closed at the end) whose events go to an Inbox."""
     started: list[DiscordAdapter] = []
 

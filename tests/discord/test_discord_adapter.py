@@ -22,7 +22,7 @@ from bot.core.models import (
     UserRef,
 )
 from bot.core.numbers import MAX_SLASH_NUMBER
-from bot.storage.db import Database
+from bot.storage.sqlite.store import SqliteStore
 from tests.contract.suite import Inbox
 from tests.discord.conftest import Scene, StartAdapter, make_adapter
 from tests.discord_fake import FakeDiscord, Intent, Perm
@@ -48,7 +48,7 @@ async def events_of(inbox: Inbox, kind: type, fake: FakeDiscord, count: int = 1)
 
 
 async def test_start_connects_with_minimal_intents_and_registers_commands(
-    fake_discord: FakeDiscord, scene: Scene, adapter: Started, db: Database
+    fake_discord: FakeDiscord, scene: Scene, adapter: Started, db: SqliteStore
 ) -> None:
     wanted = (
         Intent.GUILDS
@@ -89,7 +89,7 @@ async def test_start_connects_with_minimal_intents_and_registers_commands(
 
 
 async def test_a_refused_token_fails_start_in_plain_words(
-    fake_discord: FakeDiscord, scene: Scene, db: Database
+    fake_discord: FakeDiscord, scene: Scene, db: SqliteStore
 ) -> None:
     adapter = make_adapter(fake_discord, db)
     adapter.settings = type(adapter.settings)(type(adapter.settings.token)("wrong"))
@@ -101,7 +101,7 @@ async def test_a_refused_token_fails_start_in_plain_words(
 async def test_without_the_message_content_intent_the_bot_starts_and_says_how_to_fix_it(
     fake_discord: FakeDiscord,
     scene: Scene,
-    db: Database,
+    db: SqliteStore,
     monkeypatch: pytest.MonkeyPatch,
     flags_say_so: bool,
 ) -> None:
@@ -217,12 +217,12 @@ async def test_long_texts_are_split_and_cards_and_names_cut_to_discord_limits(
 
 
 async def test_a_retried_open_thread_finds_the_thread_even_with_its_state_lost(
-    fake_discord: FakeDiscord, scene: Scene, start_adapter: StartAdapter, db: Database
+    fake_discord: FakeDiscord, scene: Scene, start_adapter: StartAdapter, db: SqliteStore
 ) -> None:
     first, _ = await start_adapter()
     opening = Rendered("Point 3: X\n\nBody", title="Point 3: X")
     made = await first.open_thread(channel_ref(scene), "3. X", opening, key="article:1:thread:3")
-    await db.execute("DELETE FROM adapter_state WHERE name LIKE '%/thread/%'")
+    await db.db.execute("DELETE FROM adapter_state WHERE name LIKE '%/thread/%'")
     again = await first.open_thread(channel_ref(scene), "3. X", opening, key="article:1:thread:3")
     assert again == made
     other = await first.open_thread(channel_ref(scene), "3. X", opening, key="article:2:thread:3")

@@ -12,11 +12,11 @@ import pytest
 
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.discord.guilds import LEAVING
+from bot.app.adapter_state import AdapterState
 from bot.config import DiscordSettings, Secret
 from bot.core.models import IncomingMessage
 from bot.runtime import bundled_text
-from bot.storage.db import Database
-from bot.storage.outbox import InboundRepository
+from bot.storage.sqlite.store import SqliteStore
 from tests.contract.suite import Inbox
 from tests.discord.conftest import FAST, Scene
 from tests.discord.test_discord_end_to_end import World, close_world, make_world
@@ -82,11 +82,11 @@ async def test_a_server_admin_governs_only_their_servers_feeds(
 
 
 async def test_only_allowed_servers_are_served_the_rest_are_left_with_a_word(
-    fake_discord: FakeDiscord, scene: Scene, db: Database
+    fake_discord: FakeDiscord, scene: Scene, db: SqliteStore
 ) -> None:
     other = fake_discord.add_guild("Stranger's", text_channels=("chat",))
     settings = DiscordSettings(Secret(fake_discord.token), allowed_guilds=(str(scene.guild.id),))
-    adapter = DiscordAdapter(settings, InboundRepository(db), **FAST)  # type: ignore[arg-type]
+    adapter = DiscordAdapter(settings, AdapterState(db), **FAST)  # type: ignore[arg-type]
     inbox = Inbox()
     await adapter.start(inbox)
     try:

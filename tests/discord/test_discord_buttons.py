@@ -12,10 +12,10 @@ import pytest
 
 from bot.adapters.discord import render
 from bot.core.models import Action, IncomingMessage
-from bot.storage.questions import QuestionRepository
 from tests.discord.conftest import Scene
 from tests.discord.test_discord_end_to_end import World, close_world, make_world, poll
 from tests.discord_fake import FakeDiscord, InteractionRecord
+from tests.reads import reads
 
 Q3 = 'Please explain what you mean by "clandestine arms transfers" in point 3.'
 DUP = 'What do you mean by "clandestine arms transfers"?'
@@ -43,7 +43,7 @@ async def folded(world: World) -> dict[str, Any]:
 
 
 async def merged_into(world: World, qid: int) -> int | None:
-    q = await QuestionRepository(world.db).get(qid)
+    q = await reads(world.store).questions.get(qid)
     assert q is not None
     return q.merged_into
 
@@ -113,9 +113,9 @@ async def test_a_press_after_a_restart_separates_for_the_asker_only(world: World
         (str(world.scene.alice.id), f"interaction:{refused.id}", str(world.general)),
         (str(world.scene.bob.id), f"interaction:{pressed.id}", str(world.general)),
     ]
-    history = await QuestionRepository(world.db).history(2)
-    kept = [e for e in history if (e["note"] or "").startswith("kept separate")]
-    assert [e["actor_key"] for e in kept] == [f"discord:{world.scene.bob.id}"]
+    history = await reads(world.store).questions.history(2)
+    kept = [e for e in history if (e.note or "").startswith("kept separate")]
+    assert [e.actor_key for e in kept] == [f"discord:{world.scene.bob.id}"]
     assert world.fake.messages_in(world.general)[-1]["id"] == ack["id"]  # nothing said in public
 
     # The author folds #2 in again; the same press delivered again, in this process and
@@ -129,8 +129,8 @@ async def test_a_press_after_a_restart_separates_for_the_asker_only(world: World
     await poll(lambda: _handled(world, pressed, 2))
     await world.bot.delivery.drain()
     assert await merged_into(world, 2) == 1
-    history = await QuestionRepository(world.db).history(2)
-    assert len([e for e in history if (e["note"] or "").startswith("kept separate")]) == 1
+    history = await reads(world.store).questions.history(2)
+    assert len([e for e in history if (e.note or "").startswith("kept separate")]) == 1
     assert len(pressed.edits) == 1 and pressed.followups == []
 
 

@@ -24,12 +24,12 @@ from bot.core.models import (
     UserRef,
 )
 from bot.runtime import Bot, bundled_text
-from bot.storage.db import Database
-from bot.storage.questions import QuestionRepository
-from bot.storage.subscriptions import CONFIG, SubscriptionRepository
+from bot.storage.sqlite.store import SqliteStore
+from bot.storage.types import CONFIG
 from tests.discord.conftest import Scene, make_adapter
 from tests.discord_fake import FakeDiscord, InteractionRecord, Member, Perm
 from tests.loopback_feed import serving_feed
+from tests.reads import reads
 
 JSON = dict[str, Any]
 
@@ -38,7 +38,7 @@ JSON = dict[str, Any]
 class World:
     fake: FakeDiscord
     scene: Scene
-    db: Database
+    store: SqliteStore
     bot: Bot
     adapter: DiscordAdapter
     worker: asyncio.Task[None]
@@ -62,7 +62,7 @@ class World:
     async def restart_adapter(self, **options: object) -> None:
         """Stop the bot's Discord side, then start a new adapter on the same database."""
         await self.adapter.close()
-        self.adapter = make_adapter(self.fake, self.db, **options)
+        self.adapter = make_adapter(self.fake, self.store, **options)
         self.bot.adapters[PLATFORM] = self.adapter
         await self.adapter.start(self.handle)
 
@@ -97,7 +97,7 @@ class World:
         ]
 
     async def questions(self, member: Member, count: int) -> list[Question]:
-        repo = QuestionRepository(self.db)
+        repo = reads(self.store).questions
         user = UserRef(PLATFORM, str(member.id))
 
         async def enough() -> list[Question] | None:
@@ -147,7 +147,7 @@ def settings_for(scene: Scene, channel: int, **extra: Any) -> Settings:
 async def make_world(
     fake: FakeDiscord, scene: Scene, tmp_path: Path, channel: int | None = None
 ) -> World:
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await SqliteStore.open(tmp_path / "bot.sqlite3")
     polling = PollSettings(allow_private_addresses=("127.0.0.0/8",), timeout_s=5.0)
     settings = settings_for(scene, channel or scene.general.id, polling=polling)
     adapter = make_adapter(fake, db, admins=settings.admins)
@@ -164,7 +164,7 @@ async def close_world(w: World) -> None:
     await asyncio.wait([w.worker])
     await w.adapter.close()
     await w.bot.fetcher.close()
-    await w.db.close()
+    await w.store.close()
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ def answered(record: InteractionRecord) -> bool:
 
 
 async def _all_done(world: World, count: int) -> bool:
-    return await world.bot.delivery.outbox.counts() == {"done": count}
+    return await reads(world.store).outbox.counts() == {"done": count}
 
 
 def assert_pings_at_most(world: World, allowed_user: str | None = None) -> None:
@@ -380,7 +380,7 @@ async def test_the_queue_slash_commands_merge_unmerge_and_show_history(world: Wo
     await world.questions(world.scene.alice, 1)
     await world.say(world.scene.bob, world.thread(3), "What is the reason for the secrecy?")
     [q2] = await world.questions(world.scene.bob, 1)
-    repo = QuestionRepository(world.db)
+    repo = reads(world.store).questions
 
     async def run(who: Member, name: str, options: dict[str, Any]) -> str:
         record = await world.fake.member_slash_command(who, world.general, name, options)
@@ -408,7 +408,7 @@ async def test_edits_follow_and_deletions_withdraw(world: World) -> None:
     said = await world.say(world.scene.alice, world.thread(1), "Why delay the response?")
     [q] = await world.questions(world.scene.alice, 1)
     await world.fake.member_edits(world.scene.alice, said, "Why delay the retaliation?")
-    repo = QuestionRepository(world.db)
+    repo = reads(world.store).questions
 
     async def edited() -> bool:
         now = await repo.get(q.id)
@@ -490,10 +490,10 @@ async def test_missing_thread_permission_keeps_the_work_until_it_is_granted(
     world.fake.set_bot_permissions(world.general, deny=Perm.CREATE_PUBLIC_THREADS)
     for _feed, fid, targets in await world.bot.sync_config_feeds():
         await world.bot.publish_bundled(fid, targets)
-    outbox = world.bot.delivery.outbox
+    outbox = reads(world.store).outbox
 
     async def blocked() -> str | None:
-        row = await world.db.fetchone(
+        row = await world.store.db.fetchone(
             "SELECT last_error FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL"
         )
         return row[0] if row else None
@@ -520,17 +520,15 @@ async def test_everyone_in_a_title_or_a_quoted_question_pings_nobody(world: Worl
             Point(2, "Second <@&123456789012345678>", "Body two. " * 5),
         ),
     )
-    async with world.db.transaction() as conn:
-        fid = await world.bot.articles.ensure_feed(
-            conn, "https://example.org/feed", title="", source="config", now=world.bot.clock()
+    async with world.store.transaction() as tx:
+        fid = await tx.feeds.ensure(
+            "https://example.org/feed", title="", source="config", now=world.bot.clock()
         )
-        sub = await SubscriptionRepository.ensure(
-            conn, fid, CONFIG, added_by=None, backfill=1, now=world.bot.clock()
+        sub = await tx.subscriptions.ensure(
+            fid, CONFIG, added_by=None, backfill=1, now=world.bot.clock()
         )
-        await SubscriptionRepository.set_authors(conn, sub, [f"discord:{world.scene.author.id}"])
-        target = await world.bot.articles.ensure_target(
-            conn, fid, ChatRef(PLATFORM, str(world.general)), sub
-        )
+        await tx.subscriptions.set_authors(sub, [f"discord:{world.scene.author.id}"])
+        target = await tx.posts.ensure_target(fid, ChatRef(PLATFORM, str(world.general)), sub)
     await world.bot.publisher.publish(fid, "big", article, [target])
     await world.fake.wait_until(lambda: len(world.openings()) == 2)
     asked = await world.say(
@@ -568,7 +566,7 @@ async def test_a_poisoned_message_or_slash_command_is_contained_and_the_bot_goes
     """Handling raises (a bug stands in for any): one plain reply, nothing stored, claimed
     as failed so a restart's catch-up does not try it again, and the next question is taken."""
     await world.publish_seed()
-    index = world.bot.conversation.open_questions
+    index = world.store.open_questions
     added = index.added
 
     def poisoned(raw: Any, open_set: Any, qid: int, text: str, *, merged: bool) -> None:
@@ -593,7 +591,7 @@ async def test_a_poisoned_message_or_slash_command_is_contained_and_the_bot_goes
     [q] = await world.questions(world.scene.bob, 1)
     [ack] = await world.fake.wait_until(lambda: world.bot_replies_to(good))
     assert f"#{q.id} on point 3" in ack["content"]
-    assert await QuestionRepository(world.db).count() == 1  # the poisoned one left nothing
+    assert await reads(world.store).questions.count() == 1  # the poisoned one left nothing
     # Delivered again (a resumed gateway session replays): the claim makes it a no-op.
     [event] = [
         e

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.config import PollSettings, Settings
 from bot.core.models import Platform
 from bot.runtime import Bot
-from bot.storage.db import Database
+from bot.storage.sqlite.store import SqliteStore
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
 
@@ -202,7 +202,7 @@ class FeedBot:
 
 
 async def make_feedbot(
-    db: Database, fake: FakeChatAdapter, clock: Clock, settings: Settings
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock, settings: Settings
 ) -> FeedBot:
     app = Bot(db, {Platform("fake"): fake}, settings, clock)
     await fake.start(app.conversation.handle)
@@ -210,7 +210,7 @@ async def make_feedbot(
 
 
 @pytest.fixture
-async def feedbot(db: Database, fake: FakeChatAdapter, clock: Clock) -> AsyncIterator[FeedBot]:
+async def feedbot(db: SqliteStore, fake: FakeChatAdapter, clock: Clock) -> AsyncIterator[FeedBot]:
     fb = await make_feedbot(db, fake, clock, feed_settings())
     yield fb
     await fb.app.fetcher.close()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from bot.core.models import Role
-from bot.storage.feeds import FeedRepository
 from tests.feeds.conftest import FeedBot, FeedServer, Item, rss20
+from tests.reads import reads
 
 ITEMS = [Item(f"e{n}", f"Entry {n}", f"Mon, 0{n} Jan 2026 08:00:00 GMT") for n in (3, 2, 1)]
 MORE = [Item("e4", "Entry 4", "Sun, 04 Jan 2026 09:00:00 GMT"), *ITEMS]
@@ -49,7 +49,7 @@ async def test_a_community_admin_sees_and_changes_only_their_own_feeds(
         said = await say(two, "ann", f"!feed {action}", "#a1")
         assert said.startswith("There is no feed #2 in this server"), (action, said)
 
-    feed = await FeedRepository(two.app.db).get(2)
+    feed = await reads(two.app.store).feeds.get(2)
     assert feed is not None and not feed.paused
     assert "Ben's" in await say(two, "ben", "!feed list", "#b1")
     server.serve("/b.xml", rss20(MORE, title="Ben's"))

@@ -8,16 +8,16 @@ from dataclasses import replace
 from bot.config import FeedSettings, Settings
 from bot.core.models import Platform, UserRef
 from bot.runtime import Bot
-from bot.storage.db import Database
-from bot.storage.feeds import FeedRepository
+from bot.storage.sqlite.store import SqliteStore
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
+from tests.reads import reads
 
 A = FeedSettings("https://a.example/feed", ("fake:#news",), title="Feed A")
 B = FeedSettings("https://b.example/rss", ("fake:#other",))
 
 
-async def start(db: Database, fake: FakeChatAdapter, clock: Clock, *feeds: FeedSettings) -> Bot:
+async def start(db: SqliteStore, fake: FakeChatAdapter, clock: Clock, *feeds: FeedSettings) -> Bot:
     settings = replace(Settings(), feeds=feeds, admins=frozenset({"fake:root"}))  # a bot admin
     bot = Bot(db, {fake.platform: fake}, settings, clock)
     await bot.sync_config_feeds()
@@ -33,11 +33,11 @@ async def feed_list(bot: Bot, fake: FakeChatAdapter) -> str:
 
 
 async def test_a_feed_removed_from_the_config_is_paused_and_listed_as_removed(
-    db: Database, fake: FakeChatAdapter, clock: Clock
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
 ) -> None:
     await start(db, fake, clock, A, B)
     bot = await start(db, fake, clock, A)
-    [a, b] = await FeedRepository(db).all()
+    [a, b] = await reads(db).feeds.all()
     assert not a.paused and b.paused and "removed from the config" in (b.pause_reason or "")
     assert any("removed from the config" in c for c in bot.config_changes)
     listed = await feed_list(bot, fake)
@@ -47,18 +47,18 @@ async def test_a_feed_removed_from_the_config_is_paused_and_listed_as_removed(
     assert again.config_changes == []  # said once
     back = await start(db, fake, clock, A, B)
     assert any("back in the config" in c for c in back.config_changes)
-    assert not (await FeedRepository(db).all())[1].paused
+    assert not (await reads(db).feeds.all())[1].paused
 
 
 async def test_a_changed_url_updates_the_same_feed(
-    db: Database, fake: FakeChatAdapter, clock: Clock
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
 ) -> None:
     await start(db, fake, clock, A, B)
-    [before_a, before_b] = await FeedRepository(db).all()
+    [before_a, before_b] = await reads(db).feeds.all()
     moved_a = replace(A, url="https://a.example/atom.xml")  # same title
     moved_b = replace(B, url="https://b.example/feed.xml")  # untitled: same channels
     bot = await start(db, fake, clock, moved_a, moved_b)
-    feeds = await FeedRepository(db).all()
+    feeds = await reads(db).feeds.all()
     assert [(f.id, f.url, f.paused) for f in feeds] == [
         (before_a.id, moved_a.url, False),
         (before_b.id, moved_b.url, False),

@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console_session import ConsoleSession
 from bot.runtime import Bot
-from bot.storage.db import Database
+from bot.storage.sqlite.store import SqliteStore
 from tests.conftest import Clock
 from tests.feeds.conftest import FeedServer, Item, feed_settings, rss20
 
@@ -16,7 +16,7 @@ ITEMS = [Item(f"e{n}", f"Entry {n}", f"Mon, 0{n} Jan 2026 08:00:00 GMT") for n i
 
 
 async def test_an_author_named_for_one_channel_answers_only_there(
-    db: Database, clock: Clock, server: FeedServer
+    db: SqliteStore, clock: Clock, server: FeedServer
 ) -> None:
     url = server.serve("/f.xml", rss20(ITEMS))
     lines: list[str] = []

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.base import Capabilities
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database
-from bot.storage.feeds import FeedRepository
+from bot.storage.sqlite.feeds import SqliteFeeds
+from bot.storage.sqlite.store import SqliteStore
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
 from tests.feeds.conftest import (
@@ -21,6 +20,7 @@ from tests.feeds.conftest import (
     paragraphs,
     rss20,
 )
+from tests.reads import reads
 
 ITEMS = [Item(f"e{n}", f"Entry {n}", f"Mon, 0{n} Jan 2026 08:00:00 GMT") for n in (3, 2, 1)]
 NEW = Item("e4", "Entry 4", "Sun, 04 Jan 2026 09:00:00 GMT")
@@ -35,7 +35,7 @@ async def test_killed_between_fetching_and_posting_posts_once_after_restart(
     tmp_path: Path, server: FeedServer, clock: Clock, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     path = tmp_path / "bot.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteStore.open(path)
     fake = FakeChatAdapter()
     fb = await make_feedbot(db, fake, clock, feed_settings())
     url = server.serve("/feed", rss20(ITEMS))
@@ -49,7 +49,7 @@ async def test_killed_between_fetching_and_posting_posts_once_after_restart(
         if where == "before publishing":
             m.setattr(fb.app.publisher, "publish", die)
         else:
-            m.setattr(FeedRepository, "save_entries", staticmethod(die))
+            m.setattr(SqliteFeeds, "save_entries", die)
         clock.advance(901)
         with pytest.raises(Killed):
             await fb.app.poller.poll_due()
@@ -57,13 +57,13 @@ async def test_killed_between_fetching_and_posting_posts_once_after_restart(
     await db.close()
 
     # Restart on the same file, with the same platform (which remembers what it got).
-    db2 = await Database.open(path)
+    db2 = await SqliteStore.open(path)
     fb2 = await make_feedbot(db2, fake, clock, feed_settings())
     try:
         await fb2.poll()
         await fb2.poll(advance=901)
         assert [s.splitlines()[0] for s in fb2.summaries()] == ["Entry 3", "Entry 4"]
-        seen = await FeedRepository(db2).seen(1)  # type: ignore[arg-type]
+        seen = await reads(db2).feeds.seen(1)
         assert seen["guid:e4"].status == "posted"
     finally:
         await fb2.app.fetcher.close()
@@ -83,9 +83,9 @@ async def test_a_failing_platform_is_retried_until_it_posts_once(
         await feedbot.poll(advance=120)  # past each retry's backoff
     assert [s.splitlines()[0] for s in feedbot.summaries()] == ["Entry 4"]
     assert feedbot.fake.fail_next == 0
-    posts = await ArticleRepository(feedbot.app.db).latest_article_in(feedbot.fake.sent[0].where)
+    posts = await reads(feedbot.app.store).posts.latest_article_in(feedbot.fake.sent[0].where)
     assert posts is not None
-    outbox = await FeedRepository(feedbot.app.db).outbox_of(posts)
+    outbox = await reads(feedbot.app.store).outbox.of_article(posts)
     assert {s.status for s in outbox} == {"done"}
 
 
@@ -102,7 +102,7 @@ async def test_an_edited_entry_edits_the_summary_and_opens_no_thread(
     assert len(edits) == 1 and edits[0].text.startswith("Entry 3, corrected")
     assert edits[0].where == next(s.where for s in feedbot.fake.sent if s.op == "post")
     assert len(feedbot.fake.threads()) == threads and len(feedbot.summaries()) == 1
-    stored = await ArticleRepository(feedbot.app.db).get(1)  # type: ignore[arg-type]
+    stored = await reads(feedbot.app.store).articles.get(1)  # type: ignore[arg-type]
     assert stored is not None and stored.article.title == "Entry 3, corrected"
     await feedbot.poll(advance=901)  # unchanged since: no second edit
     assert len([s for s in feedbot.fake.sent if s.op == "edit"]) == 1
@@ -124,7 +124,7 @@ async def test_a_failed_edit_is_retried_by_the_outbox_and_applied_once(
 
 
 async def test_no_edit_where_the_platform_cannot(
-    db: Database, clock: Clock, server: FeedServer
+    db: SqliteStore, clock: Clock, server: FeedServer
 ) -> None:
     fake = FakeChatAdapter(capabilities=Capabilities(edits=False))
     fb = await make_feedbot(db, fake, clock, feed_settings())

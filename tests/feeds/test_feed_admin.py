@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.core.models import ArticleId, ChatRef, Platform, Role
-from bot.storage.feeds import FeedRepository
 from tests.feeds.conftest import FeedBot, FeedServer, Item, rss20
+from tests.reads import reads
 
 ITEMS = [Item(f"e{n}", f"Entry {n}", f"Mon, 0{n} Jan 2026 08:00:00 GMT") for n in (5, 4, 3, 2, 1)]
 
@@ -44,7 +44,10 @@ async def test_add_to_another_channel_and_with_authors(
     assert len(feedbot.summaries("#news")) == 1 and not feedbot.summaries("#general")
     assert "fake:ana and fake:bo now answer its readers' questions here" in reply
     news = ChatRef(Platform("fake"), "#news")
-    assert await feedbot.app.articles.authors_where(ArticleId(1), news) == {"fake:ana", "fake:bo"}
+    assert await reads(feedbot.app.store).posts.authors_where(ArticleId(1), news) == {
+        "fake:ana",
+        "fake:bo",
+    }
 
 
 async def test_the_same_url_in_two_channels_is_one_feed_fetched_once(
@@ -69,7 +72,7 @@ async def test_a_member_may_not_manage_feeds(feedbot: FeedBot, server: FeedServe
     await feedbot.app.delivery.drain()
     assert "is for admins only" in feedbot.fake.sent[-1].text
     assert server.count("/feed.xml") == 0
-    assert await FeedRepository(feedbot.app.db).all() == []
+    assert await reads(feedbot.app.store).feeds.all() == []
 
 
 async def test_a_platform_admin_may(feedbot: FeedBot, server: FeedServer) -> None:
@@ -106,7 +109,7 @@ async def test_an_unreachable_or_unreadable_url_adds_nothing(
     server.serve("/page", b"<html><body><p>Hello</p></body></html>", content_type="text/html")
     reply = await feedbot.admin(f"!feed add {server.url('/page')}")
     assert "a web page, not a feed, and it names no feed" in reply
-    assert await FeedRepository(feedbot.app.db).all() == []
+    assert await reads(feedbot.app.store).feeds.all() == []
 
 
 async def test_a_page_that_links_to_its_feed_is_followed(
@@ -121,7 +124,7 @@ async def test_a_page_that_links_to_its_feed_is_followed(
     server.serve("/blog/", page, content_type="text/html; charset=utf-8")
     reply = await feedbot.admin(f"!feed add {server.url('/blog/')}")
     assert f"Added feed #1 “Blog” — {feed} (found from the page" in reply
-    stored = await FeedRepository(feedbot.app.db).get(1)
+    stored = await reads(feedbot.app.store).feeds.get(1)
     assert stored is not None and stored.url == feed
 
 
@@ -148,7 +151,7 @@ async def test_list_pause_resume_remove(feedbot: FeedBot, server: FeedServer) ->
 
     reply = await feedbot.admin("!feed remove #1")
     assert "Removed feed #1 “Words”; it no longer posts to fake:#general" in reply
-    assert await FeedRepository(feedbot.app.db).all() == []
+    assert await reads(feedbot.app.store).feeds.all() == []
     await feedbot.poll(advance=3600)
     assert server.count("/feed.xml") == hits + 1
 

@@ -17,7 +17,7 @@ from bot.config import ConfigError, FeedSettings, load_settings
 from bot.core.models import Role
 from bot.feeds import filters
 from bot.feeds.document import FeedEntry
-from bot.storage.db import Database
+from bot.storage.sqlite.store import SqliteStore
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
 from tests.feeds.conftest import FeedBot, FeedServer, feed_settings, make_feedbot, paragraphs
@@ -203,7 +203,7 @@ def test_a_pathological_regex_finishes_at_once() -> None:
 
 
 async def test_config_filters_apply_to_the_config_subscription(
-    db: Database, fake: FakeChatAdapter, clock: Clock, server: FeedServer
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock, server: FeedServer
 ) -> None:
     url = server.serve("/feed.xml", rss(FIRST))
     spec = FeedSettings(

@@ -10,8 +10,8 @@ import pytest
 from aiohttp import web
 
 from bot.feeds.fetch import Fetcher, FetchError, max_age_seconds, retry_after_seconds, validator
-from bot.storage.feeds import FeedRepository
 from tests.feeds.conftest import FeedBot, FeedServer, Item, feed_settings, rss20
+from tests.reads import reads
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ITEMS = [Item("e1", "Entry 1")]
@@ -115,6 +115,6 @@ async def test_a_429_with_a_malformed_retry_after_is_an_http_error_not_an_intern
     assert "Added feed #1" in await feedbot.admin(f"!feed add {url}")
     server.route("/feed.xml", _odd(429, Retry_After="²"))
     await feedbot.poll(advance=901)
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.last_error == "HTTP 429 (Too Many Requests)"
     assert "internal error" not in await feedbot.admin("!feed status 1")

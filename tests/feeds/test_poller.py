@@ -8,8 +8,8 @@ import logging
 import pytest
 from aiohttp import web
 
-from bot.storage.feeds import FeedRepository
 from tests.feeds.conftest import FeedBot, FeedServer, Item, rss20
+from tests.reads import reads
 
 ITEMS = [Item(f"e{n}", f"Entry {n}", f"Mon, 0{n} Jan 2026 08:00:00 GMT") for n in (5, 4, 3, 2, 1)]
 TEN = [Item(f"k{n}", f"Item {n}") for n in range(10)]
@@ -81,7 +81,7 @@ async def test_304_parses_nothing_and_posts_nothing(
     monkeypatch.setattr(poller_module, "parse_feed", lambda data: parsed.append(data) or real(data))
     await feedbot.poll(advance=901)
     assert server.hits[-1].headers.get("If-None-Match")
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.last_status == 304 and feed.failures == 0
     assert parsed == [] and len(feedbot.summaries()) == 1
 
@@ -97,7 +97,7 @@ async def test_last_modified_is_sent_back(feedbot: FeedBot, server: FeedServer) 
     server.route("/lm.xml", handler)
     await feedbot.admin(f"!feed add {server.url('/lm.xml')}")
     await feedbot.poll(advance=901)
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.last_status == 304
 
 
@@ -108,7 +108,7 @@ async def test_a_permanent_redirect_moves_the_stored_url(
     new = server.serve("/new.xml", rss20(ITEMS))
     old = server.route("/old.xml", lambda r: _redirect(code, "/new.xml"))
     await feedbot.admin(f"!feed add {old}")
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.url == new
     await feedbot.poll(advance=901)
     assert server.count("/old.xml") == 1 and server.count("/new.xml") == 2
@@ -119,7 +119,7 @@ async def test_a_temporary_redirect_keeps_the_url(feedbot: FeedBot, server: Feed
     old = server.route("/old.xml", lambda r: _redirect(302, "/new.xml"))
     await feedbot.admin(f"!feed add {old}")
     await feedbot.poll(advance=901)
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.url == old and feed.last_status == 304
 
 
@@ -137,7 +137,7 @@ async def test_410_stops_the_feed_and_tells_the_admins_once(
     assert server.count("/feed.xml") == 2  # the add, and the 410; never again
     [notice] = feedbot.notices()
     assert "is gone" in notice and "HTTP 410" in notice
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.paused and feed.pause_reason == "HTTP 410 (Gone)"
 
 
@@ -157,7 +157,7 @@ async def test_429_waits_as_long_as_retry_after_says(feedbot: FeedBot, server: F
     assert server.count("/feed.xml") == 2  # backoff alone (1800 s) would have fetched
     await feedbot.poll(advance=300)
     assert server.count("/feed.xml") == 3
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.last_error == "HTTP 429 (Too Many Requests)"
 
 
@@ -176,7 +176,7 @@ async def test_failures_back_off_then_pause_once_with_the_reason(
 ) -> None:
     await added(feedbot, server, rss20(ITEMS))
     server.route("/feed.xml", _status(500))
-    repo = FeedRepository(feedbot.app.db)
+    repo = reads(feedbot.app.store).feeds
     await feedbot.poll(advance=901)  # failure 1: next in 1800 s
     await feedbot.poll(advance=1000)
     assert server.count("/feed.xml") == 2
@@ -212,7 +212,7 @@ async def test_one_feed_failing_does_not_stop_the_others(
     caplog.set_level(logging.INFO, logger="bot.feeds.poller")
     await feedbot.poll(advance=901)
     assert feedbot.summaries()[-1].startswith("Entry 6")
-    bad_feed = await FeedRepository(feedbot.app.db).get(2)
+    bad_feed = await reads(feedbot.app.store).feeds.get(2)
     assert bad_feed is not None and bad_feed.failures == 1
     assert "not a readable feed: this is not an RSS or Atom feed" in (bad_feed.last_error or "")
     cycles = [r.getMessage() for r in caplog.records if r.getMessage().startswith("poll cycle")]
@@ -234,7 +234,7 @@ async def test_a_bug_in_one_feed_is_recorded_and_the_cycle_goes_on(
     feedbot.clock.advance(901)
     report = await feedbot.app.poller.poll_due()
     assert report.failed == 1
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.last_error == "internal error: boom"
 
 
@@ -247,10 +247,8 @@ async def test_cancelling_a_cycle_is_never_swallowed(feedbot: FeedBot, server: F
         return web.Response(status=304)
 
     server.route("/slow.xml", slow)
-    async with feedbot.app.db.transaction() as conn:
-        await feedbot.app.articles.ensure_feed(
-            conn, server.url("/slow.xml"), title="", source="chat", now=feedbot.clock()
-        )
+    async with feedbot.app.store.transaction() as tx:
+        await tx.feeds.ensure(server.url("/slow.xml"), title="", source="chat", now=feedbot.clock())
     task = asyncio.create_task(feedbot.app.poller.poll_due())
     await started.wait()
     task.cancel()
@@ -275,12 +273,10 @@ async def test_concurrency_per_host_is_bounded(feedbot: FeedBot, server: FeedSer
         active -= 1
         return web.Response(status=304)
 
-    async with feedbot.app.db.transaction() as conn:
+    async with feedbot.app.store.transaction() as tx:
         for n in range(6):
             url = server.route(f"/f{n}.xml", handler)
-            await feedbot.app.articles.ensure_feed(
-                conn, url, title="", source="chat", now=feedbot.clock()
-            )
+            await tx.feeds.ensure(url, title="", source="chat", now=feedbot.clock())
     await feedbot.app.poller.poll_due()
     assert sum(server.count(f"/f{n}.xml") for n in range(6)) == 6
     assert peak == feedbot.app.settings.polling.max_per_host == 2
@@ -299,15 +295,13 @@ async def test_the_polling_loop_polls_and_stops_when_cancelled(
         return report
 
     monkeypatch.setattr(poller, "poll_due", observed)
-    async with feedbot.app.db.transaction() as conn:
+    async with feedbot.app.store.transaction() as tx:
         url = server.serve("/loop.xml", rss20(ITEMS))
-        await feedbot.app.articles.ensure_feed(
-            conn, url, title="", source="config", now=feedbot.clock()
-        )
+        await tx.feeds.ensure(url, title="", source="config", now=feedbot.clock())
     task = asyncio.create_task(poller.run())
     await asyncio.wait_for(cycled.wait(), 5)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.primed_at is not None

@@ -8,8 +8,8 @@ import pytest
 from aiohttp import web
 
 from bot.feeds.fetch import Fetcher, FetchError
-from bot.storage.feeds import FeedRepository
 from tests.feeds.conftest import FeedBot, FeedServer, Item, feed_settings, paragraphs, rss20
+from tests.reads import reads
 
 BODY = paragraphs("format")
 RSS091 = f"""<?xml version="1.0"?><rss version="0.91"><channel><title>Old school</title>
@@ -89,7 +89,7 @@ async def test_malformed_xml_is_read_leniently_or_recorded_as_an_error(
     assert feedbot.summaries()[0].startswith("Broken & co")
     server.serve("/feed", b"<?xml version='1.0'?><<<>>>&&&")
     await feedbot.poll(advance=901)
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.failures == 1 and feed.etag is not None
     assert (feed.last_error or "").startswith("not a readable feed")
     assert len(feedbot.summaries()) == 1
@@ -105,7 +105,7 @@ async def test_html_served_instead_of_the_feed(
     page = f"<!DOCTYPE html><html><head>{link}</head><body><p>Maintenance</p></body></html>"
     server.serve("/feed", page.encode(), content_type="text/html")
     await feedbot.poll(advance=901)
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and feed.failures == 1
     expected = "the address serves a web page, not a feed"
     if names_feed:
@@ -153,7 +153,7 @@ async def test_a_timeout_is_a_failure_of_that_feed(
     finally:
         release.set()
         await fb.app.fetcher.close()
-    feed = await FeedRepository(fb.app.db).get(1)
+    feed = await reads(fb.app.store).feeds.get(1)
     assert feed is not None and feed.last_error == "no answer within 0.2 seconds"
 
 
@@ -189,5 +189,5 @@ async def test_an_oversized_feed_is_a_failure_not_a_crash(
     await feedbot.admin(f"!feed add {url}")
     server.serve("/feed", b"<rss>" + b" " * 400_000 + b"</rss>")
     await feedbot.poll(advance=901)
-    feed = await FeedRepository(feedbot.app.db).get(1)
+    feed = await reads(feedbot.app.store).feeds.get(1)
     assert feed is not None and "larger than the limit" in (feed.last_error or "")

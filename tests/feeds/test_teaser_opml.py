@@ -11,8 +11,7 @@ from bot.feeds.cli import _import, add_feed_commands
 from bot.feeds.document import FeedEntry
 from bot.feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
 from bot.feeds.teaser import is_teaser, main_html
-from bot.storage.db import Database
-from bot.storage.feeds import FeedRepository
+from bot.storage.sqlite.store import SqliteStore
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
 from tests.feeds.conftest import (
@@ -25,6 +24,7 @@ from tests.feeds.conftest import (
     rss20,
     utc,
 )
+from tests.reads import reads
 
 POINTS = "".join(f"<h3>{n}. Point number {n}</h3>{paragraphs(f'point{n}', 2)}" for n in (1, 2, 3))
 PAGE = f"""<!doctype html><html><head><title>Site</title></head><body>
@@ -53,7 +53,7 @@ async def test_a_teaser_is_read_from_its_page(feedbot: FeedBot, server: FeedServ
 
 
 async def test_full_article_never_keeps_the_teaser(
-    db: Database, fake: FakeChatAdapter, clock: Clock, server: FeedServer
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock, server: FeedServer
 ) -> None:
     fb = await make_feedbot(db, fake, clock, feed_settings(fetch_full_article="never"))
     try:
@@ -175,7 +175,7 @@ def test_export_refuses_a_database_that_does_not_exist(
     assert not missing.exists()
 
 
-async def test_import_checks_each_feed(tmp_path: Path, server: FeedServer, db: Database) -> None:
+async def test_import_checks_each_feed(tmp_path: Path, server: FeedServer, db: SqliteStore) -> None:
     good = server.serve("/good", rss20([Item("1", "One")], title="Good one"))
     feeds = [OpmlFeed(good), OpmlFeed(server.url("/missing"))]
     args = argparse.Namespace(
@@ -183,5 +183,5 @@ async def test_import_checks_each_feed(tmp_path: Path, server: FeedServer, db: D
     )
     report = await _import(args, feed_settings(), feeds, backfill=0)
     assert report.added == 1 and report.failed == [(server.url("/missing"), "HTTP 404")]
-    [feed] = await FeedRepository(db).all()
+    [feed] = await reads(db).feeds.all()
     assert feed.url == good and feed.title == "Good one" and feed.backfill == 0

@@ -14,11 +14,10 @@ import pytest
 
 from bot.adapters.matrix import MatrixAdapter
 from bot.adapters.matrix.rooms import LEAVING
+from bot.app.adapter_state import AdapterState
 from bot.config import PollSettings, Settings
 from bot.runtime import Bot, bundled_text
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database
-from bot.storage.outbox import InboundRepository
+from bot.storage.sqlite.store import SqliteStore
 from tests.loopback_feed import serving_feed
 
 from .conftest import MakeClient, MakeUser
@@ -67,12 +66,12 @@ async def rooms(
         polling=PollSettings(allow_private_addresses=("127.0.0.0/8",), timeout_s=5.0),
         matrix=bot_settings(synapse, bot),
     )
-    db = await Database.open(settings.database)
+    db = await SqliteStore.open(settings.database)
     adapter = MatrixAdapter(
         settings.matrix,  # type: ignore[arg-type]
-        InboundRepository(db),
+        AdapterState(db),
         admins=settings.admins,
-        is_author=ArticleRepository(db).is_any_author,
+        is_author=AdapterState(db).is_any_author,
         rooms=frozenset({a, b}),
         **FAST,
     )

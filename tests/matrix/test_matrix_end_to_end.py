@@ -15,15 +15,15 @@ import pytest
 
 from bot.adapters.base import TemporaryFailure
 from bot.adapters.matrix import PLATFORM, MatrixAdapter
+from bot.app.adapter_state import AdapterState
 from bot.config import FeedSettings, PollSettings, Settings
 from bot.core.models import ChatRef, FeedId, Question, QuestionStatus, Rendered
 from bot.feeds.document import article_of, parse_feed
 from bot.runtime import Bot, bundled_text
-from bot.storage.articles import ArticleRepository, Target
-from bot.storage.db import Database
-from bot.storage.outbox import InboundRepository
-from bot.storage.questions import QuestionRepository
+from bot.storage.sqlite.store import SqliteStore
+from bot.storage.types import Target
 from tests.loopback_feed import serving_feed
+from tests.reads import reads
 
 from .conftest import MakeClient, MakeUser
 from .kit import (
@@ -56,7 +56,7 @@ class World:
     member: nio.AsyncClient
     room: str
     settings: Settings
-    db: Database | None = None
+    store: SqliteStore | None = None
     bot: Bot | None = None
     adapter: MatrixAdapter | None = None
     worker: asyncio.Task[None] | None = None
@@ -68,14 +68,14 @@ class World:
 
     async def start_bot(self) -> Bot:
         """What the runtime does: open the database, start the adapter, run the outbox."""
-        self.db = await Database.open(self.settings.database)
+        self.store = await SqliteStore.open(self.settings.database)
         self.adapter = MatrixAdapter.from_settings(
             self.settings,
-            InboundRepository(self.db),
-            is_author=ArticleRepository(self.db).is_any_author,
+            AdapterState(self.store),
+            is_author=AdapterState(self.store).is_any_author,
             **FAST,
         )
-        self.bot = Bot(self.db, {PLATFORM: self.adapter}, self.settings)
+        self.bot = Bot(self.store, {PLATFORM: self.adapter}, self.settings)
         self.bot.delivery.base_backoff = 0.3  # retry quickly once the homeserver is back
         self.feeds = await self.bot.sync_config_feeds()
         await self.adapter.start(self.bot.conversation.handle)
@@ -96,9 +96,9 @@ class World:
         await self.pause_delivery()
         if self.adapter is not None:
             await self.adapter.close()
-        if self.db is not None:
-            await self.db.close()
-        self.db = self.bot = self.adapter = None
+        if self.store is not None:
+            await self.store.close()
+        self.store = self.bot = self.adapter = None
 
     async def publish(self) -> dict[int, str]:
         """Publish the seed article into the room; the point threads' root ids, by number."""
@@ -125,8 +125,8 @@ class World:
         )
 
     async def question_at(self, event_id: str) -> Question | None:
-        assert self.db is not None
-        return await QuestionRepository(self.db).at_message(
+        assert self.store is not None
+        return await reads(self.store).questions.at_message(
             ChatRef(PLATFORM, self.room, message=event_id)
         )
 
@@ -305,8 +305,8 @@ async def test_bot_restart_handles_what_was_asked_meanwhile_exactly_once(world: 
     replies = [e for e in history if e["sender"] == world.bot_id]
     assert sum(in_reply_to(meanwhile)(e) for e in replies) == 1
     assert sum(in_reply_to(before)(e) for e in replies) == 1  # not acknowledged again
-    assert world.db is not None
-    assert await QuestionRepository(world.db).count() == 2
+    assert world.store is not None
+    assert await reads(world.store).questions.count() == 2
 
 
 async def test_homeserver_restart_with_answers_pending_delivers_each_once(
@@ -323,7 +323,7 @@ async def test_homeserver_restart_with_answers_pending_delivers_each_once(
         await send_text(world.author, dm, f"!answer {q.id} answer to {q.id}") for q in (q1, q2)
     ]
     assert world.bot is not None and world.adapter is not None
-    outbox = world.bot.delivery.outbox
+    outbox = reads(world.store).outbox
 
     async def answers_pending() -> bool:
         # Two answers, two "sent" to the author, and q1's answer kept in point 3's thread
@@ -336,11 +336,11 @@ async def test_homeserver_restart_with_answers_pending_delivers_each_once(
         with pytest.raises(TemporaryFailure):
             await world.adapter.post(ChatRef(PLATFORM, world.room), Rendered("x"), key="down")
         world.resume_delivery()
-        assert world.db is not None
-        db = world.db
+        assert world.store is not None
+        db = world.store
 
         async def tried() -> bool:
-            row = await db.fetchone("SELECT MAX(attempts) FROM outbox WHERE status = 'pending'")
+            row = await db.db.fetchone("SELECT MAX(attempts) FROM outbox WHERE status = 'pending'")
             return row is not None and (row[0] or 0) >= 1
 
         await wait_for(tried, message="delivery attempted while the homeserver was down")
@@ -396,8 +396,8 @@ async def test_a_poisoned_message_is_contained_and_the_next_question_is_acknowle
     """Handling one message raises mid-transaction (a bug stands in for any): its sender gets
     one plain reply, nothing of it is stored, it is claimed as failed, and the bot goes on."""
     await world.publish()
-    assert world.bot is not None and world.db is not None
-    index = world.bot.conversation.open_questions
+    assert world.bot is not None and world.store is not None
+    index = world.store.open_questions  # the SQLite store's index
     added = index.added
 
     def poisoned(raw: Any, open_set: Any, qid: int, text: str, *, merged: bool) -> None:
@@ -409,8 +409,8 @@ async def test_a_poisoned_message_is_contained_and_the_next_question_is_acknowle
     sent = await send_text(world.member, world.room, "What about the poison in point 3?")
     reply = await world.seen_from_bot(in_reply_to(sent))
     assert "went wrong on our side" in reply["content"]["body"]
-    assert await QuestionRepository(world.db).count() == 0  # rolled back, not half-written
-    failed = await InboundRepository(world.db).failed()
+    assert await reads(world.store).questions.count() == 0  # rolled back, not half-written
+    failed = await reads(world.store).inbound.failed()
     assert [(ref.message, "a bug while taking" in why) for ref, why in failed] == [(sent, True)]
     asked, ack = await world.ask("clarify point 3")
     assert "point 3" in ack["content"]["body"] and "went wrong" not in ack["content"]["body"]

@@ -25,7 +25,7 @@ MAX_KNOWN = 200  # catch-up reads at most this many channels and threads after a
 
 
 class StateStore(Protocol):
-    """Per-adapter resumable state (``bot.storage.outbox.InboundRepository`` fits)."""
+    """Per-adapter resumable state (``bot.app.adapter_state.AdapterState`` fits)."""
 
     async def get_state(self, platform: str, name: str) -> str | None: ...
 

@@ -15,7 +15,7 @@ RECENT_EVENTS = 256  # event ids remembered as handled; a sync never redelivers 
 
 
 class StateStore(Protocol):
-    """Per-adapter resumable state (``bot.storage.outbox.InboundRepository`` fits)."""
+    """Per-adapter resumable state (``bot.app.adapter_state.AdapterState`` fits)."""
 
     async def get_state(self, platform: str, name: str) -> str | None: ...
 

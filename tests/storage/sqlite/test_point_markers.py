@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.models import Article, Point
-from bot.storage.articles import ArticleRepository
-from bot.storage.db import Database
+from bot.storage.sqlite.store import SqliteStore
 
 
 async def test_point_markers_survive_storage_and_a_reopen(tmp_path: Path) -> None:
@@ -16,10 +15,9 @@ async def test_point_markers_survive_storage_and_a_reopen(tmp_path: Path) -> Non
         points=(Point(1, "Laptop ready", "body one", "step"), Point(2, "Pair", "two", "step")),
     )
     path = tmp_path / "a.sqlite3"
-    db = await Database.open(path)
-    async with db.transaction() as conn:
-        article_id, created = await ArticleRepository(db).store(
-            conn,
+    db = await SqliteStore.open(path)
+    async with db.transaction() as tx:
+        article_id, created = await tx.articles.store(
             None,
             "entry",
             article,
@@ -29,8 +27,9 @@ async def test_point_markers_survive_storage_and_a_reopen(tmp_path: Path) -> Non
         )
     assert created
     await db.close()
-    db = await Database.open(path)
-    stored = await ArticleRepository(db).get(article_id)
+    db = await SqliteStore.open(path)  # a new store: nothing cached, read from the file
+    async with db.read() as r:
+        stored = await r.articles.get(article_id)
     await db.close()
     assert stored is not None
     assert [p.marker for p in stored.article.points] == ["step", "step"]

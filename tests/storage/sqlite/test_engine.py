@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import db as db_module
-from bot.storage.db import Database, Migration, StorageError, bundled_migrations
+from bot.storage.sqlite import db as db_module
+from bot.storage.sqlite.db import Database, Migration, bundled_migrations
+from bot.storage.sqlite.store import SqliteStore
+from bot.storage.types import StorageError
 
 
 async def test_fresh_database_gets_every_migration_and_wal(tmp_path: Path) -> None:
@@ -88,47 +90,45 @@ async def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None
         await Database.open(path)
 
 
-async def test_run_is_one_atomic_transaction(tmp_path: Path) -> None:
-    db = await Database.open(
+async def test_a_unit_of_work_is_one_atomic_transaction(tmp_path: Path) -> None:
+    store = await SqliteStore.open(
         tmp_path / "f.sqlite3", [Migration(1, "0001_a.sql", "CREATE TABLE t (x);")]
     )
-
-    def add_two(conn: sqlite3.Connection) -> int:
-        conn.execute("INSERT INTO t VALUES (1)")
-        conn.execute("INSERT INTO t VALUES (2)")
-        return 2
-
-    def add_then_fail(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO t VALUES (3)")
-        raise RuntimeError("boom")
-
-    assert await db.run(add_two) == 2
+    raw = store.db.raw
+    async with store.transaction():
+        raw.execute("INSERT INTO t VALUES (1)")
+        raw.execute("INSERT INTO t VALUES (2)")
     with pytest.raises(RuntimeError):
-        await db.run(add_then_fail)
-    rows = await db.fetchall("SELECT x FROM t ORDER BY x")
+        async with store.transaction():
+            raw.execute("INSERT INTO t VALUES (3)")
+            raise RuntimeError("boom")
+    rows = await store.db.fetchall("SELECT x FROM t ORDER BY x")
     assert [r[0] for r in rows] == [1, 2]
-    await db.close()
+    await store.close()
 
 
 @pytest.fixture
-async def table_db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A database with one table ``t (x)``, closed even when the test fails (an open
+async def table_db(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """A store over one table ``t (x)``, closed even when the test fails (an open
     connection's thread would keep the test process alive)."""
-    db = await Database.open(
+    store = await SqliteStore.open(
         tmp_path / "t.sqlite3", [Migration(1, "0001_a.sql", "CREATE TABLE t (x);")]
     )
-    yield db
-    await db.close()
+    yield store
+    await store.close()
 
 
-def insert(raw: sqlite3.Connection, x: object) -> None:
-    raw.execute("INSERT INTO t VALUES (?)", (x,))
+async def insert(store: SqliteStore, x: object) -> None:
+    """``x`` into ``t``, in a unit of work of the store."""
+    async with store.transaction():
+        store.db.raw.execute("INSERT INTO t VALUES (?)", (x,))
 
 
 async def test_a_write_waits_for_another_programs_lock_without_blocking_the_loop(
-    table_db: Database, monkeypatch: pytest.MonkeyPatch
+    table_db: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = table_db
+    store = table_db
+    db = store.db
     other = sqlite3.connect(db.path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
     ticks = 0
@@ -145,7 +145,7 @@ async def test_a_write_waits_for_another_programs_lock_without_blocking_the_loop
 
     tick = asyncio.create_task(ticker())
     release = asyncio.create_task(release_later())
-    await db.run(lambda raw: insert(raw, 1))
+    await insert(store, 1)
     await release
     assert ticks >= 10  # the loop ran on while the write waited
     assert [r[0] for r in await db.fetchall("SELECT x FROM t")] == [1]
@@ -153,24 +153,43 @@ async def test_a_write_waits_for_another_programs_lock_without_blocking_the_loop
     other.execute("BEGIN IMMEDIATE")
     monkeypatch.setattr(db_module, "BUSY_WAIT", 0.2)
     with pytest.raises(StorageError, match="locked by another program"):
-        await db.run(lambda raw: insert(raw, 2))
+        await insert(store, 2)
     other.execute("ROLLBACK")
     tick.cancel()
     other.close()
 
 
-async def test_the_wal_is_checkpointed_off_the_loop_and_stays_small(table_db: Database) -> None:
-    db = table_db
+async def test_the_wal_is_checkpointed_off_the_loop_and_stays_small(
+    table_db: SqliteStore,
+) -> None:
+    store = table_db
+    db = store.db
     row = await db.fetchone("PRAGMA wal_autocheckpoint")
     assert row is not None and row[0] == 0  # no checkpoint inside a commit on the loop
     wal = Path(f"{db.path}-wal")
     blob = "x" * 4000
     sizes = []
     for i in range(3 * db_module.CHECKPOINT_EVERY):
-        await db.run(lambda raw, i=i: insert(raw, f"{i}{blob}"))
+        await insert(store, f"{i}{blob}")
         await asyncio.sleep(0)  # let a due checkpoint run, as the bot's other tasks do
         if i + 1 in (db_module.CHECKPOINT_EVERY * 5 // 4, 3 * db_module.CHECKPOINT_EVERY):
             sizes.append((await asyncio.to_thread(wal.stat)).st_size)
     # Checkpointed, the WAL is reused from its start: it stops growing once it holds
     # CHECKPOINT_EVERY commits. Without checkpoints it would be 2.4 times bigger by the end.
     assert sizes[1] <= sizes[0] * 1.05
+
+
+def test_migrations_are_read_from_the_dialects_directory_only(tmp_path: Path) -> None:
+    (tmp_path / "sqlite").mkdir()
+    (tmp_path / "sqlite" / "0001_a.sql").write_text("CREATE TABLE t (x);", "utf-8")
+    (tmp_path / "sqlite" / "0002_b.sql").write_text("CREATE TABLE u (x);", "utf-8")
+    (tmp_path / "postgresql").mkdir()  # another dialect's files sit beside, untouched
+    (tmp_path / "postgresql" / "0001_a.sql").write_text("CREATE TABLE t (x BIGINT);", "utf-8")
+    assert [m.name for m in bundled_migrations(tmp_path)] == ["0001_a.sql", "0002_b.sql"]
+    (tmp_path / "sqlite" / "0004_d.sql").write_text("SELECT 1;", "utf-8")
+    with pytest.raises(StorageError, match=r"0004_d\.sql is out of sequence"):
+        bundled_migrations(tmp_path)
+    (tmp_path / "sqlite" / "0004_d.sql").unlink()
+    (tmp_path / "0003_c.sql").write_text("SELECT 1;", "utf-8")  # left outside any dialect
+    with pytest.raises(StorageError, match=r"0003_c\.sql is outside a dialect's directory"):
+        bundled_migrations(tmp_path)

@@ -12,9 +12,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-
-class BackupError(Exception):
-    """The copy could not be made; the message says why in plain words."""
+from bot.storage.types import BackupError
 
 
 def copy_database(source: sqlite3.Connection, dest: Path) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.storage.db import Database, driver_logging
+from bot.storage.sqlite.db import Database, driver_logging
 
 SECRET = "a private question text 7f3e"
 

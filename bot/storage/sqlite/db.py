@@ -6,17 +6,23 @@ its statement (on a single connection a read issued while another task's transac
 open would see its uncommitted rows).
 
 Where the statements run. A trip to aiosqlite's thread costs about 70 µs on this machine,
-more than the small indexed statements of the hot paths take; those (:meth:`Database.run`,
-:meth:`Database.fetchone`, :meth:`Database.fetchall`) run on the event loop's thread, in
-microseconds, under the same lock. Nothing there may wait: the connection's busy timeout is
-0, and a write that finds another program holding the database's write lock is retried
-after an asyncio sleep (up to ``BUSY_WAIT`` seconds) instead of blocking the loop; the WAL
-is checkpointed on aiosqlite's thread every ``CHECKPOINT_EVERY`` commits instead of inside a
+more than the small indexed statements of the bot's units of work take; those run on the
+event loop's thread (the store's transactions and reads over :attr:`Database.raw`, and
+:meth:`Database.fetchone`, :meth:`Database.fetchall`), in microseconds, under the same lock.
+Nothing there may wait: the connection's busy timeout is 0, and a ``BEGIN`` that finds
+another program holding the database's write lock is retried after an asyncio sleep (up to
+``BUSY_WAIT`` seconds) instead of blocking the loop (:meth:`Database.begin`); the WAL is
+checkpointed on aiosqlite's thread every ``CHECKPOINT_EVERY`` commits instead of inside a
 commit (``wal_autocheckpoint`` is 0). Work that may take long (migrations, checkpoints,
-:meth:`Database.transaction` for multi-await transactions) runs on aiosqlite's thread.
+:meth:`Database.execute` for tools and tests) runs on aiosqlite's thread.
 
 The schema version is SQLite's own ``PRAGMA user_version``; migration files are named
-``NNNN_reason.sql`` and each is applied in one transaction together with the version bump.
+``NNNN_reason.sql`` under ``bot/storage/migrations/sqlite/`` (another dialect's sit beside
+them, in their own directory, with the same numbers) and each is applied in one transaction
+together with the version bump.
+
+This is the engine under :class:`bot.storage.sqlite.SqliteStore`; only the SQLite
+implementation (and its tests) use it directly.
 """
 
 from __future__ import annotations
@@ -31,12 +37,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.storage.backup import BackupError, copy_database
+from bot.storage.sqlite.backup import copy_database
+from bot.storage.types import BackupError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +55,6 @@ def driver_logging(log_sql: bool) -> None:
     logging.getLogger("aiosqlite").setLevel(logging.DEBUG if log_sql else logging.INFO)
 
 
-T = TypeVar("T")
 R = TypeVar("R")
 
 
@@ -61,10 +68,6 @@ BUSY_WAIT = 5.0  # seconds a statement waits for another program's lock before f
 CHECKPOINT_EVERY = 200  # commits between WAL checkpoints (run off the event loop)
 
 
-class StorageError(Exception):
-    """The database cannot be used (unreadable file, newer schema than this code)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -72,10 +75,22 @@ class Migration:
     sql: str
 
 
-def bundled_migrations() -> list[Migration]:
-    """The migrations shipped in ``bot/storage/migrations``, in version order."""
+DIALECT = "sqlite"
+
+
+def bundled_migrations(root: Traversable | None = None) -> list[Migration]:
+    """The SQLite migrations shipped in ``bot/storage/migrations/sqlite`` (or under
+    ``root``), in version order. A migration file left directly in ``migrations/``, outside
+    any dialect's directory, is refused: it would otherwise be skipped without a word."""
+    base = root if root is not None else resources.files("bot.storage").joinpath("migrations")
+    stray = sorted(e.name for e in base.iterdir() if e.is_file() and e.name.endswith(".sql"))
+    if stray:
+        raise StorageError(
+            f"migration {stray[0]} is outside a dialect's directory; "
+            f"move it to migrations/{DIALECT}/ (and write the same change for any other dialect)"
+        )
     found: list[Migration] = []
-    for entry in resources.files("bot.storage").joinpath("migrations").iterdir():
+    for entry in base.joinpath(DIALECT).iterdir():
         m = _MIGRATION_NAME.match(entry.name)
         if m:
             found.append(Migration(int(m.group(1)), entry.name, entry.read_text("utf-8")))
@@ -173,7 +188,8 @@ class Database:
             # Before the first change to a database that holds data: a copy to go back to.
             copy = Path(f"{self.path}.schema-{current}.bak")
             try:
-                await Database.on_thread(self._conn, copy_database, copy)
+                # On aiosqlite's thread: a copy of a big file must not hold the loop.
+                await self._conn._execute(copy_database, self._raw, copy)  # type: ignore[no-untyped-call]
             except BackupError as exc:
                 raise StorageError(f"not migrating {self.path}: no backup first ({exc})") from exc
             log.info("backed up %s to %s before migrating it", self.path, copy)
@@ -204,30 +220,25 @@ class Database:
             await self._conn.execute("COMMIT")
             self._committed()
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` as one transaction, on the event loop's thread, without waiting.
+    @property
+    def lock(self) -> asyncio.Lock:
+        """The lock every use of the connection holds (see the module doc)."""
+        return self._lock
 
-        For hot paths: ``fn`` is plain synchronous code over the sqlite3 connection (small
-        indexed statements, no I/O of its own). If another program holds the write lock,
-        ``BEGIN`` is retried after asyncio sleeps; ``fn`` itself never waits.
-        """
+    @property
+    def raw(self) -> sqlite3.Connection:
+        """The sqlite3 connection, for statements on the loop's thread under :attr:`lock`."""
+        return self._raw
+
+    async def begin(self) -> None:
+        """``BEGIN IMMEDIATE`` on the loop's thread, retried after asyncio sleeps while
+        another program holds the write lock (the caller holds :attr:`lock`)."""
         raw = self._raw
-        async with self._lock:
-            await self._wait_for_lock(lambda: _now(raw.execute, "BEGIN IMMEDIATE"))
-            try:
-                result = fn(raw)
-            except BaseException:
-                raw.execute("ROLLBACK")
-                raise
-            raw.execute("COMMIT")
-            self._committed()
-            return result
+        await self._wait_for_lock(lambda: _now(raw.execute, "BEGIN IMMEDIATE"))
 
-    @staticmethod
-    async def on_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
-        """Run synchronous ``fn(raw_connection, *args)`` inside an open :meth:`transaction`."""
-        result: T = await conn._execute(lambda: fn(conn._conn, *args))  # type: ignore[no-untyped-call]
-        return result
+    def committed(self) -> None:
+        """A transaction committed (counts towards the next WAL checkpoint)."""
+        self._committed()
 
     async def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
         """One row of a read outside any transaction (never call inside one: use its conn)."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from bot.core.models import ChatRef, FeedId, Platform
-from bot.storage.db import Database, bundled_migrations
-from bot.storage.subscriptions import SubscriptionRepository
+from bot.storage.sqlite.db import Database, bundled_migrations
+from bot.storage.sqlite.store import SqliteStore
+from tests.reads import reads
 
 NOW = "2026-01-01T00:00:00+00:00"
 
@@ -27,11 +27,8 @@ async def _before_0008(path: Path) -> None:
             (1, 'matrix:@carol:hs'), (2, 'discord:9')
         """
 
-    def seed(raw: sqlite3.Connection) -> None:
-        for statement in script.split(";"):
-            raw.execute(statement)
-
-    await db.run(seed)
+    for statement in script.split(";"):
+        await db.execute(statement)
     await db.close()
 
 
@@ -40,7 +37,8 @@ async def test_each_community_gets_its_subscription_with_the_feeds_authors(
 ) -> None:
     path = tmp_path / "old.sqlite3"
     await _before_0008(path)
-    db = await Database.open(path)
+    store = await SqliteStore.open(path)
+    db = store.db
     rows = await db.fetchall(
         "SELECT t.id, s.feed_id, s.community, s.backfill FROM targets t "
         "JOIN subscriptions s ON s.id = t.subscription_id ORDER BY t.id"
@@ -53,13 +51,14 @@ async def test_each_community_gets_its_subscription_with_the_feeds_authors(
         (5, 2, "config", 1),
         (6, 2, "config", 1),
     ]
-    subs = SubscriptionRepository(db)
+    subs = reads(store).subscriptions
     for sub in await subs.of_feed(FeedId(1)):
         assert await subs.authors(sub.id) == ["matrix:@carol:hs"]
     assert [await subs.authors(s.id) for s in await subs.of_feed(FeedId(2))] == [["discord:9"]]
     # Two Discord channels of one server become one subscription once the server is known.
     for sub_id, _, _, _ in await subs.unplaced():
-        await subs.place(sub_id, "discord:77")
+        async with store.transaction() as tx:
+            await tx.subscriptions.place(sub_id, "discord:77")
     placed = await subs.in_community(FeedId(1), "discord:77")
     assert placed is not None and await subs.unplaced() == []
     row = await db.fetchone("SELECT COUNT(*) FROM targets WHERE subscription_id = ?", (placed.id,))

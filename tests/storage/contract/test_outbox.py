@@ -1,0 +1,143 @@
+"""The outbox (order, idempotent keys, retry and failure), inbound claims, adapter state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.models import Action, ArticleId, ChatRef, Platform, Rendered
+from bot.storage.port import Store
+from bot.storage.types import OutboxItem
+from tests.storage.contract.conftest import FAKE, GENERAL, NOW, asked, seeded, user
+
+
+def item(key: str, channel: str = "#general", **kw: object) -> OutboxItem:
+    return OutboxItem(
+        key=key,
+        op=str(kw.pop("op", "post")),
+        where=ChatRef(FAKE, channel),
+        message=kw.pop("message", Rendered(f"text of {key}")),  # type: ignore[arg-type]
+        purpose=str(kw.pop("purpose", "response")),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def test_rows_come_back_in_the_order_queued_with_everything_they_carry(
+    store: Store,
+) -> None:
+    await seeded(store)
+    actions = (Action("Keep mine separate", "!separate 2"), Action("Vote", "!vote 2"))
+    full = OutboxItem(
+        key="k-full",
+        op="reply",
+        where=ChatRef(FAKE, "#general", "t1", "m1"),
+        message=Rendered("hello", "<b>hello</b>", "Card", "https://c", actions),
+        purpose="ack",
+        title="A title",
+        mention=user("dana"),
+        article_id=1,
+        point=3,
+        question_id=None,
+        target_id=1,
+    )
+    async with store.transaction() as tx:
+        assert await tx.outbox.add(item("k1"), NOW)
+        assert await tx.outbox.add(full, NOW)
+        assert await tx.outbox.add(item("k2", "#other"), NOW)
+        assert not await tx.outbox.add(item("k1", message=Rendered("changed")), NOW)  # same key
+    async with store.read() as r:
+        rows = await r.outbox.pending()
+        assert [row.item.key for row in rows] == ["k1", "k-full", "k2"]
+        assert rows[0].item.message == Rendered("text of k1")
+        assert rows[1].item == full
+        assert (rows[1].attempts, rows[1].next_attempt_at) == (0, NOW)
+        assert [row.item.key for row in await r.outbox.pending(limit=2)] == ["k1", "k-full"]
+        assert await r.outbox.counts() == {"pending": 3}
+        assert await r.outbox.next_due_at() == NOW
+
+
+async def test_done_retry_and_failed(store: Store) -> None:
+    await seeded(store)
+    async with store.transaction() as tx:
+        for key in ("a", "b", "c"):
+            await tx.outbox.add(item(key), NOW)
+    async with store.read() as r:
+        a, b, c = await r.outbox.pending()
+    landed = ChatRef(FAKE, "#general", None, "platform-1")
+    later = NOW + timedelta(seconds=30)
+    async with store.transaction() as tx:
+        await tx.outbox.mark_done(a.id, landed, NOW)
+        await tx.outbox.mark_retry(b.id, "503 from the platform", later)
+        await tx.outbox.mark_failed(c.id, "channel gone")
+    async with store.read() as r:
+        [retry] = await r.outbox.pending()
+        assert (retry.item.key, retry.attempts, retry.next_attempt_at) == ("b", 1, later)
+        assert await r.outbox.next_due_at() == later
+        assert await r.outbox.counts() == {"done": 1, "pending": 1, "failed": 1}
+        assert await r.outbox.delivered_on(str(FAKE)) == 1
+        assert await r.outbox.delivered_on("matrix") == 0
+        assert await r.outbox.result_of("a") == landed
+        assert await r.outbox.result_of("b") is None
+        assert await r.outbox.result_of("nope") is None
+    async with store.transaction() as tx:
+        await tx.outbox.mark_retry(retry.id, "again", later + timedelta(seconds=60))
+    async with store.read() as r:
+        [again] = await r.outbox.pending()
+        assert again.attempts == 2
+
+
+async def test_where_messages_about_questions_landed(store: Store) -> None:
+    await seeded(store)
+    async with store.transaction() as tx:
+        qid = await tx.questions.add(asked(1), NOW)
+        assert qid is not None
+        await tx.outbox.add(item("n1", op="reply", purpose="notice", question_id=qid), NOW)
+        await tx.outbox.add(item("n2", op="post", purpose="notice", question_id=qid), NOW)
+        await tx.outbox.add(item("n3", op="reply", purpose="notice", question_id=qid), NOW)
+    async with store.read() as r:
+        rows = await r.outbox.pending()
+    async with store.transaction() as tx:
+        for row in rows[:2]:
+            await tx.outbox.mark_done(row.id, ChatRef(FAKE, "#general", None, f"p-{row.id}"), NOW)
+    async with store.read() as r:
+        replies = await r.outbox.delivered([qid], purpose="notice", op="reply")
+        assert replies == [(qid, ChatRef(FAKE, "#general", None, f"p-{rows[0].id}"))]
+        assert await r.outbox.delivered([], purpose="notice", op="reply") == []
+
+
+async def test_an_articles_planned_messages(store: Store) -> None:
+    target = await seeded(store)
+    async with store.transaction() as tx:
+        await tx.outbox.add(item("s", purpose="summary", article_id=1, target_id=target.id), NOW)
+        await tx.outbox.add(item("t", purpose="thread", article_id=1, target_id=target.id), NOW)
+        await tx.outbox.add(item("x", purpose="response", article_id=1), NOW)
+    async with store.read() as r:
+        states = await r.outbox.of_article(ArticleId(1))
+        assert [(s.purpose, s.status, s.attempts, s.channel) for s in states] == [
+            ("summary", "pending", 0, "#general"),
+            ("thread", "pending", 0, "#general"),
+        ]
+        assert await r.outbox.of_article(ArticleId(2)) == []
+
+
+async def test_an_inbound_message_is_claimed_once(store: Store) -> None:
+    where = ChatRef(FAKE, "#general", None, "m1")
+    async with store.transaction() as tx:
+        assert await tx.inbound.take(where, NOW)
+        assert not await tx.inbound.take(where, NOW)
+        assert await tx.inbound.take(ChatRef(FAKE, "#other", None, "m1"), NOW)  # other channel
+        assert await tx.inbound.take(ChatRef(Platform("matrix"), "#general", None, "m1"), NOW)
+        # A message without an id cannot be claimed; it is always acted on.
+        assert await tx.inbound.take(GENERAL, NOW) and await tx.inbound.take(GENERAL, NOW)
+    async with store.transaction() as tx:
+        assert not await tx.inbound.take(where, NOW)  # committed
+
+
+async def test_adapter_state_is_kept_per_platform_and_name(store: Store) -> None:
+    async with store.transaction() as tx:
+        await tx.inbound.set_state("matrix", "@bot/next_batch", "s1")
+        await tx.inbound.set_state("matrix", "@bot/next_batch", "s2")
+        await tx.inbound.set_state("discord", "@bot/next_batch", "d1")
+    async with store.read() as r:
+        assert await r.inbound.get_state("matrix", "@bot/next_batch") == "s2"
+        assert await r.inbound.get_state("discord", "@bot/next_batch") == "d1"
+        assert await r.inbound.get_state("matrix", "other") is None

@@ -64,6 +64,7 @@ class FeedSettings:
     interval_s: int | None = None
     full_article: str | None = None  # "teasers" | "always" | "never"; None: [polling]'s
     filters: tuple[str, ...] = ()  # "include|exclude <field> <pattern>", as !feed filter takes
+    max_per_day: int | None = None  # new entries a day at most; None: no cap
 
 
 FULL_ARTICLE_MODES = ("teasers", "always", "never")
@@ -289,7 +290,9 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     )
 
 
-FEED_KEYS = frozenset(["url", "targets", "authors", "title", "interval", "full_article", "filters"])
+FEED_KEYS = frozenset(
+    ["url", "targets", "authors", "title", "interval", "full_article", "filters", "max_per_day"]
+)
 _FEED_KEYS_SAID = ", ".join(sorted(FEED_KEYS))
 
 
@@ -327,6 +330,10 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
             r._bad(f"{key}.full_article", f"must be one of {', '.join(FULL_ARTICLE_MODES)}")
             full = None
         rules = _filters(r, f"{key}.filters", table.get("filters", []))
+        cap = table.get("max_per_day", None)
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            r._bad(f"{key}.max_per_day", "must be a whole number, at least 1")
+            cap = None
         out.append(
             FeedSettings(
                 url=url,
@@ -336,6 +343,7 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
                 interval_s=interval,
                 full_article=full,
                 filters=rules,
+                max_per_day=cap,
             )
         )
     return tuple(out)

@@ -68,6 +68,7 @@ async def reconcile(
             sub = await tx.subscriptions.ensure(fid, CONFIG, added_by=None, backfill=1, now=clock())
             await tx.subscriptions.set_authors(sub, list(spec.authors))
             await tx.subscriptions.replace_filters(sub, [_filter_row(t) for t in spec.filters])
+            await tx.subscriptions.set_max_per_day(sub, spec.max_per_day)
             targets = []
             for where in spec.targets:
                 platform, _, channel = where.partition(":")

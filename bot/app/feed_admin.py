@@ -108,11 +108,20 @@ class FeedAdmin:
                 return await self.preview(
                     feed, sub, feed_filters.preview_count(command.args, self.prefix)
                 )
+            if command.action == "cap":
+                one = await self._one_subscription(msg, feed, sub)
+                return await feed_filters.cap_command(
+                    self.store, feed, one, command.args[1:], self.prefix
+                )
             if command.action == "pause":
                 return await self.pause(msg, feed, sub)
             if command.action == "resume":
                 return await self.resume(msg, feed, sub)
-            return await self.status(feed, sub)
+            try:  # a bot admin sees what the subscription here, or the only one, did too
+                seen_by = sub or await self._one_subscription(msg, feed, sub)
+            except UsageError:
+                seen_by = None
+            return await self.status(feed, sub, seen_by)
         except UsageError as exc:
             return str(exc)
 
@@ -309,15 +318,21 @@ class FeedAdmin:
                     rows.append((as_seen(row, sub), targets, self.poller.interval_of(row)))
         return feed_report.feed_list(rows, self.clock(), self.prefix)
 
-    async def status(self, feed: FeedRow, sub: Subscription | None) -> str:
+    async def status(
+        self, feed: FeedRow, sub: Subscription | None, seen_by: Subscription | None = None
+    ) -> str:
         entries: list[tuple[SeenEntry, list[OutboxState]]] = []
         async with self.store.read() as r:
             targets = await self._targets(r, feed, sub)
             recent = await r.feeds.recent(feed.id, 5)
-            held = await r.subscriptions.held(sub.id, (e.key for e in recent)) if sub else {}
+            seen_by = sub or seen_by
+            keys = [e.key for e in recent]
+            held = await r.subscriptions.held(seen_by.id, keys) if seen_by else {}
             for e in recent:
-                if e.key in held:  # this subscription's filters kept it out
-                    entries.append((replace(e, status="rejected", reason=held[e.key]), []))
+                if (mine_only := held.get(e.key)) is not None:  # excluded or waiting here
+                    status = "waiting" if mine_only.status == "waiting" else "rejected"
+                    seen = replace(e, status=status, reason=mine_only.reason)
+                    entries.append((seen, []))
                     continue
                 states = await r.outbox.of_article(e.article_id) if e.article_id else []
                 if sub is not None:

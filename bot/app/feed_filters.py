@@ -134,3 +134,29 @@ def preview(
             parts.append(f"(seen before: {old.status}, so it is not posted again on its own)")
         lines.append(f"• {title} — {'; '.join(parts)}")
     return "\n".join(lines)
+
+
+async def cap_command(
+    store: Store, feed: FeedRow, sub: Subscription, args: Sequence[str], prefix: str
+) -> str:
+    """``cap <id> N|none``: at most N new entries a day into this subscription's channels."""
+    word = args[0].lower() if args else ""
+    cap = None if word == "none" else read_number(word, lowest=1, highest=1000)
+    if not args or (cap is None and word != "none"):
+        got = f", not '{args[0]}'" if args else ""
+        raise UsageError(
+            f"{prefix}feed cap {feed.id} takes how many new entries a day it may post here, "
+            f"a number from 1 to 1000, or none{got}"
+        )
+    async with store.transaction() as tx:
+        await tx.subscriptions.set_max_per_day(sub.id, cap)
+    if cap is None:
+        return (
+            f"Feed {label(feed)} has no daily cap here now; entries that waited are posted "
+            "at the next poll."
+        )
+    return (
+        f"Feed {label(feed)} posts at most {cap} new entr{'y' if cap == 1 else 'ies'} a day "
+        "(UTC) here; past that, entries wait for the next day, oldest first, and none is "
+        "dropped."
+    )

@@ -78,7 +78,7 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec(
             "feed",
-            "feed add|list|remove|pause|resume|post|status|filter|preview ...",
+            "feed add|list|remove|pause|resume|post|status|filter|preview|cap ...",
             "manage the article feeds",
             Role.ADMIN,
         ),
@@ -95,6 +95,7 @@ FEED_ACTIONS = (
     "status",
     "filter",
     "preview",
+    "cap",
 )
 
 

@@ -45,6 +45,7 @@ class CycleReport:
     edited: int = 0
     failed: int = 0
     paused: int = 0
+    released: int = 0  # entries that waited past a daily cap, posted this cycle
 
 
 def backoff_s(interval_s: int, failures: int) -> float:
@@ -147,6 +148,8 @@ class Poller:
         """One cycle: every due feed fetched once, concurrently within the limits."""
         started = time.perf_counter()
         report = CycleReport()
+        # Entries that waited past a daily cap go first: they are older than any new one.
+        report.released = await self.ingestor.release_waiting()
         async with self.store.read() as r:
             due = await r.feeds.due(self.clock())
         report.due = len(due)

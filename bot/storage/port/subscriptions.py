@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.models import ChatRef, FeedId, Platform
-from bot.storage.types import FilterRow, Subscription
+from bot.storage.types import FilterRow, SubEntry, Subscription
 
 
 class SubscriptionReads(Protocol):
@@ -28,8 +28,14 @@ class SubscriptionReads(Protocol):
     async def filters_of_feed(self, feed_id: FeedId) -> dict[int, list[FilterRow]]:
         """Every subscription of the feed that has filters, with them."""
 
-    async def held(self, sub_id: int, keys: Iterable[str]) -> dict[str, str]:
-        """Of the entry ``keys``, those the subscription's filters held back, with why."""
+    async def held(self, sub_id: int, keys: Iterable[str]) -> dict[str, SubEntry]:
+        """Of the entry ``keys``, those the subscription did not post (excluded, waiting)."""
+
+    async def posted_since(self, sub_id: int, since: datetime) -> int:
+        """How many entries were posted to the (capped) subscription since ``since``."""
+
+    async def waiting(self) -> list[SubEntry]:
+        """Every entry waiting for a later day, oldest first."""
 
 
 class Subscriptions(SubscriptionReads, Protocol):
@@ -69,8 +75,10 @@ class Subscriptions(SubscriptionReads, Protocol):
     async def replace_filters(self, sub_id: int, rows: Iterable[FilterRow]) -> None:
         """Exactly these filters (the config file's list for its subscription)."""
 
-    async def record_held(self, held: Iterable[tuple[int, str, str]], now: datetime) -> None:
-        """Entries filters held back: (subscription id, entry key, reason)."""
+    async def record_entries(self, entries: Iterable[SubEntry], now: datetime) -> None:
+        """What became of entries in subscriptions (replacing what was recorded before)."""
+
+    async def set_max_per_day(self, sub_id: int, cap: int | None) -> None: ...
 
     async def delete(self, sub_id: int) -> None: ...
     async def place(self, sub_id: int, community: str) -> None:

@@ -11,10 +11,10 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.core.models import ChatRef, FeedId, Platform
+from bot.core.models import ArticleId, ChatRef, FeedId, Platform
 from bot.storage.sqlite import rows
 from bot.storage.sqlite.db import iso
-from bot.storage.types import FilterRow, Subscription
+from bot.storage.types import FilterRow, SubEntry, Subscription
 
 AUTHORED_BY = (
     "EXISTS (SELECT 1 FROM targets t JOIN subscription_authors sa "
@@ -102,17 +102,32 @@ class SqliteSubscriptions:
             found.setdefault(r[0], []).append((r[1], r[2], r[3]))
         return found
 
-    async def held(self, sub_id: int, keys: Iterable[str]) -> dict[str, str]:
+    async def held(self, sub_id: int, keys: Iterable[str]) -> dict[str, SubEntry]:
         wanted = list(keys)
         if not wanted:
             return {}
         marks = ", ".join("?" * len(wanted))
         found = self._raw.execute(
-            "SELECT entry_key, reason FROM subscription_entries WHERE subscription_id = ? "
-            f"AND status = 'excluded' AND entry_key IN ({marks})",
+            "SELECT * FROM subscription_entries WHERE subscription_id = ? "
+            f"AND status != 'posted' AND entry_key IN ({marks})",
             (sub_id, *wanted),
         )
-        return {r[0]: r[1] or "filtered" for r in found}
+        return {r["entry_key"]: _sub_entry(r) for r in found}
+
+    async def posted_since(self, sub_id: int, since: datetime) -> int:
+        row = self._raw.execute(
+            "SELECT COUNT(*) FROM subscription_entries WHERE subscription_id = ? "
+            "AND status = 'posted' AND at >= ?",
+            (sub_id, iso(since)),
+        ).fetchone()
+        return int(row[0])
+
+    async def waiting(self) -> list[SubEntry]:
+        found = self._raw.execute(
+            "SELECT * FROM subscription_entries WHERE status = 'waiting' "
+            "ORDER BY subscription_id, at, entry_key"
+        )
+        return [_sub_entry(r) for r in found]
 
     # writes ------------------------------------------------------------------------
 
@@ -138,13 +153,20 @@ class SqliteSubscriptions:
             [(sub_id, *row) for row in dict.fromkeys(rows)],
         )
 
-    async def record_held(self, held: Iterable[tuple[int, str, str]], now: datetime) -> None:
+    async def record_entries(self, entries: Iterable[SubEntry], now: datetime) -> None:
         self._raw.executemany(
-            "INSERT INTO subscription_entries (subscription_id, entry_key, status, reason, at) "
-            "VALUES (?, ?, 'excluded', ?, ?) ON CONFLICT DO UPDATE SET "
-            "status = excluded.status, reason = excluded.reason, at = excluded.at",
-            [(sub_id, key, reason, iso(now)) for sub_id, key, reason in held],
+            "INSERT INTO subscription_entries "
+            "(subscription_id, entry_key, status, reason, article_id, at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET status = excluded.status, "
+            "reason = excluded.reason, article_id = excluded.article_id, at = excluded.at",
+            [
+                (e.subscription_id, e.entry_key, e.status, e.reason, e.article_id, iso(now))
+                for e in entries
+            ],
         )
+
+    async def set_max_per_day(self, sub_id: int, cap: int | None) -> None:
+        self._raw.execute("UPDATE subscriptions SET max_per_day = ? WHERE id = ?", (cap, sub_id))
 
     async def ensure(
         self,
@@ -242,3 +264,14 @@ class SqliteSubscriptions:
             (into, sub_id),
         )
         raw.execute("DELETE FROM subscriptions WHERE id = ?", (sub_id,))
+
+
+def _sub_entry(row: sqlite3.Row) -> SubEntry:
+    article = row["article_id"]
+    return SubEntry(
+        row["subscription_id"],
+        row["entry_key"],
+        row["status"],
+        row["reason"],
+        ArticleId(article) if article is not None else None,
+    )

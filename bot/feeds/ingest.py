@@ -30,6 +30,7 @@ from bot.storage.types import (
     OutboxItem,
     SeenEntry,
     SubEntry,
+    Subscription,
     Target,
 )
 
@@ -99,9 +100,33 @@ class Ingestor:
         self.fetch_page = fetch_page
         self.full_article = full_article
         self.prefix = prefix
+        self._cycle: _Policies | None = None
+
+    async def begin_cycle(self) -> int:
+        """Start a poll cycle: post what waited past a daily cap, then read every
+        subscription's filters and caps once for the cycle; how many waiting were posted."""
+        released = await self.release_waiting()
+        async with self.store.read() as r:
+            found = await r.subscriptions.all_filters()
+            capped = await r.subscriptions.capped()
+            waiting = {e.subscription_id for e in await r.subscriptions.waiting()}
+        rules = {
+            fid: {sub: [filters.Rule(*row) for row in rows] for sub, rows in subs.items()}
+            for fid, subs in found.items()
+        }
+        caps: dict[FeedId, list[Subscription]] = {}
+        for sub in capped:
+            caps.setdefault(sub.feed_id, []).append(sub)
+        self._cycle = _Policies(rules, caps, waiting)
+        return released
+
+    def end_cycle(self) -> None:
+        self._cycle = None
 
     async def rules_of(self, feed_id: FeedId) -> dict[int, list[filters.Rule]]:
         """The filters of every subscription of the feed that has some."""
+        if self._cycle is not None:
+            return self._cycle.rules.get(feed_id, {})
         async with self.store.read() as r:
             found = await r.subscriptions.filters_of_feed(feed_id)
         return {sub: [filters.Rule(*row) for row in rows] for sub, rows in found.items()}
@@ -228,9 +253,16 @@ class Ingestor:
         now = self.clock()
         day = datetime.combine(now.date(), time(), now.tzinfo)
         found: dict[int, int] = {}
+        cycle = self._cycle
+        if cycle is not None and feed_id not in cycle.caps:
+            return found  # the common case: no cap on this feed, no read at all
         async with self.store.read() as r:
-            waiting = {e.subscription_id for e in await r.subscriptions.waiting()}
-            for sub in await r.subscriptions.of_feed(feed_id):
+            if cycle is not None:
+                subs, waiting = cycle.caps[feed_id], cycle.waiting
+            else:
+                subs = await r.subscriptions.of_feed(feed_id)
+                waiting = {e.subscription_id for e in await r.subscriptions.waiting()}
+            for sub in subs:
                 if sub.max_per_day is None:
                     continue
                 done = await r.subscriptions.posted_since(sub.id, day)
@@ -386,6 +418,15 @@ def split_by_filters(
         else:
             held[sub] = filters.why_held(rule)
     return passed, held
+
+
+@dataclass(frozen=True, slots=True)
+class _Policies:
+    """Every subscription's filters and caps, read once for a poll cycle."""
+
+    rules: dict[FeedId, dict[int, list[filters.Rule]]]
+    caps: dict[FeedId, list[Subscription]]
+    waiting: set[int]
 
 
 def _within_caps(

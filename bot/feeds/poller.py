@@ -149,11 +149,14 @@ class Poller:
         started = time.perf_counter()
         report = CycleReport()
         # Entries that waited past a daily cap go first: they are older than any new one.
-        report.released = await self.ingestor.release_waiting()
-        async with self.store.read() as r:
-            due = await r.feeds.due(self.clock())
-        report.due = len(due)
-        await asyncio.gather(*(self._poll_safely(feed, report) for feed in due))
+        report.released = await self.ingestor.begin_cycle()
+        try:
+            async with self.store.read() as r:
+                due = await r.feeds.due(self.clock())
+            report.due = len(due)
+            await asyncio.gather(*(self._poll_safely(feed, report) for feed in due))
+        finally:
+            self.ingestor.end_cycle()
         log.info(
             "poll cycle: %d due, %d fetched (%d not modified, %d unchanged), %d new entries, "
             "%d held, %d edited, %d failed, %d paused, %.2f s",

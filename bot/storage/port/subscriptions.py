@@ -28,6 +28,12 @@ class SubscriptionReads(Protocol):
     async def filters_of_feed(self, feed_id: FeedId) -> dict[int, list[FilterRow]]:
         """Every subscription of the feed that has filters, with them."""
 
+    async def all_filters(self) -> dict[FeedId, dict[int, list[FilterRow]]]:
+        """Every subscription's filters, by feed then subscription (one read a poll cycle)."""
+
+    async def capped(self) -> list[Subscription]:
+        """The subscriptions with a daily cap."""
+
     async def held(self, sub_id: int, keys: Iterable[str]) -> dict[str, SubEntry]:
         """Of the entry ``keys``, those the subscription did not post (excluded, waiting)."""
 

@@ -102,6 +102,22 @@ class SqliteSubscriptions:
             found.setdefault(r[0], []).append((r[1], r[2], r[3]))
         return found
 
+    async def all_filters(self) -> dict[FeedId, dict[int, list[FilterRow]]]:
+        found: dict[FeedId, dict[int, list[FilterRow]]] = {}
+        for r in self._raw.execute(
+            "SELECT s.feed_id, f.subscription_id, f.kind, f.field, f.pattern "
+            "FROM subscription_filters f JOIN subscriptions s ON s.id = f.subscription_id "
+            "ORDER BY f.id"
+        ):
+            found.setdefault(FeedId(r[0]), {}).setdefault(r[1], []).append((r[2], r[3], r[4]))
+        return found
+
+    async def capped(self) -> list[Subscription]:
+        found = self._raw.execute(
+            "SELECT * FROM subscriptions WHERE max_per_day IS NOT NULL ORDER BY id"
+        )
+        return [rows.subscription(r) for r in found]
+
     async def held(self, sub_id: int, keys: Iterable[str]) -> dict[str, SubEntry]:
         wanted = list(keys)
         if not wanted:

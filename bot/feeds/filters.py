@@ -99,23 +99,32 @@ def field_text(entry: FeedEntry, field: str) -> str:
     return html.unescape(_TAG.sub(" ", entry.content or entry.description))
 
 
-def matches(r: Rule, entry: FeedEntry) -> bool:
-    text = field_text(entry, r.field)
+def matches(r: Rule, entry: FeedEntry, seen: dict[str, str] | None = None) -> bool:
+    """Whether the rule's pattern is found in the entry's field (``seen`` keeps each field's
+    text and words for the entry's other rules)."""
+    seen = {} if seen is None else seen
     if r.pattern.startswith("re:"):
+        if (text := seen.get(r.field)) is None:
+            text = seen[r.field] = field_text(entry, r.field)
         return _regex(r.pattern[3:]).search(text) is not None
-    words = [w.casefold() for w in _WORD.findall(text)]
-    joined = f" {' '.join(words)} "
+    key = f"{r.field} words"
+    if (joined := seen.get(key)) is None:
+        if (text := seen.get(r.field)) is None:
+            text = seen[r.field] = field_text(entry, r.field)
+        # Case-folded words joined by single spaces: a phrase is then a plain substring.
+        joined = seen[key] = f" {' '.join(_WORD.findall(text.casefold()))} "
     return all(f" {' '.join(t)} " in joined for t in _terms(r.pattern))
 
 
 def held_by(rules: Sequence[Rule], entry: FeedEntry) -> Rule | None:
     """The rule that keeps ``entry`` out (an exclude that matched, or the first include when
     none matched), or None when it passes."""
+    seen: dict[str, str] = {}
     for r in rules:
-        if r.kind == "exclude" and matches(r, entry):
+        if r.kind == "exclude" and matches(r, entry, seen):
             return r
     includes = [r for r in rules if r.kind == "include"]
-    if includes and not any(matches(r, entry) for r in includes):
+    if includes and not any(matches(r, entry, seen) for r in includes):
         return includes[0]
     return None
 

@@ -280,12 +280,12 @@ class FetchOk:
 
 FilterRow = tuple[str, str, str]
 """A subscription's stored filter: (kind, field, pattern); :mod:`bot.feeds.filters` reads it
-(migration 0010)."""
+(migration 0011)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SubEntry:
-    """What became of an entry in one subscription (migration 0010): 'excluded' by a filter,
+    """What became of an entry in one subscription (migration 0011): 'excluded' by a filter,
     'waiting' past the daily cap, 'posted' to a capped subscription."""
 
     subscription_id: int

@@ -23,7 +23,7 @@ class SubscriptionReads(Protocol):
         """Subscriptions whose community is not known yet, with one of their channels."""
 
     async def filters(self, sub_id: int) -> list[FilterRow]:
-        """The subscription's filters, oldest first (migration 0010)."""
+        """The subscription's filters, oldest first (migration 0011)."""
 
     async def filters_of_feed(self, feed_id: FeedId) -> dict[int, list[FilterRow]]:
         """Every subscription of the feed that has filters, with them."""

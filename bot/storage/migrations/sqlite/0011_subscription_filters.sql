@@ -1,4 +1,4 @@
--- 0010: what each community lets through of a shared feed. Filters belong to the
+-- 0011: what each community lets through of a shared feed. Filters belong to the
 -- subscription (issue 19): include|exclude rules on an entry's title, author, category, link
 -- or text, with a words pattern or 're:<RE2 regex>' (bot/feeds/filters.py reads them).
 CREATE TABLE subscription_filters (

@@ -9,6 +9,7 @@ twice; and no ETag is stored for a body whose entries were not yet handled.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -107,18 +108,26 @@ class Ingestor:
         subscription's filters and caps once for the cycle; how many waiting were posted."""
         released = await self.release_waiting()
         async with self.store.read() as r:
-            found = await r.subscriptions.all_filters()
             capped = await r.subscriptions.capped()
             waiting = {e.subscription_id for e in await r.subscriptions.waiting()}
-        rules = {
-            fid: {sub: [filters.Rule(*row) for row in rows] for sub, rows in subs.items()}
-            for fid, subs in found.items()
-        }
         caps: dict[FeedId, list[Subscription]] = {}
         for sub in capped:
             caps.setdefault(sub.feed_id, []).append(sub)
-        self._cycle = _Policies(rules, caps, waiting)
+        self._cycle = _Policies(caps, waiting, asyncio.Lock())
         return released
+
+    async def _cycle_rules(self, cycle: _Policies) -> dict[FeedId, dict[int, list[filters.Rule]]]:
+        """The cycle's filters, read when the first new entry needs them (a cycle of 304s
+        never does)."""
+        async with cycle.lock:
+            if cycle.rules is None:
+                async with self.store.read() as r:
+                    found = await r.subscriptions.all_filters()
+                cycle.rules = {
+                    fid: {sub: [filters.Rule(*row) for row in rows] for sub, rows in subs.items()}
+                    for fid, subs in found.items()
+                }
+            return cycle.rules
 
     def end_cycle(self) -> None:
         self._cycle = None
@@ -126,7 +135,7 @@ class Ingestor:
     async def rules_of(self, feed_id: FeedId) -> dict[int, list[filters.Rule]]:
         """The filters of every subscription of the feed that has some."""
         if self._cycle is not None:
-            return self._cycle.rules.get(feed_id, {})
+            return (await self._cycle_rules(self._cycle)).get(feed_id, {})
         async with self.store.read() as r:
             found = await r.subscriptions.filters_of_feed(feed_id)
         return {sub: [filters.Rule(*row) for row in rows] for sub, rows in found.items()}
@@ -420,13 +429,14 @@ def split_by_filters(
     return passed, held
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Policies:
     """Every subscription's filters and caps, read once for a poll cycle."""
 
-    rules: dict[FeedId, dict[int, list[filters.Rule]]]
     caps: dict[FeedId, list[Subscription]]
     waiting: set[int]
+    lock: asyncio.Lock
+    rules: dict[FeedId, dict[int, list[filters.Rule]]] | None = None
 
 
 def _within_caps(

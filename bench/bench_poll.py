@@ -9,6 +9,10 @@ own: it reads every feed once (not timed: the first read of a new feed), then on
 cycle over all feeds, then (pointbot only) a timed cycle over the 304 half alone. Peak
 memory is the process's peak resident set size (``resource.getrusage`` ``ru_maxrss``).
 Results go to stdout as a Markdown table (docs/bench-poll.md has a run).
+
+``python bench/bench_poll.py [feeds] [filters]`` gives every subscription that many
+filters (issue 15; at most 5: exclude rules on title, author, category, text and link, none of
+which matches, so every one is evaluated on every new entry). ``--ours-only`` skips reader.
 """
 
 from __future__ import annotations
@@ -127,7 +131,16 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def run_pointbot(port: int, count: int, out: Any) -> None:
+BENCH_FILTERS = [
+    ("exclude", "title", "re:^Sponsored"),
+    ("exclude", "author", "nobody here"),
+    ("exclude", "category", "promo"),
+    ("exclude", "text", '"casino bonus"'),
+    ("exclude", "link", "re:/ads/"),
+]
+
+
+def run_pointbot(port: int, count: int, out: Any, filters: int = 0) -> None:
     from datetime import UTC, datetime, timedelta
 
     from bot.app.delivery import Delivery
@@ -160,6 +173,8 @@ def run_pointbot(port: int, count: int, out: Any) -> None:
                     )
                     where = ChatRef(Platform("bench"), "#feeds")
                     await tx.posts.ensure_target(fid, where, sub)
+                    for row in BENCH_FILTERS[:filters]:
+                        await tx.subscriptions.add_filter(sub, row)
             await poller.poll_due()  # the first read of every feed (untimed)
             now[0] += timedelta(seconds=901)
             cpu, start = time.process_time(), time.perf_counter()
@@ -206,24 +221,31 @@ def run_reader(port: int, count: int, out: Any) -> None:
     out.put({"cycle_s": cycle, "cycle_cpu_s": cycle_cpu, "peak_mb": peak_mb(), "entries": entries})
 
 
-def in_process(target: Any, *args: Any) -> dict[str, float]:
+def in_process(target: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    p = ctx.Process(target=target, args=(*args, q))
+    p = ctx.Process(target=target, args=(*args, q), kwargs=kwargs)
     p.start()
     result: dict[str, float] = q.get()
     p.join()
     return result
 
 
-def main(count: int = 1000) -> None:
+def main(count: int = 1000, filters: int = 0, *, ours_only: bool = False) -> None:
     ctx = mp.get_context("spawn")
     ports = ctx.Queue()
     server = ctx.Process(target=serve, args=(ports,), daemon=True)
     server.start()
     port = ports.get(timeout=30)
     try:
-        ours = in_process(run_pointbot, port, count)
+        ours = in_process(run_pointbot, port, count, filters=filters)
+        if ours_only:
+            print(
+                f"pointbot, {count} feeds, {filters} filters a subscription: one cycle "
+                f"{ours['cycle_s']:.2f} s wall, {ours['cycle_cpu_s']:.2f} s CPU; the 304 half "
+                f"{ours['only304_s']:.2f} s wall; peak {ours['peak_mb']:.0f} MB"
+            )
+            return
         theirs = in_process(run_reader, port, count)
     finally:
         server.terminate()
@@ -257,4 +279,9 @@ def main(count: int = 1000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(
+        int(args[0]) if args else 1000,
+        int(args[1]) if len(args) > 1 else 0,
+        ours_only="--ours-only" in sys.argv,
+    )

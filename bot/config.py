@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import config_checks as check
 from bot.datapath import database_path
+from bot.feeds.filters import FilterError, parse_spec
 from bot.storage.sqlite.files import DEFAULT_DATABASE
 
 BUNDLED_FEED = "bundled:example-feed.xml"
@@ -62,6 +63,8 @@ class FeedSettings:
     title: str = ""
     interval_s: int | None = None
     full_article: str | None = None  # "teasers" | "always" | "never"; None: [polling]'s
+    filters: tuple[str, ...] = ()  # "include|exclude <field> <pattern>", as !feed filter takes
+    max_per_day: int | None = None  # new entries a day at most; None: no cap
 
 
 FULL_ARTICLE_MODES = ("teasers", "always", "never")
@@ -287,7 +290,9 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     )
 
 
-FEED_KEYS = frozenset(["url", "targets", "authors", "title", "interval", "full_article"])
+FEED_KEYS = frozenset(
+    ["url", "targets", "authors", "title", "interval", "full_article", "filters", "max_per_day"]
+)
 _FEED_KEYS_SAID = ", ".join(sorted(FEED_KEYS))
 
 
@@ -324,6 +329,11 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
         if full is not None and full not in FULL_ARTICLE_MODES:
             r._bad(f"{key}.full_article", f"must be one of {', '.join(FULL_ARTICLE_MODES)}")
             full = None
+        rules = _filters(r, f"{key}.filters", table.get("filters", []))
+        cap = table.get("max_per_day", None)
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            r._bad(f"{key}.max_per_day", "must be a whole number, at least 1")
+            cap = None
         out.append(
             FeedSettings(
                 url=url,
@@ -332,9 +342,27 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
                 title=str(table.get("title", "")),
                 interval_s=interval,
                 full_article=full,
+                filters=rules,
+                max_per_day=cap,
             )
         )
     return tuple(out)
+
+
+def _filters(r: _Reader, key: str, value: object) -> tuple[str, ...]:
+    """A feed's ``filters``: strings like ``exclude title re:^Sponsored``, each checked."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r._bad(key, 'must be a list of strings like "exclude title re:^Sponsored"')
+        return ()
+    good = []
+    for i, text in enumerate(value):
+        try:
+            rule = parse_spec(text)
+        except FilterError as exc:
+            r._bad(f"{key}[{i}]", str(exc))
+            continue
+        good.append(f"{rule.kind} {rule.field} {rule.pattern}")
+    return tuple(good)
 
 
 def _number(r: _Reader, table: Mapping[str, Any], key: str, default: float, low: float) -> float:

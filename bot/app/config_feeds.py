@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.config import FeedSettings
 from bot.core.models import ChatRef, FeedId, Platform
+from bot.feeds.filters import parse_spec
 from bot.storage.port import Store, Tx
 from bot.storage.types import CONFIG, FeedRow, Target
 
@@ -66,6 +67,8 @@ async def reconcile(
             # Each config feed has one 'config' subscription: its targets, exactly its authors.
             sub = await tx.subscriptions.ensure(fid, CONFIG, added_by=None, backfill=1, now=clock())
             await tx.subscriptions.set_authors(sub, list(spec.authors))
+            await tx.subscriptions.replace_filters(sub, [_filter_row(t) for t in spec.filters])
+            await tx.subscriptions.set_max_per_day(sub, spec.max_per_day)
             targets = []
             for where in spec.targets:
                 platform, _, channel = where.partition(":")
@@ -103,3 +106,9 @@ async def _pair(
             if len(same) == 1 and len(rivals) == 1 and same[0][:2] not in found.values():
                 found[spec] = same[0][:2]
     return found
+
+
+def _filter_row(text: str) -> tuple[str, str, str]:
+    """A config filter (checked when the config was read) as stored."""
+    rule = parse_spec(text)
+    return (rule.kind, rule.field, rule.pattern)

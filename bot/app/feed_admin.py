@@ -1,4 +1,5 @@
-"""The admins' ``!feed`` commands: add, list, remove, pause, resume, post, status.
+"""The admins' ``!feed`` commands: add, list, remove, pause, resume, post, status, filter,
+preview.
 
 The role check happened before :meth:`FeedAdmin.handle` is called; this decides what the
 admin may reach (:mod:`bot.app.feed_scope`): a bot admin everything, a community admin only
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from bot.adapters.base import ChatAdapter
-from bot.app import feed_report
+from bot.app import feed_filters, feed_report
 from bot.app.config_feeds import REMOVED
 from bot.app.feed_args import AddRequest, UsageError, count_of, feed_id, parse_add
 from bot.app.feed_scope import (
@@ -32,7 +34,7 @@ from bot.feeds.fetch import FetchError, ReadFeed, read_feed
 from bot.feeds.notices import every, label
 from bot.feeds.poller import Poller, status_phrase
 from bot.storage.port import Reads, Store
-from bot.storage.types import FeedRow, Subscription, Target
+from bot.storage.types import FeedRow, OutboxState, SeenEntry, Subscription, Target
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +99,29 @@ class FeedAdmin:
                 return await self.post(msg, feed, sub, max(count, 1))
             if command.action == "remove":
                 return await self.remove(msg, feed, sub)
+            if command.action == "filter":
+                one = await self._one_subscription(msg, feed, sub)
+                return await feed_filters.filter_command(
+                    self.store, feed, one, command.args[1:], self.prefix
+                )
+            if command.action == "preview":
+                return await self.preview(
+                    feed, sub, feed_filters.preview_count(command.args, self.prefix)
+                )
+            if command.action == "cap":
+                one = await self._one_subscription(msg, feed, sub)
+                return await feed_filters.cap_command(
+                    self.store, feed, one, command.args[1:], self.prefix
+                )
             if command.action == "pause":
                 return await self.pause(msg, feed, sub)
             if command.action == "resume":
                 return await self.resume(msg, feed, sub)
-            return await self.status(feed, sub)
+            try:  # a bot admin sees what the subscription here, or the only one, did too
+                seen_by = sub or await self._one_subscription(msg, feed, sub)
+            except UsageError:
+                seen_by = None
+            return await self.status(feed, sub, seen_by)
         except UsageError as exc:
             return str(exc)
 
@@ -111,6 +131,44 @@ class FeedAdmin:
         if sub is None:
             return await r.posts.targets_of(feed.id)
         return await r.posts.subscription_targets(sub.id)
+
+    async def _one_subscription(
+        self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None
+    ) -> Subscription:
+        """The subscription a filter command is about: the community's; for a bot admin,
+        the one where the command was given, or the feed's only one."""
+        if sub is not None:
+            return sub
+        community = await community_of(self.adapters, msg.where)
+        async with self.store.read() as r:
+            here = await r.subscriptions.in_community(feed.id, community) if community else None
+            subs = await r.subscriptions.of_feed(feed.id)
+        if here is not None:
+            return here
+        if len(subs) == 1:
+            return subs[0]
+        raise UsageError(
+            f"Feed {label(feed)} has {len(subs)} subscriptions and none here; give the filter "
+            "command in a channel of the community whose subscription it is about."
+        )
+
+    async def preview(self, feed: FeedRow, sub: Subscription | None, n: int) -> str:
+        read = await self._read(feed.url)
+        if isinstance(read, str):
+            return f"I could not read feed {label(feed)} now: {read}. Nothing was posted."
+        async with self.store.read() as r:
+            targets = await self._targets(r, feed, sub)
+            subs = [sub] if sub is not None else await r.subscriptions.of_feed(feed.id)
+            seen = await r.feeds.seen(feed.id)
+        return feed_filters.preview(
+            feed,
+            read.document,
+            n,
+            targets=targets,
+            rules=await self.poller.ingestor.rules_of(feed.id),
+            paused={s.id for s in subs if s.paused},
+            seen=seen,
+        )
 
     async def _read(self, url: str) -> ReadFeed | str:
         """The feed at ``url`` read now, or why it cannot be."""
@@ -260,11 +318,22 @@ class FeedAdmin:
                     rows.append((as_seen(row, sub), targets, self.poller.interval_of(row)))
         return feed_report.feed_list(rows, self.clock(), self.prefix)
 
-    async def status(self, feed: FeedRow, sub: Subscription | None) -> str:
-        entries = []
+    async def status(
+        self, feed: FeedRow, sub: Subscription | None, seen_by: Subscription | None = None
+    ) -> str:
+        entries: list[tuple[SeenEntry, list[OutboxState]]] = []
         async with self.store.read() as r:
             targets = await self._targets(r, feed, sub)
-            for e in await r.feeds.recent(feed.id, 5):
+            recent = await r.feeds.recent(feed.id, 5)
+            seen_by = sub or seen_by
+            keys = [e.key for e in recent]
+            held = await r.subscriptions.held(seen_by.id, keys) if seen_by else {}
+            for e in recent:
+                if (mine_only := held.get(e.key)) is not None:  # excluded or waiting here
+                    status = "waiting" if mine_only.status == "waiting" else "rejected"
+                    seen = replace(e, status=status, reason=mine_only.reason)
+                    entries.append((seen, []))
+                    continue
                 states = await r.outbox.of_article(e.article_id) if e.article_id else []
                 if sub is not None:
                     mine = {(t.platform, t.channel) for t in targets}

@@ -93,6 +93,11 @@ def entry_line(
         why = "posted: " + _delivery(states, now)
     elif entry.status == "skipped":
         why = "not posted: it was already in the feed when the feed was added (seen before)"
+    elif entry.status == "waiting":
+        why = (
+            "waiting: this channel's cap of new entries a day was reached; it is posted "
+            "on a later day (UTC), oldest first"
+        )
     elif entry.status == "held":
         why = (
             "held: it came in a sudden batch of new entries; "

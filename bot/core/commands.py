@@ -78,14 +78,25 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec(
             "feed",
-            "feed add|list|remove|pause|resume|post|status ...",
+            "feed add|list|remove|pause|resume|post|status|filter|preview|cap ...",
             "manage the article feeds",
             Role.ADMIN,
         ),
     )
 }
 ALIASES: dict[str, str] = {"q": "questions"}  # kept minimal: every alias is one more thing to learn
-FEED_ACTIONS = ("add", "list", "remove", "pause", "resume", "post", "status")
+FEED_ACTIONS = (
+    "add",
+    "list",
+    "remove",
+    "pause",
+    "resume",
+    "post",
+    "status",
+    "filter",
+    "preview",
+    "cap",
+)
 
 
 @dataclass(frozen=True, slots=True)

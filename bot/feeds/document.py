@@ -39,6 +39,7 @@ class FeedEntry:
     description: str
     content: str
     published: datetime | None
+    categories: tuple[str, ...] = ()  # the entry's tags (RSS/Atom category, JSON Feed tags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,7 @@ def parse_feed(data: bytes) -> FeedDocument:
             if e.get("content")
             else "",
             "published": _when(e.get("published_parsed") or e.get("updated_parsed")),
+            "categories": [t.get("term") or "" for t in e.get("tags", None) or ()],
         }
         for e in parsed.entries
     ]
@@ -172,6 +174,7 @@ def _entries(raws: Iterable[Raw]) -> Iterator[FeedEntry]:
             description=description if content else "",
             content=body,
             published=r["published"],
+            categories=tuple(c.strip() for c in r.get("categories", ()) if c and c.strip()),
         )
 
 
@@ -211,6 +214,11 @@ def _parse_json_feed(data: bytes) -> FeedDocument:
                 description=item.get("summary", ""),
                 content=content,
                 published=published,
+                categories=tuple(
+                    t.strip()
+                    for t in item.get("tags", ()) or ()
+                    if isinstance(t, str) and t.strip()
+                ),
             )
         )
     return FeedDocument(doc.get("title", ""), doc.get("home_page_url", ""), tuple(entries))

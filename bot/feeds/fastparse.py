@@ -93,6 +93,7 @@ def _rss_item(item: Any, ns: str) -> Raw:
         "published": _rss_date(_text(item, f"{ns}pubDate"))
         if _text(item, f"{ns}pubDate")
         else _iso_date(_text(item, f"{DC}date")),
+        "categories": [(c.text or "").strip() for c in item.findall(f"{ns}category")],
     }
 
 
@@ -125,6 +126,7 @@ def _atom_entry(entry: Any) -> Raw:
         "summary": _atom_text(entry, "summary") or content,
         "content": content,
         "published": _iso_date(published),
+        "categories": [str(c.get("term") or "") for c in entry.findall(f"{ATOM}category")],
     }
 
 

@@ -45,6 +45,7 @@ class CycleReport:
     edited: int = 0
     failed: int = 0
     paused: int = 0
+    released: int = 0  # entries that waited past a daily cap, posted this cycle
 
 
 def backoff_s(interval_s: int, failures: int) -> float:
@@ -147,10 +148,15 @@ class Poller:
         """One cycle: every due feed fetched once, concurrently within the limits."""
         started = time.perf_counter()
         report = CycleReport()
-        async with self.store.read() as r:
-            due = await r.feeds.due(self.clock())
-        report.due = len(due)
-        await asyncio.gather(*(self._poll_safely(feed, report) for feed in due))
+        # Entries that waited past a daily cap go first: they are older than any new one.
+        report.released = await self.ingestor.begin_cycle()
+        try:
+            async with self.store.read() as r:
+                due = await r.feeds.due(self.clock())
+            report.due = len(due)
+            await asyncio.gather(*(self._poll_safely(feed, report) for feed in due))
+        finally:
+            self.ingestor.end_cycle()
         log.info(
             "poll cycle: %d due, %d fetched (%d not modified, %d unchanged), %d new entries, "
             "%d held, %d edited, %d failed, %d paused, %.2f s",

@@ -130,4 +130,5 @@ def fuller(entry: FeedEntry, page_html: str) -> FeedEntry | None:
         description=description,
         content=page_html,
         published=entry.published,
+        categories=entry.categories,
     )

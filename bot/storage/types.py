@@ -121,6 +121,7 @@ class Subscription:
     backfill: int
     paused: bool
     pause_reason: str | None
+    max_per_day: int | None = None  # new entries a day (UTC) at most; None: no cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,3 +276,20 @@ class FetchOk:
     next_poll_at: datetime
     title: str = ""
     site_link: str = ""
+
+
+FilterRow = tuple[str, str, str]
+"""A subscription's stored filter: (kind, field, pattern); :mod:`bot.feeds.filters` reads it
+(migration 0011)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubEntry:
+    """What became of an entry in one subscription (migration 0011): 'excluded' by a filter,
+    'waiting' past the daily cap, 'posted' to a capped subscription."""
+
+    subscription_id: int
+    entry_key: str
+    status: str
+    reason: str | None = None
+    article_id: ArticleId | None = None

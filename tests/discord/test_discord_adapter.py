@@ -64,6 +64,8 @@ async def test_start_connects_with_minimal_intents_and_registers_commands(
         "feed", "separate", "merge", "unmerge", "history", "faq", "notify",
     }  # fmt: skip
     by_name = {c["name"]: c for c in fake_discord.commands()}
+    action = next(o for o in by_name["feed"]["options"] if o["name"] == "action")
+    assert {c["value"] for c in action["choices"]} >= {"filter", "preview", "cap"}  # issue 15
     for name in ("vote", "separate", "reopen", "unmerge", "history"):  # built from one table
         [option] = by_name[name]["options"]
         assert (option["name"], option["type"], option["required"]) == ("question", 4, True)

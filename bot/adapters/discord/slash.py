@@ -50,7 +50,9 @@ log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME = 14 * 60.0  # Discord's interaction tokens last 15 minutes; keep a margin
 PREFIX = "interaction:"
-FeedAction = Literal["add", "list", "remove", "pause", "resume", "post", "status"]
+FeedAction = Literal[
+    "add", "list", "remove", "pause", "resume", "post", "status", "filter", "preview", "cap"
+]
 NotifyMode = Literal["each", "digest", "none"]
 # Every number option is bounded as the text commands read numbers (bot.core.numbers):
 # Discord refuses anything else in its client, and the text command it becomes is parsed

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.models import ChatRef, FeedId, Platform
-from bot.storage.types import Subscription
+from bot.storage.types import FilterRow, SubEntry, Subscription
 
 
 class SubscriptionReads(Protocol):
@@ -21,6 +21,27 @@ class SubscriptionReads(Protocol):
     async def authors(self, sub_id: int) -> list[str]: ...
     async def unplaced(self) -> list[tuple[int, FeedId, Platform, str]]:
         """Subscriptions whose community is not known yet, with one of their channels."""
+
+    async def filters(self, sub_id: int) -> list[FilterRow]:
+        """The subscription's filters, oldest first (migration 0011)."""
+
+    async def filters_of_feed(self, feed_id: FeedId) -> dict[int, list[FilterRow]]:
+        """Every subscription of the feed that has filters, with them."""
+
+    async def all_filters(self) -> dict[FeedId, dict[int, list[FilterRow]]]:
+        """Every subscription's filters, by feed then subscription (one read a poll cycle)."""
+
+    async def capped(self) -> list[Subscription]:
+        """The subscriptions with a daily cap."""
+
+    async def held(self, sub_id: int, keys: Iterable[str]) -> dict[str, SubEntry]:
+        """Of the entry ``keys``, those the subscription did not post (excluded, waiting)."""
+
+    async def posted_since(self, sub_id: int, since: datetime) -> int:
+        """How many entries were posted to the (capped) subscription since ``since``."""
+
+    async def waiting(self) -> list[SubEntry]:
+        """Every entry waiting for a later day, oldest first."""
 
 
 class Subscriptions(SubscriptionReads, Protocol):
@@ -50,6 +71,20 @@ class Subscriptions(SubscriptionReads, Protocol):
 
     async def set_paused(self, sub_id: int, reason: str | None) -> bool:
         """Pause (a reason) or resume (None); False if it already was so."""
+
+    async def add_filter(self, sub_id: int, row: FilterRow) -> bool:
+        """False when the subscription had that filter already."""
+
+    async def clear_filters(self, sub_id: int) -> int:
+        """Remove them all; how many there were."""
+
+    async def replace_filters(self, sub_id: int, rows: Iterable[FilterRow]) -> None:
+        """Exactly these filters (the config file's list for its subscription)."""
+
+    async def record_entries(self, entries: Iterable[SubEntry], now: datetime) -> None:
+        """What became of entries in subscriptions (replacing what was recorded before)."""
+
+    async def set_max_per_day(self, sub_id: int, cap: int | None) -> None: ...
 
     async def delete(self, sub_id: int) -> None: ...
     async def place(self, sub_id: int, community: str) -> None:

@@ -105,6 +105,7 @@ def subscription(row: sqlite3.Row) -> Subscription:
         row["backfill"],
         bool(row["paused"]),
         row["pause_reason"],
+        row["max_per_day"],
     )
 
 

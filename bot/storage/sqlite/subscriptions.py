@@ -11,10 +11,10 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.core.models import ChatRef, FeedId, Platform
+from bot.core.models import ArticleId, ChatRef, FeedId, Platform
 from bot.storage.sqlite import rows
 from bot.storage.sqlite.db import iso
-from bot.storage.types import Subscription
+from bot.storage.types import FilterRow, SubEntry, Subscription
 
 AUTHORED_BY = (
     "EXISTS (SELECT 1 FROM targets t JOIN subscription_authors sa "
@@ -84,7 +84,105 @@ class SqliteSubscriptions:
         )
         return [(r[0], FeedId(r[1]), Platform(r[2]), r[3]) for r in found]
 
+    async def filters(self, sub_id: int) -> list[FilterRow]:
+        found = self._raw.execute(
+            "SELECT kind, field, pattern FROM subscription_filters WHERE subscription_id = ? "
+            "ORDER BY id",
+            (sub_id,),
+        )
+        return [(r[0], r[1], r[2]) for r in found]
+
+    async def filters_of_feed(self, feed_id: FeedId) -> dict[int, list[FilterRow]]:
+        found: dict[int, list[FilterRow]] = {}
+        for r in self._raw.execute(
+            "SELECT f.subscription_id, f.kind, f.field, f.pattern FROM subscription_filters f "
+            "JOIN subscriptions s ON s.id = f.subscription_id WHERE s.feed_id = ? ORDER BY f.id",
+            (feed_id,),
+        ):
+            found.setdefault(r[0], []).append((r[1], r[2], r[3]))
+        return found
+
+    async def all_filters(self) -> dict[FeedId, dict[int, list[FilterRow]]]:
+        found: dict[FeedId, dict[int, list[FilterRow]]] = {}
+        for r in self._raw.execute(
+            "SELECT s.feed_id, f.subscription_id, f.kind, f.field, f.pattern "
+            "FROM subscription_filters f JOIN subscriptions s ON s.id = f.subscription_id "
+            "ORDER BY f.id"
+        ):
+            found.setdefault(FeedId(r[0]), {}).setdefault(r[1], []).append((r[2], r[3], r[4]))
+        return found
+
+    async def capped(self) -> list[Subscription]:
+        found = self._raw.execute(
+            "SELECT * FROM subscriptions WHERE max_per_day IS NOT NULL ORDER BY id"
+        )
+        return [rows.subscription(r) for r in found]
+
+    async def held(self, sub_id: int, keys: Iterable[str]) -> dict[str, SubEntry]:
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        found = self._raw.execute(
+            "SELECT * FROM subscription_entries WHERE subscription_id = ? "
+            f"AND status != 'posted' AND entry_key IN ({marks})",
+            (sub_id, *wanted),
+        )
+        return {r["entry_key"]: _sub_entry(r) for r in found}
+
+    async def posted_since(self, sub_id: int, since: datetime) -> int:
+        row = self._raw.execute(
+            "SELECT COUNT(*) FROM subscription_entries WHERE subscription_id = ? "
+            "AND status = 'posted' AND at >= ?",
+            (sub_id, iso(since)),
+        ).fetchone()
+        return int(row[0])
+
+    async def waiting(self) -> list[SubEntry]:
+        found = self._raw.execute(
+            "SELECT * FROM subscription_entries WHERE status = 'waiting' "
+            "ORDER BY subscription_id, at, entry_key"
+        )
+        return [_sub_entry(r) for r in found]
+
     # writes ------------------------------------------------------------------------
+
+    async def add_filter(self, sub_id: int, row: FilterRow) -> bool:
+        cur = self._raw.execute(
+            "INSERT INTO subscription_filters (subscription_id, kind, field, pattern) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (sub_id, *row),
+        )
+        return cur.rowcount == 1
+
+    async def clear_filters(self, sub_id: int) -> int:
+        cur = self._raw.execute(
+            "DELETE FROM subscription_filters WHERE subscription_id = ?", (sub_id,)
+        )
+        return cur.rowcount
+
+    async def replace_filters(self, sub_id: int, rows: Iterable[FilterRow]) -> None:
+        self._raw.execute("DELETE FROM subscription_filters WHERE subscription_id = ?", (sub_id,))
+        self._raw.executemany(
+            "INSERT INTO subscription_filters (subscription_id, kind, field, pattern) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(sub_id, *row) for row in dict.fromkeys(rows)],
+        )
+
+    async def record_entries(self, entries: Iterable[SubEntry], now: datetime) -> None:
+        self._raw.executemany(
+            "INSERT INTO subscription_entries "
+            "(subscription_id, entry_key, status, reason, article_id, at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET status = excluded.status, "
+            "reason = excluded.reason, article_id = excluded.article_id, at = excluded.at",
+            [
+                (e.subscription_id, e.entry_key, e.status, e.reason, e.article_id, iso(now))
+                for e in entries
+            ],
+        )
+
+    async def set_max_per_day(self, sub_id: int, cap: int | None) -> None:
+        self._raw.execute("UPDATE subscriptions SET max_per_day = ? WHERE id = ?", (cap, sub_id))
 
     async def ensure(
         self,
@@ -182,3 +280,14 @@ class SqliteSubscriptions:
             (into, sub_id),
         )
         raw.execute("DELETE FROM subscriptions WHERE id = ?", (sub_id,))
+
+
+def _sub_entry(row: sqlite3.Row) -> SubEntry:
+    article = row["article_id"]
+    return SubEntry(
+        row["subscription_id"],
+        row["entry_key"],
+        row["status"],
+        row["reason"],
+        ArticleId(article) if article is not None else None,
+    )

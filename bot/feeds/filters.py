@@ -1,0 +1,147 @@
+"""Which entries a subscription lets through: include and exclude rules on an entry's fields.
+
+A rule is ``include|exclude <field> <pattern>``. The field is title, author, category (the
+entry's tags), link or text. The pattern is words (case-folded, matched as whole words, all
+of them; a ``"quoted phrase"`` must appear as such) or ``re:`` and a regular expression, run
+with RE2 (google-re2): its time is linear in the text, so no pattern can stall the poller.
+Include rules are OR'ed (none: everything is included); an exclude rule that matches wins.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import re2
+
+if TYPE_CHECKING:  # the config reads filters too, without loading the feed parsers
+    from bot.feeds.document import FeedEntry
+
+FIELDS = ("title", "author", "category", "link", "text")
+KINDS = ("include", "exclude")
+MAX_PATTERN = 300
+_TAG = re.compile(r"<[^>]*>")
+_WORD = re.compile(r"\w+")
+
+
+class FilterError(ValueError):
+    """A rule that cannot be used; the message says why in plain words."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    kind: str  # 'include' | 'exclude'
+    field: str
+    pattern: str
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.pattern}"
+
+
+def rule(kind: str, field: str, pattern: str) -> Rule:
+    """A checked rule (raises :class:`FilterError` on a bad one)."""
+    kind, field, pattern = kind.lower(), field.lower(), pattern.strip()
+    if kind not in KINDS:
+        raise FilterError(f"a filter is include or exclude, not '{kind}'")
+    if field not in FIELDS:
+        raise FilterError(f"a filter's field is one of {', '.join(FIELDS)}, not '{field}'")
+    if not pattern:
+        raise FilterError('a filter needs a pattern: words, a "quoted phrase" or re:<regex>')
+    if len(pattern) > MAX_PATTERN:
+        raise FilterError(f"a filter's pattern is at most {MAX_PATTERN} characters")
+    if pattern.startswith("re:"):
+        _regex(pattern[3:])
+    elif not _terms(pattern):
+        raise FilterError(f"the pattern '{pattern}' has no word to look for")
+    return Rule(kind, field, pattern)
+
+
+@functools.lru_cache(maxsize=1024)
+def _regex(source: str) -> re2._Regexp:
+    if not source:
+        raise FilterError("re: needs a regular expression after it")
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(source, options)
+    except re2.error as exc:
+        why = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise FilterError(
+            f"'{source}' is not a regular expression I can run ({why}); RE2 syntax, "
+            "without backreferences or lookaround"
+        ) from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _terms(pattern: str) -> tuple[tuple[str, ...], ...]:
+    """The pattern's terms, each a run of case-folded words (a phrase: several)."""
+    terms = []
+    for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', pattern):
+        words = tuple(w.casefold() for w in _WORD.findall(quoted or bare))
+        if words:
+            terms.append(words)
+    return tuple(terms)
+
+
+def field_text(entry: FeedEntry, field: str) -> str:
+    if field == "title":
+        return entry.title
+    if field == "author":
+        return entry.author
+    if field == "category":
+        return "\n".join(entry.categories)
+    if field == "link":
+        return entry.link
+    return html.unescape(_TAG.sub(" ", entry.content or entry.description))
+
+
+def matches(r: Rule, entry: FeedEntry, seen: dict[str, str] | None = None) -> bool:
+    """Whether the rule's pattern is found in the entry's field (``seen`` keeps each field's
+    text and words for the entry's other rules)."""
+    seen = {} if seen is None else seen
+    if r.pattern.startswith("re:"):
+        if (text := seen.get(r.field)) is None:
+            text = seen[r.field] = field_text(entry, r.field)
+        return _regex(r.pattern[3:]).search(text) is not None
+    key = f"{r.field} words"
+    if (joined := seen.get(key)) is None:
+        if (text := seen.get(r.field)) is None:
+            text = seen[r.field] = field_text(entry, r.field)
+        # Case-folded words joined by single spaces: a phrase is then a plain substring.
+        joined = seen[key] = f" {' '.join(_WORD.findall(text.casefold()))} "
+    return all(f" {' '.join(t)} " in joined for t in _terms(r.pattern))
+
+
+def held_by(rules: Sequence[Rule], entry: FeedEntry) -> Rule | None:
+    """The rule that keeps ``entry`` out (an exclude that matched, or the first include when
+    none matched), or None when it passes."""
+    seen: dict[str, str] = {}
+    for r in rules:
+        if r.kind == "exclude" and matches(r, entry, seen):
+            return r
+    includes = [r for r in rules if r.kind == "include"]
+    if includes and not any(matches(r, entry, seen) for r in includes):
+        return includes[0]
+    return None
+
+
+def why_held(r: Rule) -> str:
+    """How status and preview say it: excluded by `title re:^Sponsored`."""
+    if r.kind == "exclude":
+        return f"excluded by `{r}`"
+    return f"matches no include filter (such as `{r}`)"
+
+
+def parse_spec(text: str) -> Rule:
+    """A rule written as one string: ``exclude title re:^Sponsored`` (the config's form)."""
+    parts = text.strip().split(None, 2)
+    if len(parts) < 3:
+        raise FilterError(
+            f"'{text}' is not a filter: write include|exclude <field> <pattern>, "
+            "e.g. exclude title re:^Sponsored"
+        )
+    return rule(*parts)

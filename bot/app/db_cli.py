@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import datapath
-from bot.config import ConfigError, load_settings
+from bot.app.cli_args import EXIT_USAGE, CliFailure, existing_database, fail
 from bot.storage.port import backup_database
 from bot.storage.sqlite.files import DATABASE_SUFFIX
 from bot.storage.types import BackupError
-
-EXIT_USAGE = 2
-EXIT_INPUT = 3
 
 
 def add_db_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,29 +26,20 @@ def add_db_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ig
     backup.set_defaults(func=cmd_db_backup)
 
 
-def _fail(message: str, code: int = EXIT_INPUT) -> int:
-    print(f"bot: {message}", file=sys.stderr)
-    return code
-
-
 def cmd_db_backup(args: argparse.Namespace) -> int:
-    config = getattr(args, "config", None)
     try:
-        settings = load_settings(Path(config) if config else None, os.environ)
-    except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE)
-    source = datapath.for_command(getattr(args, "database", None), settings.database)
-    if why := datapath.existing(source):
-        return _fail(why)
+        source = existing_database(args)
+    except CliFailure as exc:
+        return fail(exc.message, exc.code)
     dest = Path(args.path).expanduser().absolute()
     if dest.is_dir():
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         dest = dest / f"{source.stem}-{stamp}{source.suffix or DATABASE_SUFFIX}"
     if dest == source:
-        return _fail(f"{dest}: that is the database itself; give another path", EXIT_USAGE)
+        return fail(f"{dest}: that is the database itself; give another path", EXIT_USAGE)
     try:
         size = backup_database(source, dest)
     except BackupError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     print(f"backed up database {source} to {dest} ({size / 1024:.0f} KiB)")
     return 0

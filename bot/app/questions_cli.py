@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-from pathlib import Path
 from typing import cast
 
-from bot import datapath
+from bot.app.cli_args import CliFailure, existing_database, fail
 from bot.app.export import FORMATS, ExportError, Format, export_questions
-from bot.config import ConfigError, load_settings
 from bot.core.numbers import number
 from bot.storage.port import open_store
 from bot.storage.types import StorageError
-
-EXIT_USAGE = 2
-EXIT_INPUT = 3
 
 
 def add_questions_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,21 +31,12 @@ def add_questions_commands(subparsers: argparse._SubParsersAction) -> None:  # t
     exp.set_defaults(func=cmd_questions_export)
 
 
-def _fail(message: str, code: int = EXIT_INPUT) -> int:
-    print(f"bot: {message}", file=sys.stderr)
-    return code
-
-
 def cmd_questions_export(args: argparse.Namespace) -> int:
     """Print the export on stdout; one line on stderr and a non-zero exit on any failure."""
-    config = getattr(args, "config", None)
     try:
-        settings = load_settings(Path(config) if config else None, os.environ)
-    except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE)
-    path = datapath.for_command(getattr(args, "database", None), settings.database)
-    if why := datapath.existing(path):
-        return _fail(why)
+        path = existing_database(args)
+    except CliFailure as exc:
+        return fail(exc.message, exc.code)
 
     async def export() -> str:
         store = await open_store(path)
@@ -65,6 +50,6 @@ def cmd_questions_export(args: argparse.Namespace) -> int:
     try:
         text = asyncio.run(export())
     except (StorageError, ExportError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     sys.stdout.write(text)
     return 0

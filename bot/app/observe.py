@@ -18,7 +18,8 @@ class Observer(Protocol):
     def question_answered(self) -> None: ...
     def send_finished(self, platform: str, seconds: float) -> None: ...
     def send_failed(self, platform: str, kind: str) -> None: ...
-    def poll_cycle(self, seconds: float, entries_posted: int) -> None: ...
+    def poll_cycle(self, seconds: float) -> None: ...
+    def entries_posted(self, count: int) -> None: ...
 
 
 class NullObserver:
@@ -42,7 +43,10 @@ class NullObserver:
     def send_failed(self, platform: str, kind: str) -> None:
         pass
 
-    def poll_cycle(self, seconds: float, entries_posted: int) -> None:
+    def poll_cycle(self, seconds: float) -> None:
+        pass
+
+    def entries_posted(self, count: int) -> None:
         pass
 
 

@@ -160,7 +160,7 @@ class Poller:
             await asyncio.gather(*(self._poll_safely(feed, report) for feed in due))
         finally:
             self.ingestor.end_cycle()
-            self.observer.poll_cycle(time.perf_counter() - started, report.new_entries)
+            self.observer.poll_cycle(time.perf_counter() - started)
         log.info(
             "poll cycle: %d due, %d fetched (%d not modified, %d unchanged), %d new entries, "
             "%d held, %d edited, %d failed, %d paused, %.2f s",
@@ -230,6 +230,7 @@ class Poller:
         ok = self.fetch_ok(feed, result, title=doc.title, site_link=doc.link)
         done = await self.ingestor.ingest(feed, doc, ok)
         report.new_entries += len(done.posted)
+        self.observer.entries_posted(len(done.posted))
         report.held += done.held
         report.edited += done.edited
         if done.posted or done.held:

@@ -69,7 +69,7 @@ class BotMetrics:
         self.poll_seconds = Histogram(
             "pointbot_poll_cycle_seconds", "Duration of one poll cycle", registry=registry
         )
-        self.entries_posted = Counter(
+        self.posted = Counter(
             "pointbot_feed_entries_posted", "New feed entries posted", registry=registry
         )
 
@@ -91,9 +91,11 @@ class BotMetrics:
     def send_failed(self, platform: str, kind: str) -> None:
         self.send_failures.labels(platform=platform, kind=kind).inc()
 
-    def poll_cycle(self, seconds: float, entries_posted: int) -> None:
+    def poll_cycle(self, seconds: float) -> None:
         self.poll_seconds.observe(seconds)
-        self.entries_posted.inc(entries_posted)
+
+    def entries_posted(self, count: int) -> None:
+        self.posted.inc(count)
 
 
 @dataclass(frozen=True, slots=True)

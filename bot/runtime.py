@@ -23,6 +23,7 @@ from bot.app.conversation import Conversation
 from bot.app.delivery import Delivery
 from bot.app.feed_admin import FeedAdmin
 from bot.app.notify import Digests
+from bot.app.observe import Observer
 from bot.app.publishing import Publisher
 from bot.config import BUNDLED_FEED, FeedSettings, Settings
 from bot.core.models import FeedId, Platform
@@ -90,6 +91,13 @@ class Bot:
         )
         self.digests = Digests(store, self.delivery, clock, prefix=settings.command_prefix)
         self.config_changes: list[str] = []
+
+    def set_observer(self, observer: Observer) -> None:
+        """Report events (questions, sends, poll cycles) to ``observer`` from now on."""
+        self.delivery.observer = observer
+        self.poller.observer = observer
+        self.conversation.observer = observer
+        self.conversation.desk.observer = observer
 
     def start_workers(self, stack: AsyncExitStack) -> None:
         """The outbox worker and the authors' digests, running until ``stack`` closes."""

@@ -206,7 +206,12 @@ def test_release_files_agree_with_pyproject() -> None:
     assert project["license"]["text"] == "MIT"
     assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
     changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
-    first = next(line for line in changelog.splitlines() if line.startswith("## "))
+    # An "## Unreleased" section may come first; the first release heading is the version.
+    first = next(
+        line
+        for line in changelog.splitlines()
+        if line.startswith("## ") and line != "## Unreleased"
+    )
     assert first.startswith(f"## {project['version']} ")
     unit = (ROOT / "config" / "pointbot.service").read_text("utf-8")
     for line in ("Restart=on-failure", "EnvironmentFile=", "StateDirectory=pointbot"):

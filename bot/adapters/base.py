@@ -94,6 +94,10 @@ class ChatAdapter(Protocol):
     async def close(self) -> None:
         """Disconnect and release everything; safe to call twice."""
 
+    # Optional, read with getattr so older fakes still satisfy the Protocol:
+    # ``is_connected: bool``, a cheap property saying whether the platform session is up
+    # (used by /metrics and /healthz in bot.web.ops; never does I/O).
+
     async def post(self, where: ChatRef, message: Rendered, *, key: str) -> ChatRef:
         """Post in a channel (or, with ``where.thread``, in a thread); return the new message."""
 

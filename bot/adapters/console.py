@@ -172,6 +172,11 @@ class ConsoleAdapter:
 
     # the contract --------------------------------------------------------------------------
 
+    @property
+    def is_connected(self) -> bool:
+        """A terminal is always there (the contract's cheap health property)."""
+        return True
+
     async def start(self, on_message: MessageHandler) -> None:
         self._handler = on_message
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.app import texts
+from bot.app.observe import NULL_OBSERVER, Observer
 from bot.app.replies import Replies, Transaction
 from bot.core.duplicates import similar_pairs
 from bot.core.models import (
@@ -107,6 +108,8 @@ def notice_to(
 
 
 class AuthorDesk:
+    observer: Observer = NULL_OBSERVER
+
     def __init__(
         self,
         replies: Replies,
@@ -200,7 +203,10 @@ class AuthorDesk:
                 return texts.dismissed_notice(member, stored.article, reason)
             return texts.reopened_notice(member, stored.article)
 
+        changed = False
+
         async def write(tx: Transaction) -> None:
+            nonlocal changed
             old = await tx.questions.change_status(
                 qid,
                 expected=decision.expected,
@@ -213,6 +219,7 @@ class AuthorDesk:
                 current = await tx.questions.status(qid) or q.status
                 await tx.respond(texts.state_unchanged(qid, current))
                 return
+            changed = True
             if answer is not None:
                 await tx.questions.save_answer(qid, msg.author.key, answer, tx.now)
             told = []
@@ -249,6 +256,8 @@ class AuthorDesk:
             await tx.respond(texts.decided(qid, decision.new, told))
 
         await self.replies.act(msg, write)
+        if changed and answer is not None:
+            self.observer.question_answered()
 
     async def correct(self, msg: IncomingMessage, q: Question, answer: str) -> None:
         """A second answer to an answered question: edit or correct it everywhere it went."""

@@ -24,6 +24,7 @@ from bot.app.authoring import ANSWER, DISMISS, REOPEN, AuthorDesk, notice_to
 from bot.app.delivery import Delivery
 from bot.app.faq import Faq
 from bot.app.notify import queue_new_question_notices, set_preference
+from bot.app.observe import NULL_OBSERVER, Observer
 from bot.app.replies import Replies, Transaction, reply_to, with_actions
 from bot.config import QuestionSettings
 from bot.core import commands as cmd
@@ -68,6 +69,8 @@ class Context:
 
 class Conversation:
     """Turns inbound chat events into stored questions, answers and outbox rows."""
+
+    observer: Observer = NULL_OBSERVER
 
     def __init__(
         self,
@@ -311,13 +314,18 @@ class Conversation:
         """
         article = stored.article
         asked = text or msg.text
+        refused: str | None = None
 
         async def write(tx: Transaction) -> int | None:
+            nonlocal refused
+            refused = None
             if missing is not None:
+                refused = "missing_point"
                 await tx.respond(texts.missing_point(article, missing))
                 return None
             refusal = await self._refusal(tx, asked)
             if refusal is not None:
+                refused = self._refusal_reason(refusal, asked)
                 await tx.respond(refusal)
                 return None
             open_set = await tx.questions.open_set(stored.id, point)
@@ -351,7 +359,10 @@ class Conversation:
             return qid
 
         _, qid = await self.replies.act(msg, write)
+        if refused is not None:
+            self.observer.question_refused(refused)
         if qid is not None:
+            self.observer.question_taken()
             w = msg.where
             log.info(
                 "question #%d stored: article %d point %s from %s in %s/%s",
@@ -362,6 +373,14 @@ class Conversation:
                 w.platform,
                 w.channel,
             )
+
+    def _refusal_reason(self, refusal: str, text: str) -> str:
+        """The metrics label of a guard rail's refusal."""
+        if refusal == texts.IGNORED:
+            return "ignored"
+        if refusal == texts.too_long(len(text), self.limits.max_chars):
+            return "too_long"
+        return "rate_limited"
 
     @staticmethod
     def _same_as(open_set: OpenSet, stored: StoredArticle, text: str) -> tuple[int, str] | None:

@@ -12,10 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.adapters.base import AdapterError, ChatAdapter, TemporaryFailure
+from bot.adapters.base import (
+    AdapterError,
+    ChatAdapter,
+    NotFoundFailure,
+    PermissionFailure,
+    TemporaryFailure,
+)
+from bot.app.observe import NULL_OBSERVER, Observer
 from bot.core.models import ArticleId, ChatRef, Platform, UserRef
 from bot.storage.port import Store
 from bot.storage.types import OutboxRow
@@ -25,8 +33,21 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
+def failure_kind(exc: BaseException) -> str:
+    """The metrics label of a send failure: temporary, permission, not_found or other."""
+    if isinstance(exc, TemporaryFailure):
+        return "temporary"
+    if isinstance(exc, PermissionFailure):
+        return "permission"
+    if isinstance(exc, NotFoundFailure):
+        return "not_found"
+    return "other"
+
+
 class Delivery:
     """The outbox worker. ``deliver_due`` does one pass; ``run`` keeps passing until stopped."""
+
+    observer: Observer = NULL_OBSERVER
 
     def __init__(
         self,
@@ -119,15 +140,19 @@ class Delivery:
         if adapter is None:
             # The platform is not running in this process; the row waits for it.
             return False
+        started = time.perf_counter()
         try:
             ref = await self._send(adapter, row)
         except asyncio.CancelledError:
             raise
         except AdapterError as exc:
+            self.observer.send_failed(item.where.platform, failure_kind(exc))
             return await self._failed(row, exc, retryable=exc.retryable)
         except Exception as exc:  # an adapter bug: keep the row, retry with backoff
             log.exception("adapter %s raised on outbox row %d", item.where.platform, row.id)
+            self.observer.send_failed(item.where.platform, "other")
             return await self._failed(row, exc, retryable=True)
+        self.observer.send_finished(item.where.platform, time.perf_counter() - started)
         now = self.clock()
         async with self.store.transaction() as tx:
             await tx.outbox.mark_done(row.id, ref, now)
@@ -144,6 +169,8 @@ class Delivery:
                     ref=ref,
                     now=now,
                 )
+        if item.purpose == "ack":
+            self.observer.question_acknowledged()
         log.debug("delivered outbox row %d (%s %s) to %s", row.id, item.op, item.purpose, ref)
         return True
 

@@ -237,6 +237,7 @@ class FeedAdmin:
         if feed.primed_at is None:
             ok = self.poller.fetch_ok(feed, read.result, title=doc.title, site_link=doc.link)
             report = await self.poller.ingestor.ingest(feed, doc, ok)
+            self.poller.observer.entries_posted(len(report.posted))
         else:
             report = await self.poller.ingestor.post_now(
                 feed, doc, req.backfill, [target], by=msg.author.key, release=False

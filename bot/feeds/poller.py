@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from bot.adapters.base import ChatAdapter
+from bot.app.observe import NULL_OBSERVER, Observer
 from bot.config import FeedSettings, PollSettings
 from bot.core.models import FeedId, Platform
 from bot.feeds import notices
@@ -55,6 +56,8 @@ def backoff_s(interval_s: int, failures: int) -> float:
 
 class Poller:
     """Polls the feeds in the database; :meth:`poll_due` is one cycle, :meth:`run` loops."""
+
+    observer: Observer = NULL_OBSERVER
 
     def __init__(
         self,
@@ -157,6 +160,7 @@ class Poller:
             await asyncio.gather(*(self._poll_safely(feed, report) for feed in due))
         finally:
             self.ingestor.end_cycle()
+            self.observer.poll_cycle(time.perf_counter() - started)
         log.info(
             "poll cycle: %d due, %d fetched (%d not modified, %d unchanged), %d new entries, "
             "%d held, %d edited, %d failed, %d paused, %.2f s",
@@ -226,6 +230,7 @@ class Poller:
         ok = self.fetch_ok(feed, result, title=doc.title, site_link=doc.link)
         done = await self.ingestor.ingest(feed, doc, ok)
         report.new_entries += len(done.posted)
+        self.observer.entries_posted(len(done.posted))
         report.held += done.held
         report.edited += done.edited
         if done.posted or done.held:

@@ -199,6 +199,12 @@ def assert_pings_at_most(world: World, allowed_user: str | None = None) -> None:
 # ---- publishing ----------------------------------------------------------------------
 
 
+async def test_is_connected_follows_the_gateway_session(world: World) -> None:
+    assert world.adapter.is_connected
+    await world.adapter.close()
+    assert not world.adapter.is_connected
+
+
 async def test_seed_article_appears_as_an_embed_and_five_point_threads(world: World) -> None:
     await world.publish_seed()
     [summary] = [m for m in world.fake.messages_in(world.general) if m["embeds"]]

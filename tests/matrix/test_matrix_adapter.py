@@ -313,6 +313,7 @@ async def test_joins_admin_invites_and_ignores_strangers(
         synapse, bot, MemoryState(), admins=frozenset({f"matrix:{admin.user_id}"})
     )
     caplog.set_level(logging.INFO, logger="bot.adapters.matrix")
+    assert not adapter.is_connected
     await adapter.start(Inbox())
     try:
         theirs = (await stranger_c.room_create(invite=[bot.user_id])).room_id
@@ -328,8 +329,10 @@ async def test_joins_admin_invites_and_ignores_strangers(
         )
         members = await stranger_c.joined_members(theirs)
         assert bot.user_id not in [m.user_id for m in members.members]
+        assert adapter.is_connected
     finally:
         await adapter.close()
+    assert not adapter.is_connected
 
 
 async def test_first_start_skips_history_and_delivers_edits_redactions_reactions(

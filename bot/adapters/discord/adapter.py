@@ -147,6 +147,12 @@ class DiscordAdapter:
         return self._client
 
     @property
+    def is_connected(self) -> bool:
+        """Whether the gateway session is up (the contract's cheap health property)."""
+        c = self._client
+        return c is not None and not c.is_closed() and c.is_ready()
+
+    @property
     def connected(self) -> PointbotClient | None:
         """The client if there is one, without raising."""
         return self._client

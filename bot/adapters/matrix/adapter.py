@@ -138,6 +138,11 @@ class MatrixAdapter:
     # lifecycle -------------------------------------------------------------------------
 
     @property
+    def is_connected(self) -> bool:
+        """Whether a logged-in client exists (the contract's cheap health property)."""
+        return self._client is not None and bool(self._client.access_token)
+
+    @property
     def client(self) -> nio.AsyncClient:
         """The logged-in client; raises TemporaryFailure when not connected."""
         if self._client is None:

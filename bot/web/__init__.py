@@ -1,0 +1,1 @@
+"""The web side: operations endpoints (and, with the web server branch, pages)."""

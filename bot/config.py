@@ -122,6 +122,15 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    """``[web]``: the bot's own HTTP server. Today it serves ``/metrics`` and ``/healthz``."""
+
+    host: str
+    port: int
+    stuck_after_s: int = 900  # /healthz: an outbox row due longer than this is stuck
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: Path = Path(DEFAULT_DATABASE)
     command_prefix: str = "!"
@@ -135,6 +144,7 @@ class Settings:
     questions: QuestionSettings = field(default_factory=QuestionSettings)
     matrix: MatrixSettings | None = None
     discord: DiscordSettings | None = None
+    web: WebSettings | None = None
     source: str = "built-in defaults"
 
     @property
@@ -265,7 +275,8 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     questions = _questions(data.get("questions", {}), r)
     matrix = _matrix(data.get("matrix"), env, r)
     discord = _discord(data.get("discord"), env, r)
-    sections = {"bot", "feeds", "polling", "questions", "matrix", "discord"}
+    web = _web(data.get("web"), r)
+    sections = {"bot", "feeds", "polling", "questions", "matrix", "discord", "web"}
     for unknown in sorted(set(data) - sections):
         problems.append(f"{unknown}: unknown section (in {source})")
     if problems:
@@ -286,6 +297,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         questions=questions,
         matrix=matrix,
         discord=discord,
+        web=web,
         source=source,
     )
 
@@ -404,6 +416,30 @@ def _questions(raw: Any, r: _Reader) -> QuestionSettings:
     for unknown in sorted(set(raw) - {"max_chars", "max_per_hour"}):
         r._bad(f"questions.{unknown}", "unknown setting")
     return QuestionSettings(**values)
+
+
+def _web(raw: Any, r: _Reader) -> WebSettings | None:
+    """``[web] listen = "127.0.0.1:8080"``; no section (or no ``listen``): no server."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        r._bad("web", "must be a table ([web])")
+        return None
+    for unknown in sorted(set(raw) - {"listen", "stuck_after"}):
+        r._bad(f"web.{unknown}", "unknown setting")
+    if "listen" not in raw:
+        return None
+    listen = r.get_str("web.listen", "127.0.0.1:8080", raw)
+    host, sep, port_text = listen.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        r._bad("web.listen", f"{listen!r} is not host:port, like 127.0.0.1:8080")
+        return None
+    stuck = raw.get("stuck_after", 900)
+    if isinstance(stuck, bool) or not isinstance(stuck, int) or stuck < 60:
+        r._bad("web.stuck_after", "must be a whole number of seconds, at least 60")
+        stuck = 900
+    return WebSettings(host=host, port=int(port_text), stuck_after_s=stuck)
 
 
 def _polling(raw: Any, r: _Reader) -> PollSettings:

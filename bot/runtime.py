@@ -160,6 +160,18 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
         stack.push_async_callback(store.close)
         adapters = build_adapters(settings, store)
         bot = Bot(store, adapters, settings)
+        if settings.web is not None:
+            from bot.web.server import start_web  # aiohttp's server only when asked for
+
+            try:
+                url = await start_web(bot, settings.web, stack)
+            except OSError as exc:
+                out(
+                    f"could not listen on {settings.web.host}:{settings.web.port} "
+                    f"([web] listen): {exc.strerror or exc}"
+                )
+                return 3
+            out(f"web: {url}/metrics and {url}/healthz")
         feeds = await bot.sync_config_feeds()
         for change in bot.config_changes:
             out(f"config: {change}")

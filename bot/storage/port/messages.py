@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -52,9 +53,15 @@ class Outbox(OutboxReads, Protocol):
     async def mark_failed(self, row_id: int, error: str) -> None: ...
 
     async def claim(
-        self, worker: str, now: datetime, lease: timedelta, limit: int = 100
+        self,
+        worker: str,
+        now: datetime,
+        lease: timedelta,
+        platforms: Collection[str] | None = None,
+        limit: int = 100,
     ) -> list[OutboxRow]:
-        """Due rows for ``worker`` to send, claimed until ``now + lease``, oldest first.
+        """Due rows for ``worker`` to send, claimed until ``now + lease``, oldest first;
+        only rows for ``platforms`` (None: any), the ones this process runs.
 
         A row is handed out only if it is pending, due, not claimed by another worker whose
         claim is still running, and the oldest undelivered row of its channel (platform,

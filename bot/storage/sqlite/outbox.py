@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from bot.core.models import Action, ArticleId, ChatRef, Platform
@@ -83,20 +84,31 @@ class SqliteOutbox:
         return _grouped(found)
 
     async def claim(
-        self, worker: str, now: datetime, lease: timedelta, limit: int = 100
+        self,
+        worker: str,
+        now: datetime,
+        lease: timedelta,
+        platforms: Collection[str] | None = None,
+        limit: int = 100,
     ) -> list[OutboxRow]:
         # The caller's unit of work holds SQLite's write lock (BEGIN IMMEDIATE), so no other
         # process claims between this SELECT and the UPDATE.
         at = iso(now)
+        only = list(platforms) if platforms is not None else []
+        narrow = (
+            f"AND o.platform IN ({','.join('?' * len(only)) or 'NULL'}) "
+            if platforms is not None
+            else ""
+        )
         ids = [
             r[0]
             for r in self._raw.execute(
                 "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ? "
                 "AND (o.claimed_until IS NULL OR o.claimed_until <= ? OR o.claimed_by = ?) "
                 "AND o.id = (SELECT MIN(h.id) FROM outbox h WHERE h.status = 'pending' "
-                "AND h.platform = o.platform AND h.channel = o.channel) "
+                f"AND h.platform = o.platform AND h.channel = o.channel) {narrow}"
                 "ORDER BY o.id LIMIT ?",
-                (at, at, worker, limit),
+                (at, at, worker, *only, limit),
             )
         ]
         if not ids:
@@ -113,7 +125,6 @@ class SqliteOutbox:
             ids,
         ).fetchall()
         return _grouped(found)
-
 
     async def next_due_at(self) -> datetime | None:
         row = self._raw.execute(

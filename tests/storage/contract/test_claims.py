@@ -98,3 +98,12 @@ async def test_release_frees_only_the_holders_leases(store: Store) -> None:
         assert await tx.leases.release_all("p1") == 1
         assert await tx.leases.acquire("feed:2", "p2", until, NOW)
         assert await tx.leases.holder("feed:3", NOW) == "p2"
+
+
+async def test_a_worker_claims_only_the_platforms_it_runs(store: Store) -> None:
+    async with store.transaction() as tx:
+        await tx.outbox.add(item("k1"), NOW)
+        assert await tx.outbox.claim("w1", NOW, LEASE, platforms=["matrix"]) == []
+        assert await tx.outbox.claim("w1", NOW, LEASE, platforms=[]) == []
+        rows = await tx.outbox.claim("w1", NOW, LEASE, platforms=["matrix", FAKE])
+        assert [r.item.key for r in rows] == ["k1"]

@@ -65,6 +65,7 @@ class Delivery:
         max_backoff: float = 600.0,
         worker: str | None = None,
         lease: timedelta = timedelta(seconds=120),
+        batch: int = 50,
     ) -> None:
         self.store = store
         self.adapters = adapters
@@ -73,6 +74,7 @@ class Delivery:
         self.max_backoff = max_backoff
         self.worker = worker if worker is not None else process_identity()
         self.lease = lease
+        self.batch = batch  # channels claimed per round: the rest are left to other workers
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
 
@@ -90,7 +92,9 @@ class Delivery:
             for _ in range(500):  # at most this many rounds per pass
                 now = self.clock()
                 async with self.store.transaction() as tx:
-                    claimed = await tx.outbox.claim(self.worker, now, self.lease, platforms)
+                    claimed = await tx.outbox.claim(
+                        self.worker, now, self.lease, platforms, limit=self.batch
+                    )
                 progressed = False
                 for row in claimed:
                     lane = (row.item.where.platform, row.item.where.channel)

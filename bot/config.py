@@ -552,8 +552,10 @@ def _shards(table: Mapping[str, Any], r: _Reader) -> tuple[int, tuple[int, ...] 
     if "shard_ids" not in table:
         return count, None
     raw = table["shard_ids"]
-    if not isinstance(raw, list) or not raw or any(
-        isinstance(i, bool) or not isinstance(i, int) for i in raw
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or any(isinstance(i, bool) or not isinstance(i, int) for i in raw)
     ):
         r._bad("discord.shard_ids", "must be a list of shard numbers, e.g. [0, 1]")
         return count, None

@@ -203,8 +203,10 @@ class Poller:
                 if not await tx.leases.acquire(name, keeper.holder, now + length, now):
                     continue
                 fresh = await tx.feeds.get(feed.id)
-                if fresh is None or fresh.paused or (
-                    fresh.next_poll_at is not None and fresh.next_poll_at > now
+                if (
+                    fresh is None
+                    or fresh.paused
+                    or (fresh.next_poll_at is not None and fresh.next_poll_at > now)
                 ):
                     await tx.leases.release(name, keeper.holder)  # polled meanwhile
                     continue

@@ -46,9 +46,7 @@ async def test_a_dead_workers_rows_go_to_another_after_the_lease_with_the_same_k
     assert await claim(store, "alive", NOW + LEASE - timedelta(microseconds=1)) == []
     async with store.transaction() as tx:
         rows = await tx.outbox.claim("alive", NOW + LEASE, LEASE)
-    assert [(r.item.key, r.item.message.actions, r.attempts) for r in rows] == [
-        ("k1", actions, 0)
-    ]
+    assert [(r.item.key, r.item.message.actions, r.attempts) for r in rows] == [("k1", actions, 0)]
     # The dead worker, back late, does not get it while the new claim runs.
     assert await claim(store, "dead", NOW + LEASE) == []
 

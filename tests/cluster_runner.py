@@ -27,6 +27,7 @@ from bot.storage.sqlite.store import SqliteStore
 from tests.fakes import FakeChatAdapter
 
 FAKE = Platform("fake")
+SEND_DELAY = float(os.environ.get("POINTBOT_RUNNER_SEND_DELAY", "0.003"))
 
 
 class Recorder(FakeChatAdapter):
@@ -59,7 +60,7 @@ class Recorder(FakeChatAdapter):
         return ref
 
     async def post(self, where: ChatRef, message: Rendered, *, key: str) -> ChatRef:
-        await asyncio.sleep(0.003)  # a network call's suspension: the kill may land here
+        await asyncio.sleep(SEND_DELAY)  # a network call's suspension: the kill may land here
         ref = self._record(key, where.channel)
         return ChatRef(FAKE, where.channel, None, ref)
 

@@ -119,6 +119,24 @@ class DiscordSettings:
     auto_archive_minutes: int = 1440
     # When set, the bot serves only these servers (guild ids) and leaves any other.
     allowed_guilds: tuple[str, ...] = ()
+    # Sharding (several processes): Discord splits guilds over shard_count gateway
+    # sessions, guild (id >> 22) % shard_count going to shard that; this process runs
+    # shard_ids (None: every shard, 0..shard_count-1). Each id runs in one process only.
+    shard_count: int = 1
+    shard_ids: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """Lease lengths for several processes on one database (seconds). A process renews
+    its leases every third of their length; a dead one's work moves to another after
+    at most one length."""
+
+    # Which process runs Matrix, and which polls each feed.
+    lease_seconds: float = 30.0
+    # How long a claimed outbox row stays a worker's before another may send it (with the
+    # same idempotency key): longer than the slowest send plus its retries' timeouts.
+    outbox_lease_seconds: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +160,7 @@ class Settings:
     feeds: tuple[FeedSettings, ...] = ()
     polling: PollSettings = field(default_factory=PollSettings)
     questions: QuestionSettings = field(default_factory=QuestionSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     matrix: MatrixSettings | None = None
     discord: DiscordSettings | None = None
     web: WebSettings | None = None
@@ -276,7 +295,8 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     matrix = _matrix(data.get("matrix"), env, r)
     discord = _discord(data.get("discord"), env, r)
     web = _web(data.get("web"), r)
-    sections = {"bot", "feeds", "polling", "questions", "matrix", "discord", "web"}
+    cluster = _cluster(data.get("cluster", {}), r)
+    sections = {"bot", "feeds", "polling", "questions", "matrix", "discord", "web", "cluster"}
     for unknown in sorted(set(data) - sections):
         problems.append(f"{unknown}: unknown section (in {source})")
     if problems:
@@ -298,6 +318,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         matrix=matrix,
         discord=discord,
         web=web,
+        cluster=cluster,
         source=source,
     )
 
@@ -543,9 +564,62 @@ def _discord(raw: Any, env: Mapping[str, str], r: _Reader) -> DiscordSettings | 
     for guild in guilds:
         if not guild.isdigit():
             r._bad("discord.allowed_guilds", f"{guild!r} is not a server id (digits)")
-    for unknown in sorted(set(table) - {"token", "auto_archive_minutes", "allowed_guilds"}):
+    count, ids = _shards(table, r)
+    known = {"token", "auto_archive_minutes", "allowed_guilds", "shard_count", "shard_ids"}
+    for unknown in sorted(set(table) - known):
         r._bad(f"discord.{unknown}", "unknown setting")
     token = env.get("DISCORD_TOKEN")
     if not token:
         return None
-    return DiscordSettings(Secret(token), auto_archive_minutes=archive, allowed_guilds=guilds)
+    return DiscordSettings(
+        Secret(token),
+        auto_archive_minutes=archive,
+        allowed_guilds=guilds,
+        shard_count=count,
+        shard_ids=ids,
+    )
+
+
+def _shards(table: Mapping[str, Any], r: _Reader) -> tuple[int, tuple[int, ...] | None]:
+    count = table.get("shard_count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        r._bad("discord.shard_count", f"{count!r} must be a whole number, 1 or more")
+        count = 1
+    if "shard_ids" not in table:
+        return count, None
+    raw = table["shard_ids"]
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or any(isinstance(i, bool) or not isinstance(i, int) for i in raw)
+    ):
+        r._bad("discord.shard_ids", "must be a list of shard numbers, e.g. [0, 1]")
+        return count, None
+    ids = tuple(raw)
+    outside = [i for i in ids if not 0 <= i < count]
+    if outside:
+        r._bad(
+            "discord.shard_ids",
+            f"{outside} not between 0 and {count - 1} (shard_count is {count})",
+        )
+    if len(set(ids)) != len(ids):
+        r._bad("discord.shard_ids", "a shard is listed twice")
+    return count, tuple(sorted(set(ids)))
+
+
+def _cluster(raw: Any, r: _Reader) -> ClusterSettings:
+    if not isinstance(raw, dict):
+        r._bad("cluster", "must be a table")
+        return ClusterSettings()
+    found: dict[str, float] = {}
+    for key, low in (("lease_seconds", 3.0), ("outbox_lease_seconds", 10.0)):
+        if key not in raw:
+            continue
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
+            r._bad(f"cluster.{key}", f"{value!r} must be a number of seconds, {low:g} or more")
+            continue
+        found[key] = float(value)
+    for unknown in sorted(set(raw) - {"lease_seconds", "outbox_lease_seconds"}):
+        r._bad(f"cluster.{unknown}", "unknown setting")
+    return ClusterSettings(**found)

@@ -13,11 +13,12 @@ import logging
 import signal
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 
 from bot.adapters.base import AdapterError, ChatAdapter
 from bot.app.adapter_state import AdapterState
+from bot.app.cluster import LeaseKeeper, process_identity
 from bot.app.config_feeds import reconcile
 from bot.app.conversation import Conversation
 from bot.app.delivery import Delivery
@@ -58,7 +59,19 @@ class Bot:
         self.settings = settings
         self.adapters = adapters
         self.clock = clock
-        self.delivery = Delivery(store, adapters, clock)
+        # Several processes may share the database: this one's name in leases and claims.
+        self.identity = process_identity()
+        cluster = settings.cluster
+        self.leases = LeaseKeeper(
+            store, self.identity, clock, timedelta(seconds=cluster.lease_seconds)
+        )
+        self.delivery = Delivery(
+            store,
+            adapters,
+            clock,
+            worker=self.identity,
+            lease=timedelta(seconds=cluster.outbox_lease_seconds),
+        )
         self.publisher = Publisher(store, self.delivery, clock)
         self.fetcher = Fetcher(settings.polling, clock)
         self.poller = Poller(
@@ -70,6 +83,7 @@ class Bot:
             settings=settings.polling,
             prefix=settings.command_prefix,
         )
+        self.poller.leases = self.leases
         self.feed_admin = FeedAdmin(
             store,
             self.poller,
@@ -175,6 +189,8 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
         feeds = await bot.sync_config_feeds()
         for change in bot.config_changes:
             out(f"config: {change}")
+        stack.push_async_callback(bot.leases.release_all)
+        matrix = adapters.pop(Platform("matrix"), None)
         for adapter in adapters.values():
             try:
                 await adapter.start(bot.conversation.handle)
@@ -184,6 +200,14 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
             stack.push_async_callback(adapter.close)
             for warning in getattr(adapter, "warnings", ()):
                 out(warning)
+        if matrix is not None:
+            role = MatrixRole(bot, matrix, out)
+            task = asyncio.create_task(role.run(), name="matrix-lease")
+            stack.push_async_callback(cancel_task, task)
+            stack.push_async_callback(role.stop)
+            await role.first_try.wait()
+            if role.failed is not None:
+                return 3
         bot.start_workers(stack)
         await publish_configured(bot, feeds, out)
         await bot.start_polling(stack, feeds)
@@ -194,6 +218,55 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
         await _until_stopped()
         out("stopping: finishing what is in hand; pending messages stay queued for next time")
     return 0
+
+
+class MatrixRole:
+    """Matrix runs in exactly one process: the holder of the ``matrix`` lease. This one
+    tries for it every renewal period; once it holds it, it starts the adapter (and adds it
+    to the bot's adapters, so delivery claims Matrix rows); if it loses it (it could not
+    renew in time: another process took over), it closes the adapter again."""
+
+    def __init__(self, bot: Bot, adapter: ChatAdapter, out: Callable[[str], None]) -> None:
+        self.bot = bot
+        self.adapter = adapter
+        self.out = out
+        self.running = False
+        self.failed: str | None = None
+        self.first_try = asyncio.Event()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                held = await self.bot.leases.hold("matrix")
+                if held and not self.running:
+                    await self.adapter.start(self.bot.conversation.handle)
+                    self.running = True
+                    self.bot.adapters[self.adapter.platform] = self.adapter
+                    for warning in getattr(self.adapter, "warnings", ()):
+                        self.out(warning)
+                    self.bot.delivery.kick()
+                elif not held and self.running:
+                    self.out("matrix: another process holds the Matrix lease now; stopping here")
+                    await self.stop()
+                elif not held and not self.first_try.is_set():
+                    self.out("matrix: another process runs Matrix; this one stands by")
+            except AdapterError as exc:
+                self.failed = exc.detail
+                self.out(f"could not start on {self.adapter.platform}: {exc.detail}")
+                self.first_try.set()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("matrix lease: trying again shortly")
+            self.first_try.set()
+            await asyncio.sleep(self.bot.leases.renew_every)
+
+    async def stop(self) -> None:
+        if self.running:
+            self.running = False
+            self.bot.adapters.pop(self.adapter.platform, None)
+            await self.adapter.close()
 
 
 async def _until_stopped() -> None:

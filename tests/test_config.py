@@ -135,3 +135,37 @@ def test_targets_of_every_shape_a_platform_uses_are_accepted(tmp_path: Path) -> 
     )
     s = load_settings(path, {})  # room version 12 ids carry no server name
     assert len(s.feeds[0].targets) == 5
+
+
+def test_discord_shards_and_cluster_leases_are_read_and_checked(tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "t"}
+    s = load_settings(write(tmp_path, "[discord]\n"), env)
+    assert s.discord is not None and (s.discord.shard_count, s.discord.shard_ids) == (1, None)
+    assert (s.cluster.lease_seconds, s.cluster.outbox_lease_seconds) == (30.0, 120.0)
+    s = load_settings(
+        write(
+            tmp_path,
+            "[discord]\nshard_count = 4\nshard_ids = [3, 1]\n"
+            "[cluster]\nlease_seconds = 10\noutbox_lease_seconds = 45.5\n",
+        ),
+        env,
+    )
+    assert s.discord is not None and (s.discord.shard_count, s.discord.shard_ids) == (4, (1, 3))
+    assert (s.cluster.lease_seconds, s.cluster.outbox_lease_seconds) == (10.0, 45.5)
+    bad = write(
+        tmp_path,
+        "[discord]\nshard_count = 2\nshard_ids = [0, 2, 0]\n"
+        '[cluster]\nlease_seconds = 1\noutbox_lease_seconds = "long"\nwho = 1\n',
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(bad, env)
+    text = str(err.value)
+    assert "discord.shard_ids: [2] not between 0 and 1 (shard_count is 2)" in text
+    assert "discord.shard_ids: a shard is listed twice" in text
+    assert "cluster.lease_seconds: 1 must be a number of seconds, 3 or more" in text
+    assert "cluster.outbox_lease_seconds: 'long' must be a number of seconds" in text
+    assert "cluster.who: unknown setting" in text
+    with pytest.raises(ConfigError, match=r"discord\.shard_count: 0 must be a whole number"):
+        load_settings(write(tmp_path, "[discord]\nshard_count = 0\n"), env)
+    with pytest.raises(ConfigError, match=r"discord\.shard_ids: must be a list of shard numbers"):
+        load_settings(write(tmp_path, '[discord]\nshard_ids = ["0"]\n'), env)

@@ -5,6 +5,11 @@ a crash between "sent" and "marked done" returns the first send's ref instead of
 again. Within one channel or room rows go out in the order they were queued (a summary
 before its threads, an acknowledgement before the answer); a failing row holds back the
 rows behind it in the same channel and nowhere else.
+
+Several processes may deliver from one database: each pass claims its rows
+(:meth:`~bot.storage.port.Outbox.claim`: the due head of each channel, for the platforms
+this process runs) under the process's identity for ``lease``; another process takes a row
+over only once that runs out, and sends it with the same key.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from bot.adapters.base import (
     PermissionFailure,
     TemporaryFailure,
 )
+from bot.app.cluster import process_identity
 from bot.app.observe import NULL_OBSERVER, Observer
 from bot.core.models import ArticleId, ChatRef, Platform, UserRef
 from bot.storage.port import Store
@@ -57,12 +63,18 @@ class Delivery:
         *,
         base_backoff: float = 2.0,
         max_backoff: float = 600.0,
+        worker: str | None = None,
+        lease: timedelta = timedelta(seconds=120),
+        batch: int = 50,
     ) -> None:
         self.store = store
         self.adapters = adapters
         self.clock = clock
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
+        self.worker = worker if worker is not None else process_identity()
+        self.lease = lease
+        self.batch = batch  # channels claimed per round: the rest are left to other workers
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
 
@@ -71,24 +83,30 @@ class Delivery:
         self._wake.set()
 
     async def deliver_due(self) -> int:
-        """Try every due row once; returns how many were delivered."""
+        """Claim and try every due row once (the head of each channel, then the next, while
+        heads get delivered); returns how many were delivered."""
         async with self._pass_lock:
             delivered = 0
             blocked: set[tuple[str, str]] = set()
-            now = self.clock()
-            async with self.store.read() as r:
-                pending = await r.outbox.pending(limit=500)
-            for row in pending:
-                lane = (row.item.where.platform, row.item.where.channel)
-                if lane in blocked:
-                    continue
-                if row.next_attempt_at > now:
-                    blocked.add(lane)  # waiting out a backoff: keep the lane's order
-                    continue
-                if await self._deliver_safely(row):
-                    delivered += 1
-                else:
-                    blocked.add(lane)
+            platforms = [str(p) for p in self.adapters]
+            for _ in range(500):  # at most this many rounds per pass
+                now = self.clock()
+                async with self.store.transaction() as tx:
+                    claimed = await tx.outbox.claim(
+                        self.worker, now, self.lease, platforms, limit=self.batch
+                    )
+                progressed = False
+                for row in claimed:
+                    lane = (row.item.where.platform, row.item.where.channel)
+                    if lane in blocked:
+                        continue
+                    if await self._deliver_safely(row):
+                        delivered += 1
+                        progressed = True
+                    else:
+                        blocked.add(lane)
+                if not progressed:
+                    return delivered
             return delivered
 
     async def drain(self, max_passes: int = 50) -> None:

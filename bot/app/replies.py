@@ -59,6 +59,7 @@ class Transaction:
         "faq",
         "feeds",
         "inbound",
+        "leases",
         "msg",
         "notifications",
         "now",
@@ -79,6 +80,7 @@ class Transaction:
         self.notifications = tx.notifications
         self.faq = tx.faq
         self.subscriptions = tx.subscriptions
+        self.leases = tx.leases
         self.now = now
         self.msg = msg
 

@@ -5,6 +5,13 @@ to); a semaphore bounds fetches overall and one per host bounds them per server.
 feed's failures and next poll live in the database: failures back off exponentially, and
 after ``failures_before_pause`` in a row the feed pauses itself and its channels are told
 once. One feed's failure never stops the cycle, and ``CancelledError`` always propagates.
+
+Several processes on one database split the feeds between them: with a
+:class:`~bot.app.cluster.LeaseKeeper` set (:attr:`Poller.leases`), a cycle polls only the
+due feeds whose lease ``feed:<id>`` it acquires, after reading each one again under the
+lease (another process may have polled it since the list was read). A lease lasts the
+longer of the keeper's length and three fetch timeouts, so it outlives a slow fetch; it is
+released when the feed is done, and a process that dies loses its feeds once it runs out.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from bot.adapters.base import ChatAdapter
+from bot.app.cluster import LeaseKeeper
 from bot.app.observe import NULL_OBSERVER, Observer
 from bot.config import FeedSettings, PollSettings
 from bot.core.models import FeedId, Platform
@@ -92,6 +100,7 @@ class Poller:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._wake = asyncio.Event()
         self.first_cycle_done = asyncio.Event()  # set once run()'s first cycle has ended
+        self.leases: LeaseKeeper | None = None  # set when several processes may poll
 
     def interval_of(self, feed: FeedRow) -> int:
         return feed.interval_s or self.settings.interval_s
@@ -156,8 +165,14 @@ class Poller:
         try:
             async with self.store.read() as r:
                 due = await r.feeds.due(self.clock())
+            if self.leases is not None:
+                due = await self._take(due, self.leases)
             report.due = len(due)
-            await asyncio.gather(*(self._poll_safely(feed, report) for feed in due))
+            try:
+                await asyncio.gather(*(self._poll_safely(feed, report) for feed in due))
+            finally:
+                if self.leases is not None and due:
+                    await self._give_back(due, self.leases)
         finally:
             self.ingestor.end_cycle()
             self.observer.poll_cycle(time.perf_counter() - started)
@@ -176,6 +191,32 @@ class Poller:
             time.perf_counter() - started,
         )
         return report
+
+    async def _take(self, due: list[FeedRow], keeper: LeaseKeeper) -> list[FeedRow]:
+        """Of ``due``, the feeds this process now holds and that are still due, fresh."""
+        now = self.clock()
+        length = max(keeper.length, timedelta(seconds=3 * self.settings.timeout_s))
+        taken = []
+        async with self.store.transaction() as tx:
+            for feed in due:
+                name = f"feed:{feed.id}"
+                if not await tx.leases.acquire(name, keeper.holder, now + length, now):
+                    continue
+                fresh = await tx.feeds.get(feed.id)
+                if (
+                    fresh is None
+                    or fresh.paused
+                    or (fresh.next_poll_at is not None and fresh.next_poll_at > now)
+                ):
+                    await tx.leases.release(name, keeper.holder)  # polled meanwhile
+                    continue
+                taken.append(fresh)
+        return taken
+
+    async def _give_back(self, feeds: list[FeedRow], keeper: LeaseKeeper) -> None:
+        async with self.store.transaction() as tx:
+            for feed in feeds:
+                await tx.leases.release(f"feed:{feed.id}", keeper.holder)
 
     async def _poll_safely(self, feed: FeedRow, report: CycleReport) -> None:
         try:

@@ -120,6 +120,18 @@ class Connection:
             await self.writer
 
 
+def on_shard(identify: JSON, data: JSON) -> bool:
+    """Whether an event goes to the session that sent ``identify``, as Discord documents
+    sharding (topics/gateway "Sharding"): a guild's events go to shard
+    ``(guild_id >> 22) % num_shards`` only, and DMs to shard 0 only. Guess: an event
+    without a guild_id (DMs, and events this fake dispatches without one) counts as a DM."""
+    shard_id, count = identify.get("shard") or [0, 1]
+    guild = data.get("guild_id") if isinstance(data, dict) else None
+    if guild is None:
+        return bool(shard_id == 0)
+    return bool((int(guild) >> 22) % count == shard_id)
+
+
 @dataclass
 class Session:
     id: str
@@ -188,6 +200,8 @@ class Gateway:
             self.undelivered.append((event, data))
         for session in list(self.sessions.values()):
             if intent and not session.intents & intent:
+                continue
+            if not on_shard(session.identify, data):
                 continue
             payload = data
             if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not (

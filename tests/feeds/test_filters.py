@@ -204,6 +204,10 @@ def test_word_terms_match_across_punctuation_and_markup_but_not_inside_words() -
     assert not hit("x") and not hit("y")  # "_" is a word character: x_y is one word
     assert not hit("rd") and not hit("defens") and not hit("p") and not hit("amp")
     assert not hit('"defense air"')
+    # A hit inside a word ("baa a") must not hide the whole-word one overlapping it.
+    overlap = entry(title="baa a a")
+    assert filters.matches(filters.rule("include", "title", '"a a"'), overlap)
+    assert not filters.matches(filters.rule("include", "title", '"a a a"'), overlap)
 
 
 def test_held_by_shares_an_entrys_field_text_across_subscriptions(

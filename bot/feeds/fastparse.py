@@ -26,6 +26,7 @@ RSS1 = "{http://purl.org/rss/1.0/}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+MEDIA = "{http://search.yahoo.com/mrss/}"
 
 Raw = dict[str, Any]
 """One entry's fields, as ``bot.feeds.document`` turns them into a FeedEntry."""
@@ -76,6 +77,18 @@ def _absolute(link: str) -> str:
     return link
 
 
+def _media(item: Any, enclosures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entry's enclosures, then its Media RSS content and thumbnails, as feedparser
+    lists them (``enclosures``, ``media_content``, ``media_thumbnail``), for
+    :func:`bot.feeds.images.lead_image`."""
+    found = list(enclosures)
+    for el in item.iter(f"{MEDIA}content"):
+        found.append(dict(el.attrib))
+    for el in item.iter(f"{MEDIA}thumbnail"):
+        found.append({**el.attrib, "thumbnail": True})
+    return found
+
+
 def _rss_item(item: Any, ns: str) -> Raw:
     guid_el = item.find(f"{ns}guid") if ns == "" else None
     guid = _text(item, f"{ns}guid") if ns == "" else str(item.get(f"{RDF}about") or "").strip()
@@ -94,6 +107,13 @@ def _rss_item(item: Any, ns: str) -> Raw:
         if _text(item, f"{ns}pubDate")
         else _iso_date(_text(item, f"{DC}date")),
         "categories": [(c.text or "").strip() for c in item.findall(f"{ns}category")],
+        "media": _media(
+            item,
+            [
+                {"url": e.get("url", ""), "type": e.get("type", "")}
+                for e in item.findall(f"{ns}enclosure")
+            ],
+        ),
     }
 
 
@@ -127,6 +147,14 @@ def _atom_entry(entry: Any) -> Raw:
         "content": content,
         "published": _iso_date(published),
         "categories": [str(c.get("term") or "") for c in entry.findall(f"{ATOM}category")],
+        "media": _media(
+            entry,
+            [
+                {"url": link.get("href", ""), "type": link.get("type", "")}
+                for link in entry.findall(f"{ATOM}link")
+                if link.get("rel") == "enclosure"
+            ],
+        ),
     }
 
 

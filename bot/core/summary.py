@@ -88,7 +88,11 @@ def render_summary(article: Article, *, max_chars: int = MESSAGE_LIMIT) -> Rende
     for step in _TITLE_STEPS:
         if len(text) <= max_chars:
             return Rendered(
-                text=text, html=html, title=article.title, url=article.link or None, image=article.image
+                text=text,
+                html=html,
+                title=article.title,
+                url=article.link or None,
+                image=article.image,
             )
         points = [(n, cut_words(t, step)) for n, t in points]
         text, html = _compose(article, title, blurb, points, 0)

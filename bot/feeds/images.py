@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+
+from bot.core.models import Article, Rendered
 
 MIN_SIDE = 50
 """A picture with a side given below this many pixels is a tracking pixel or an icon."""
@@ -56,9 +59,7 @@ def is_image_type(kind: str) -> bool:
     return kind.strip().lower().startswith("image/")
 
 
-def from_media(
-    candidates: Iterable[Mapping[str, Any]], base: str = ""
-) -> str | None:
+def from_media(candidates: Iterable[Mapping[str, Any]], base: str = "") -> str | None:
     """The first usable image among ``{url, type, medium, width, height}`` candidates (in
     the order of the sources above); a candidate with ``thumbnail`` set is taken without a
     type."""
@@ -94,3 +95,9 @@ def first_img(html: str, base: str = "") -> str | None:
 def lead_image(media: Iterable[Mapping[str, Any]], html: str, base: str) -> str | None:
     """The entry's lead image: from its media elements, else its HTML's first picture."""
     return from_media(media, base) or first_img(html, base)
+
+
+def with_image(summary: Rendered, article: Article) -> Rendered:
+    """The article's summary carrying its lead image (kept out of the summary renderer,
+    which only composes text)."""
+    return replace(summary, image=article.image) if article.image else summary

@@ -27,6 +27,7 @@ RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 MEDIA = "{http://search.yahoo.com/mrss/}"
+_ATOM_LINK = f"{ATOM}link"
 
 Raw = dict[str, Any]
 """One entry's fields, as ``bot.feeds.document`` turns them into a FeedEntry."""
@@ -77,16 +78,34 @@ def _absolute(link: str) -> str:
     return link
 
 
-def _media(item: Any, enclosures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The entry's enclosures, then its Media RSS content and thumbnails, as feedparser
-    lists them (``enclosures``, ``media_content``, ``media_thumbnail``), for
-    :func:`bot.feeds.images.lead_image`."""
-    found = list(enclosures)
-    for el in item.iter(f"{MEDIA}content"):
-        found.append(dict(el.attrib))
-    for el in item.iter(f"{MEDIA}thumbnail"):
-        found.append({**el.attrib, "thumbnail": True})
-    return found
+_MEDIA_CONTENT = f"{MEDIA}content"
+_MEDIA_THUMBNAIL = f"{MEDIA}thumbnail"
+_MEDIA_GROUP = f"{MEDIA}group"
+
+
+def _media(item: Any, enclosure: str) -> list[dict[str, Any]]:
+    """The entry's enclosures (``enclosure`` elements, or Atom links when ``enclosure`` is
+    empty), then its Media RSS content and thumbnails (also inside ``media:group``), as
+    feedparser lists them (``enclosures``, ``media_content``, ``media_thumbnail``), for
+    :func:`bot.feeds.images.lead_image`. One pass over the item's children: this runs for
+    every entry of every feed read."""
+    enclosures: list[dict[str, Any]] = []
+    media: list[dict[str, Any]] = []
+    thumbs: list[dict[str, Any]] = []
+    children = list(item)
+    for el in children:
+        tag = el.tag
+        if tag == enclosure:
+            enclosures.append({"url": el.get("url", ""), "type": el.get("type", "")})
+        elif tag == _ATOM_LINK and el.get("rel") == "enclosure":
+            enclosures.append({"url": el.get("href", ""), "type": el.get("type", "")})
+        elif tag == _MEDIA_CONTENT:
+            media.append(dict(el.attrib))
+        elif tag == _MEDIA_THUMBNAIL:
+            thumbs.append({**el.attrib, "thumbnail": True})
+        elif tag == _MEDIA_GROUP:
+            children.extend(el)
+    return enclosures + media + thumbs
 
 
 def _rss_item(item: Any, ns: str) -> Raw:
@@ -107,13 +126,7 @@ def _rss_item(item: Any, ns: str) -> Raw:
         if _text(item, f"{ns}pubDate")
         else _iso_date(_text(item, f"{DC}date")),
         "categories": [(c.text or "").strip() for c in item.findall(f"{ns}category")],
-        "media": _media(
-            item,
-            [
-                {"url": e.get("url", ""), "type": e.get("type", "")}
-                for e in item.findall(f"{ns}enclosure")
-            ],
-        ),
+        "media": _media(item, f"{ns}enclosure"),
     }
 
 
@@ -147,14 +160,7 @@ def _atom_entry(entry: Any) -> Raw:
         "content": content,
         "published": _iso_date(published),
         "categories": [str(c.get("term") or "") for c in entry.findall(f"{ATOM}category")],
-        "media": _media(
-            entry,
-            [
-                {"url": link.get("href", ""), "type": link.get("type", "")}
-                for link in entry.findall(f"{ATOM}link")
-                if link.get("rel") == "enclosure"
-            ],
-        ),
+        "media": _media(entry, ""),
     }
 
 

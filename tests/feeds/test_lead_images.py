@@ -91,3 +91,26 @@ def test_json_feed_image_and_banner_image() -> None:
     assert parse_feed(both.encode()).entries[0].image == "https://example.org/i.png"
     assert parse_feed(banner.encode()).entries[0].image == "https://b.example/b.png"
     assert parse_feed(bad.encode()).entries[0].image is None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_atom_enclosure_and_media_group(fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not fast:
+        monkeypatch.setattr(document, "parse_fast", lambda _data: None)
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        f"{MEDIA_NS}><title>A</title><id>https://example.org/</id>"
+        "<entry><id>https://example.org/1</id><title>One</title>"
+        '<link href="https://example.org/1"/>'
+        '<link rel="enclosure" type="image/png" href="https://cdn.example.org/atom.png"/>'
+        "<content type='html'>&lt;p&gt;text&lt;/p&gt;</content></entry>"
+        "<entry><id>https://example.org/2</id><title>Two</title>"
+        '<link href="https://example.org/2"/><media:group>'
+        '<media:content url="https://cdn.example.org/g.jpg" type="image/jpeg"/></media:group>'
+        "<content type='html'>&lt;p&gt;text&lt;/p&gt;</content></entry></feed>"
+    ).encode()
+    entries = parse_feed(atom).entries
+    assert [e.image for e in entries] == [
+        "https://cdn.example.org/atom.png",
+        "https://cdn.example.org/g.jpg",
+    ]

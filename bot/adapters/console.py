@@ -264,4 +264,7 @@ class ConsoleAdapter:
 
     @staticmethod
     def _text(message: Rendered) -> str:
+        """The message's text; an article's lead image is a line of its own below it."""
+        if message.image:
+            return f"{message.text}\nimage: {message.image}"
         return message.text

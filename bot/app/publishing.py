@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.app.delivery import Delivery
 from bot.core.models import Article, ArticleId, ChatRef, FeedId, Rendered
 from bot.core.summary import content_hash, render_point_opening, render_summary, thread_title
+from bot.feeds.images import with_image
 from bot.storage.port import Store
 from bot.storage.types import OutboxItem, Target
 
@@ -29,7 +30,7 @@ def plan(article_id: ArticleId, article: Article, target: Target) -> list[Outbox
             key=f"{base}:summary",
             op="post",
             where=where,
-            message=render_summary(article),
+            message=with_image(render_summary(article), article),
             purpose="summary",
             article_id=article_id,
             point=0,

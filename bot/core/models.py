@@ -140,6 +140,9 @@ class Rendered:
     title: str | None = None
     url: str | None = None
     actions: tuple[Action, ...] = ()
+    # The article's lead image (an http(s) URL) shown with it: Discord's embed image, a
+    # Matrix m.image, a line on the console.
+    image: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,7 @@ class Article:
     intro: str = ""
     points: tuple[Point, ...] = ()
     conclusion: str = ""
+    image: str | None = None  # the lead image's http(s) URL, from the feed
 
     def point(self, number: int) -> Point | None:
         for p in self.points:

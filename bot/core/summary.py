@@ -87,7 +87,13 @@ def render_summary(article: Article, *, max_chars: int = MESSAGE_LIMIT) -> Rende
     lo = len(points)  # how many point lines are shown
     for step in _TITLE_STEPS:
         if len(text) <= max_chars:
-            return Rendered(text=text, html=html, title=article.title, url=article.link or None)
+            return Rendered(
+                text=text,
+                html=html,
+                title=article.title,
+                url=article.link or None,
+                image=article.image,
+            )
         points = [(n, cut_words(t, step)) for n, t in points]
         text, html = _compose(article, title, blurb, points, 0)
     if len(text) > max_chars:
@@ -107,7 +113,9 @@ def render_summary(article: Article, *, max_chars: int = MESSAGE_LIMIT) -> Rende
         title, blurb = cut_words(title, 200), cut_sentences(blurb, 200)[0]
         text, html = _compose(article, title, blurb, points[:lo], len(points) - lo)
         text = cut_words(text, max_chars)
-    return Rendered(text=text, html=html, title=article.title, url=article.link or None)
+    return Rendered(
+        text=text, html=html, title=article.title, url=article.link or None, image=article.image
+    )
 
 
 def thread_title(point: Point | None, article: Article, limit: int = 100) -> str:

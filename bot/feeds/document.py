@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -24,6 +24,7 @@ import feedparser
 from bot.core.models import Article
 from bot.core.parsing import parse_article
 from bot.feeds.fastparse import Raw, parse_fast
+from bot.feeds.images import first_img, lead_image, web_url
 
 
 class FeedError(ValueError):
@@ -40,6 +41,7 @@ class FeedEntry:
     content: str
     published: datetime | None
     categories: tuple[str, ...] = ()  # the entry's tags (RSS/Atom category, JSON Feed tags)
+    image: str | None = None  # the lead image's http(s) URL (bot.feeds.images)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +155,23 @@ def parse_feed(data: bytes) -> FeedDocument:
             else "",
             "published": _when(e.get("published_parsed") or e.get("updated_parsed")),
             "categories": [t.get("term") or "" for t in e.get("tags", None) or ()],
+            "media": _feedparser_media(e),
         }
         for e in parsed.entries
     ]
     feed = parsed.get("feed", {})
     return FeedDocument(feed.get("title", ""), feed.get("link", ""), tuple(_entries(raws)))
+
+
+def _feedparser_media(e: Any) -> list[dict[str, Any]]:
+    """feedparser's enclosures, Media RSS content and thumbnails, in the shape
+    :func:`bot.feeds.images.lead_image` takes (and :mod:`.fastparse` gives)."""
+    found: list[dict[str, Any]] = [
+        {"url": x.get("href", ""), "type": x.get("type", "")} for x in e.get("enclosures") or ()
+    ]
+    found += [dict(x) for x in e.get("media_content") or ()]
+    found += [{**x, "thumbnail": True} for x in e.get("media_thumbnail") or ()]
+    return found
 
 
 def _entries(raws: Iterable[Raw]) -> Iterator[FeedEntry]:
@@ -175,6 +189,7 @@ def _entries(raws: Iterable[Raw]) -> Iterator[FeedEntry]:
             content=body,
             published=r["published"],
             categories=tuple(c.strip() for c in r.get("categories", ()) if c and c.strip()),
+            image=lead_image(r.get("media") or (), body, r["link"]),
         )
 
 
@@ -219,9 +234,20 @@ def _parse_json_feed(data: bytes) -> FeedDocument:
                     for t in item.get("tags", ()) or ()
                     if isinstance(t, str) and t.strip()
                 ),
+                image=_json_image(item, content),
             )
         )
     return FeedDocument(doc.get("title", ""), doc.get("home_page_url", ""), tuple(entries))
+
+
+def _json_image(item: dict[str, Any], html: str) -> str | None:
+    """JSON Feed's ``image``, else ``banner_image``, else the content's first picture."""
+    base = str(item.get("url") or "")
+    for name in ("image", "banner_image"):
+        value = item.get(name)
+        if isinstance(value, str) and (url := web_url(value, base)) is not None:
+            return url
+    return first_img(str(item.get("content_html") or ""), base) if html else None
 
 
 def entry_hash(entry: FeedEntry) -> str:
@@ -255,6 +281,7 @@ def article_of(entry: FeedEntry) -> Article:
     subtitle = entry.description if 0 < len(entry.description) <= 400 else ""
     if subtitle and "<" in subtitle:
         subtitle = ""  # a teaser of the body in HTML, not a subtitle
-    return parse_article(
+    article = parse_article(
         entry.content, title=entry.title, link=entry.link, author=entry.author, subtitle=subtitle
     )
+    return replace(article, image=entry.image) if entry.image else article

@@ -26,6 +26,8 @@ RSS1 = "{http://purl.org/rss/1.0/}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+MEDIA = "{http://search.yahoo.com/mrss/}"
+_ATOM_LINK = f"{ATOM}link"
 
 Raw = dict[str, Any]
 """One entry's fields, as ``bot.feeds.document`` turns them into a FeedEntry."""
@@ -80,6 +82,36 @@ def _el_text(found: Any) -> str:
     return str(found.text or "").strip()
 
 
+_MEDIA_CONTENT = f"{MEDIA}content"
+_MEDIA_THUMBNAIL = f"{MEDIA}thumbnail"
+_MEDIA_GROUP = f"{MEDIA}group"
+
+
+def _media(item: Any, enclosure: str) -> list[dict[str, Any]]:
+    """The entry's enclosures (``enclosure`` elements, or Atom links when ``enclosure`` is
+    empty), then its Media RSS content and thumbnails (also inside ``media:group``), as
+    feedparser lists them (``enclosures``, ``media_content``, ``media_thumbnail``), for
+    :func:`bot.feeds.images.lead_image`. One pass over the item's children: this runs for
+    every entry of every feed read."""
+    enclosures: list[dict[str, Any]] = []
+    media: list[dict[str, Any]] = []
+    thumbs: list[dict[str, Any]] = []
+    children = list(item)
+    for el in children:
+        tag = el.tag
+        if tag == enclosure:
+            enclosures.append({"url": el.get("url", ""), "type": el.get("type", "")})
+        elif tag == _ATOM_LINK and el.get("rel") == "enclosure":
+            enclosures.append({"url": el.get("href", ""), "type": el.get("type", "")})
+        elif tag == _MEDIA_CONTENT:
+            media.append(dict(el.attrib))
+        elif tag == _MEDIA_THUMBNAIL:
+            thumbs.append({**el.attrib, "thumbnail": True})
+        elif tag == _MEDIA_GROUP:
+            children.extend(el)
+    return enclosures + media + thumbs
+
+
 def _rss_item(item: Any, ns: str) -> Raw:
     """One RSS item's fields, from a single pass over its children.
 
@@ -115,6 +147,7 @@ def _rss_item(item: Any, ns: str) -> Raw:
         "content": content,
         "published": _rss_date(pub) if pub else _iso_date(_el_text(get(f"{DC}date"))),
         "categories": categories,
+        "media": _media(item, f"{ns}enclosure"),
     }
 
 
@@ -148,6 +181,7 @@ def _atom_entry(entry: Any) -> Raw:
         "content": content,
         "published": _iso_date(published),
         "categories": [str(c.get("term") or "") for c in entry.findall(f"{ATOM}category")],
+        "media": _media(entry, ""),
     }
 
 

@@ -22,6 +22,7 @@ from bot.core.parsing import ArticleError
 from bot.core.summary import content_hash, render_summary
 from bot.feeds import filters, notices
 from bot.feeds.document import FeedDocument, FeedEntry, article_of, entry_hash, newest
+from bot.feeds.images import with_image
 from bot.feeds.teaser import fuller, main_html, wants_page
 from bot.storage.port import Store
 from bot.storage.types import (
@@ -374,7 +375,7 @@ class Ingestor:
             }
         if planned:
             return False  # a summary not delivered yet: edit once it is
-        rendered: Rendered = render_summary(article)
+        rendered: Rendered = with_image(render_summary(article), article)
         edits = [
             OutboxItem(
                 key=f"article:{article_id}:{ref.platform}:{ref.channel}:summary:edit:{digest[:12]}",

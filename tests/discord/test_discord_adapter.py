@@ -3,6 +3,7 @@ roles, through discord.py's real HTTP and gateway code against the loopback Disc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -210,6 +211,12 @@ async def test_long_texts_are_split_and_cards_and_names_cut_to_discord_limits(
     await bot.post(channel_ref(scene), card, key="card")
     embed = fake_discord.messages_in(scene.general)[-1]["embeds"][0]
     assert len(embed["description"]) <= 4096 and "url" not in embed  # only http(s) links
+    pictured = Rendered("Title\nBody", title="Title", image="https://cdn.example.org/a.png")
+    await bot.post(channel_ref(scene), pictured, key="pictured")
+    embed = fake_discord.messages_in(scene.general)[-1]["embeds"][0]
+    assert embed["image"] == {"url": "https://cdn.example.org/a.png"}  # Discord fetches it
+    await bot.post(channel_ref(scene), replace(pictured, image="file:///etc/x"), key="local")
+    assert "image" not in fake_discord.messages_in(scene.general)[-1]["embeds"][0]
     opened = await bot.open_thread(channel_ref(scene), "9. " + "long " * 40, card, key="n")
     [thread] = [t for t in fake_discord.threads_in(scene.general) if t["id"] == opened.thread]
     assert len(thread["name"]) <= 100 and thread["name"].endswith("…")

@@ -467,6 +467,29 @@ def _dig(data: JSON, path: tuple[str, ...]) -> Any:
     return value
 
 
+EMBED_MEDIA_SCHEMES = ("http", "https", "attachment")
+
+
+def _check_embed_media(media: Any, where: list[str | int]) -> None:
+    """Embed Image / Thumbnail Structure (docs/resources/message.md): ``url`` is required,
+    "only supports http(s) and attachments"; ``proxy_url``, ``height`` and ``width`` are
+    filled in by Discord once it has fetched the picture (the fake fetches nothing and
+    stores the object as sent)."""
+    if not isinstance(media, dict):
+        raise form_error(where, "DICT_TYPE_CONVERT", "Only dictionaries may be used.")
+    url = media.get("url")
+    if not isinstance(url, str) or not url:
+        raise form_error([*where, "url"], "BASE_TYPE_REQUIRED", "This field is required")
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme not in EMBED_MEDIA_SCHEMES or not url[len(scheme) + 1 :].startswith("//"):
+        raise form_error(
+            [*where, "url"],
+            "URL_TYPE_INVALID_SCHEME",
+            f'Scheme "{scheme}" is not supported. Scheme must be one of '
+            "('http', 'https', 'attachment').",
+        )
+
+
 def validate_embeds(embeds: Any) -> list[JSON]:
     """Apply Discord's embed limits; return the embeds as Discord stores them."""
     if not isinstance(embeds, list):
@@ -514,6 +537,9 @@ def validate_embeds(embeds: Any) -> list[JSON]:
                         f"Must be {limit} or fewer in length.",
                     )
                 total += len(str(text))
+        for media in ("image", "thumbnail"):
+            if media in embed and embed[media] is not None:
+                _check_embed_media(embed[media], ["embeds", index, media])
         kept = copy.deepcopy(embed)
         kept.setdefault("type", "rich")
         kept["content_scan_version"] = 0

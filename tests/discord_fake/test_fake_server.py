@@ -673,3 +673,17 @@ async def test_active_and_archived_threads_are_listed_member_started_too(
     await fake_discord.advance(25 * 3600)
     assert await guild.active_threads() == []
     assert [t.name async for t in general.archived_threads()] == ["mine"]
+
+
+async def test_an_embed_image_is_recorded_and_only_http_urls_are_taken(
+    fake_discord: FakeDiscord, scene: Scene, bot: RecordingClient
+) -> None:
+    channel = text_channel(bot, scene.general)
+    embed = discord.Embed(title="Lead").set_image(url="https://cdn.example.org/lead.jpg")
+    await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+    stored = fake_discord.messages_in(scene.general)[-1]["embeds"][0]
+    assert stored["image"] == {"url": "https://cdn.example.org/lead.jpg"}
+    bad = discord.Embed(title="Lead").set_image(url="ftp://cdn.example.org/lead.jpg")
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send(embed=bad, allowed_mentions=discord.AllowedMentions.none())
+    assert refused.value.code == 50035 and "Scheme" in str(refused.value)

@@ -103,7 +103,8 @@ def split_content(text: str, limit: int = CONTENT_LIMIT, max_parts: int = MAX_PA
 
 
 def embed_of(message: Rendered, *, footer: str | None = None) -> discord.Embed:
-    """An embed card: the title (linked when the URL is http(s)) and the text below it.
+    """An embed card: the title (linked when the URL is http(s)) and the text below it,
+    with the article's lead image as the embed's image when it is an http(s) URL.
 
     The text's first line repeats the title and a line holding only the URL repeats the
     link; both are dropped since the card shows them. The description is cut to fit.
@@ -123,6 +124,8 @@ def embed_of(message: Rendered, *, footer: str | None = None) -> discord.Embed:
         url=message.url if title_shown and is_web_link(message.url) else None,
         description=description,
     )
+    if message.image and is_web_link(message.image):
+        embed.set_image(url=message.image)  # Discord fetches it itself; the bot never does
     if footer:
         embed.set_footer(text=footer[:EMBED_FOOTER_LIMIT])
     return embed

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from bot.adapters.base import (
     MessageHandler,
     TemporaryFailure,
 )
-from bot.adapters.matrix import render
+from bot.adapters.matrix import images, render
 from bot.adapters.matrix.crypto import Encryption
 from bot.adapters.matrix.errors import (
     TRANSPORT_ERRORS,
@@ -88,8 +88,12 @@ class MatrixAdapter:
         reconnect_delays: tuple[float, float] = (0.5, 30.0),
         store_path: Path | None = None,
         undecryptable_timeout: float = 600.0,
+        fetch_image: images.ImageFetch | None = None,
+        close_images: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.settings = settings
+        self._fetch_image = fetch_image
+        self._close_images = close_images
         self.encryption = Encryption(settings, store_path)
         self.state = MatrixState(state, settings.user_id)
         self.me = Me(settings.user_id)
@@ -118,6 +122,11 @@ class MatrixAdapter:
         if settings.matrix is None:
             raise ValueError("no [matrix] settings")
         feeds = settings.feeds
+        if "fetch_image" not in options:
+            from bot.feeds.fetch import Fetcher  # the feeds' guard and limits, not a new client
+
+            fetcher = Fetcher(settings.polling)
+            options.update(fetch_image=fetcher.fetch_image, close_images=fetcher.close)
         options.setdefault(
             "store_path", settings.matrix.store_path or settings.database.parent / "matrix-store"
         )
@@ -187,6 +196,8 @@ class MatrixAdapter:
         client, self._client = self._client, None
         if client is not None:
             await client.close()
+        if self._close_images is not None:
+            await self._close_images()
 
     async def login(self) -> None:
         """Log in on the device kept with the encryption keys (or in the state), then make
@@ -237,10 +248,45 @@ class MatrixAdapter:
             raise TemporaryFailure(str(PLATFORM), op, "encrypted room not synced yet", ids=room_id)
 
     async def post(self, where: ChatRef, message: Rendered, *, key: str) -> ChatRef:
+        if message.image and self._fetch_image is not None:
+            await self._post_image(where, message.image, key)
         relates = render.in_thread(where.thread) if where.thread else None
         content = render.notice(message, relates_to=relates)
         event_id = await self.send("post", where.channel, content, key)
         return ChatRef(PLATFORM, where.channel, where.thread, event_id)
+
+    async def _post_image(self, where: ChatRef, url: str, key: str) -> None:
+        """The summary's lead image as an ``m.image`` just before it (see
+        :mod:`bot.adapters.matrix.images` for why, and how nothing is sent twice)."""
+        assert self._fetch_image is not None
+        room = where.channel
+        name = self.state._name(f"image/{txn_id(key)}")
+        step = images.decode(await self.state.store.get_state(PLATFORM, name))
+        if step.get("event") or step.get("failed"):
+            return
+        if "content" not in step:
+            if self.encryption.encrypts(self.client, room):
+                log.info("lead image of %s left out: room %s is encrypted", key, room)
+                return
+            try:
+                data, mimetype = await self._fetch_image(url)
+                resp, _keys = await self.client.upload(
+                    lambda *_: data, content_type=mimetype, filesize=len(data)
+                )
+                if not isinstance(resp, nio.UploadResponse):
+                    raise RuntimeError(f"upload refused: {resp}")
+            except Exception as exc:
+                log.warning("lead image %s of %s not posted: %s", url, key, exc)
+                await self.state.store.set_state(
+                    PLATFORM, name, images.encode({"failed": str(exc)[:200]})
+                )
+                return
+            step = {"content": images.image_content(url, resp.content_uri, mimetype, data)}
+            await self.state.store.set_state(PLATFORM, name, images.encode(step))
+        relates = render.in_thread(where.thread) if where.thread else None
+        content = {**step["content"], **({"m.relates_to": relates} if relates else {})}
+        event_id = await self.send("post", room, content, f"{key}:image")
+        await self.state.store.set_state(PLATFORM, name, images.encode({**step, "event": event_id}))
 
     async def open_thread(
         self, where: ChatRef, title: str, first: Rendered, *, key: str

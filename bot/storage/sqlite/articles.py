@@ -68,6 +68,7 @@ class SqliteArticles:
             intro=row["intro"],
             points=tuple(Point(p[0], p[1], p[2], p[3]) for p in points),
             conclusion=row["conclusion"],
+            image=row["image"],
         )
         feed = row["feed_id"]
         return StoredArticle(article_id, FeedId(feed) if feed is not None else None, article)
@@ -94,8 +95,8 @@ class SqliteArticles:
         raw = self._raw
         row = raw.execute(
             "INSERT INTO articles (feed_id, entry_key, title, link, author, subtitle, intro, "
-            "conclusion, content_hash, published_at, stored_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            "conclusion, content_hash, published_at, stored_at, image) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
             (
                 feed_id,
                 entry_key,
@@ -108,6 +109,7 @@ class SqliteArticles:
                 content_hash,
                 iso(published_at) if published_at else None,
                 iso(now),
+                article.image,
             ),
         ).fetchone()
         if row is None:
@@ -128,13 +130,14 @@ class SqliteArticles:
         self._cache.articles.pop(article_id, None)
         self._raw.execute(
             "UPDATE articles SET title = ?, subtitle = ?, intro = ?, conclusion = ?, "
-            "content_hash = ? WHERE id = ?",
+            "content_hash = ?, image = ? WHERE id = ?",
             (
                 article.title,
                 article.subtitle,
                 article.intro,
                 article.conclusion,
                 content_hash,
+                article.image,
                 article_id,
             ),
         )

@@ -37,9 +37,9 @@ class SqliteOutbox:
         w, m = item.where, item.message
         cur = self._raw.execute(
             "INSERT INTO outbox (key, op, platform, channel, thread, message, mention_id, "
-            "mention_display, title, text, html, card_title, card_url, purpose, article_id, "
-            "point, question_id, target_id, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "mention_display, title, text, html, card_title, card_url, card_image, purpose, "
+            "article_id, point, question_id, target_id, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (key) DO NOTHING",
             (
                 item.key,
@@ -55,6 +55,7 @@ class SqliteOutbox:
                 m.html,
                 m.title,
                 m.url,
+                m.image,
                 item.purpose,
                 item.article_id,
                 item.point,

@@ -123,3 +123,23 @@ async def _second(store: Store) -> ArticleId:
             FeedId(1), "e2", ARTICLE, content_hash="h", published_at=None, now=NOW
         )
     return aid
+
+
+async def test_an_articles_lead_image_is_kept_and_edited(store: Store) -> None:
+    await seeded(store)
+    pictured = replace(ARTICLE, title="With a picture", image="https://example.org/lead.jpg")
+    async with store.transaction() as tx:
+        article_id, new = await tx.articles.store(
+            FeedId(1), "pictured", pictured, content_hash="p", published_at=None, now=NOW
+        )
+    assert new
+    async with store.read() as r:
+        stored = await r.articles.get(article_id)
+        assert stored is not None and stored.article.image == "https://example.org/lead.jpg"
+        plain = await r.articles.get(ArticleId(1))
+        assert plain is not None and plain.article.image is None
+    async with store.transaction() as tx:
+        await tx.articles.update(article_id, replace(pictured, image="https://x.test/b.png"), "q")
+    async with store.read() as r:
+        stored = await r.articles.get(article_id)
+        assert stored is not None and stored.article.image == "https://x.test/b.png"

@@ -30,7 +30,9 @@ async def test_rows_come_back_in_the_order_queued_with_everything_they_carry(
         key="k-full",
         op="reply",
         where=ChatRef(FAKE, "#general", "t1", "m1"),
-        message=Rendered("hello", "<b>hello</b>", "Card", "https://c", actions),
+        message=Rendered(
+            "hello", "<b>hello</b>", "Card", "https://c", actions, image="https://c/lead.png"
+        ),
         purpose="ack",
         title="A title",
         mention=user("dana"),

@@ -14,14 +14,24 @@ from datetime import datetime
 from bot.app.delivery import Delivery
 from bot.core.models import Article, ArticleId, ChatRef, FeedId, Rendered
 from bot.core.summary import content_hash, render_point_opening, render_summary, thread_title
-from bot.storage.port import Store
+from bot.core.template import DEFAULT, Template
+from bot.storage.port import Reads, Store
 from bot.storage.types import OutboxItem, Target
 
 log = logging.getLogger(__name__)
 
 
-def plan(article_id: ArticleId, article: Article, target: Target) -> list[OutboxItem]:
-    """The outbox rows that put ``article`` into ``target``: summary first, then threads."""
+def plan(
+    article_id: ArticleId,
+    article: Article,
+    target: Target,
+    *,
+    template: Template = DEFAULT,
+    feed: str = "",
+    date: datetime | None = None,
+) -> list[OutboxItem]:
+    """The outbox rows that put ``article`` into ``target``: summary first (as the target's
+    subscription's ``template`` has it), then threads."""
     where = ChatRef(target.platform, target.channel)
     base = f"article:{article_id}:{target.platform}:{target.channel}"
     items = [
@@ -29,7 +39,7 @@ def plan(article_id: ArticleId, article: Article, target: Target) -> list[Outbox
             key=f"{base}:summary",
             op="post",
             where=where,
-            message=render_summary(article),
+            message=render_summary(article, template=template, feed=feed, date=date),
             purpose="summary",
             article_id=article_id,
             point=0,
@@ -71,6 +81,14 @@ def plan(article_id: ArticleId, article: Article, target: Target) -> list[Outbox
     return items
 
 
+async def template_of(r: Reads, target: Target) -> Template:
+    """The summary template of the target's subscription (the default without one)."""
+    if target.subscription_id is None:
+        return DEFAULT
+    sub = await r.subscriptions.get(target.subscription_id)
+    return Template.from_json(sub.template if sub else None)
+
+
 class Publisher:
     def __init__(self, store: Store, delivery: Delivery, clock: Callable[[], datetime]) -> None:
         self.store = store
@@ -102,8 +120,17 @@ class Publisher:
                 published_at=published_at,
                 now=now,
             )
+            feed = await tx.feeds.get(feed_id) if feed_id is not None else None
             for target in targets:
-                for item in plan(article_id, article, target):
+                template = await template_of(tx, target)
+                for item in plan(
+                    article_id,
+                    article,
+                    target,
+                    template=template,
+                    feed=feed.title if feed else "",
+                    date=published_at,
+                ):
                     queued += await tx.outbox.add(item, now)
         log.info(
             "article %d (%s) %s; %d outbox rows queued for %d targets",

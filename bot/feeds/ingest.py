@@ -20,6 +20,7 @@ from bot.adapters.base import ChatAdapter
 from bot.core.models import Article, ArticleId, FeedId, Platform, Rendered
 from bot.core.parsing import ArticleError
 from bot.core.summary import content_hash, render_summary
+from bot.core.template import Template
 from bot.feeds import filters, notices
 from bot.feeds.document import FeedDocument, FeedEntry, article_of, entry_hash, newest
 from bot.feeds.teaser import fuller, main_html, wants_page
@@ -367,6 +368,10 @@ class Ingestor:
             if digest == await r.articles.content_hash(article_id):
                 return True
             posted = await r.posts.summary_posts(article_id)
+            templates = {}  # each place's summary is edited in its subscription's look
+            for ref in posted:
+                sub = await r.subscriptions.of_target(feed.id, ref)
+                templates[ref] = Template.from_json(sub.template if sub else None)
             planned = {
                 (s.platform, s.channel)
                 for s in await r.outbox.of_article(article_id)
@@ -374,13 +379,16 @@ class Ingestor:
             }
         if planned:
             return False  # a summary not delivered yet: edit once it is
-        rendered: Rendered = render_summary(article)
+        rendered: dict[Template, Rendered] = {
+            t: render_summary(article, template=t, feed=feed.title, date=entry.published)
+            for t in set(templates.values())
+        }
         edits = [
             OutboxItem(
                 key=f"article:{article_id}:{ref.platform}:{ref.channel}:summary:edit:{digest[:12]}",
                 op="edit",
                 where=ref,
-                message=rendered,
+                message=rendered[templates[ref]],
                 purpose="edit",
                 article_id=article_id,
             )

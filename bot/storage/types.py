@@ -122,6 +122,7 @@ class Subscription:
     paused: bool
     pause_reason: str | None
     max_per_day: int | None = None  # new entries a day (UTC) at most; None: no cap
+    template: str | None = None  # JSON of a bot.core.template.Template; None: the default
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,7 @@ def subscription(row: sqlite3.Row) -> Subscription:
         bool(row["paused"]),
         row["pause_reason"],
         row["max_per_day"],
+        row["template"],
     )
 
 

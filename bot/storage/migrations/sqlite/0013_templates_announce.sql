@@ -1,0 +1,10 @@
+-- 0013: how a subscription's summaries look, and who a target's new articles mention
+-- (issue 15).
+-- template: JSON {"heading": "...", "blocks": ["byline", ...]} (bot/core/template.py),
+-- checked when set; NULL is the default look.
+ALTER TABLE subscriptions ADD COLUMN template TEXT;
+
+-- announce: who the summary of a NEW article mentions in this target, once:
+-- 'role:<id>' or 'here' (Discord), 'room' (Matrix); NULL: nobody.
+ALTER TABLE targets ADD COLUMN announce TEXT
+    CHECK (announce IS NULL OR announce IN ('here', 'room') OR announce LIKE 'role:%');

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot import config_checks as check
-from bot.datapath import database_path
 from bot.core.template import Template, TemplateError
 from bot.core.template import from_config as template_from_config
+from bot.datapath import database_path
 from bot.feeds.filters import FilterError, parse_spec
 from bot.storage.sqlite.files import DEFAULT_DATABASE
 
@@ -327,7 +327,17 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
 
 
 FEED_KEYS = frozenset(
-    ["url", "targets", "authors", "title", "interval", "full_article", "filters", "max_per_day", "template"]
+    [
+        "url",
+        "targets",
+        "authors",
+        "title",
+        "interval",
+        "full_article",
+        "filters",
+        "max_per_day",
+        "template",
+    ]
 )
 _FEED_KEYS_SAID = ", ".join(sorted(FEED_KEYS))
 
@@ -387,9 +397,7 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
     return tuple(out)
 
 
-def _template(
-    r: _Reader, key: str, value: object, targets: tuple[str, ...]
-) -> Template | None:
+def _template(r: _Reader, key: str, value: object, targets: tuple[str, ...]) -> Template | None:
     """A feed's ``template = {heading = "...", blocks = [...]}``, checked for the platforms
     of its targets (as ``!feed template`` checks it)."""
     if value is None:

@@ -185,9 +185,7 @@ class SqliteSubscriptions:
         self._raw.execute("UPDATE subscriptions SET max_per_day = ? WHERE id = ?", (cap, sub_id))
 
     async def set_template(self, sub_id: int, template: str | None) -> None:
-        self._raw.execute(
-            "UPDATE subscriptions SET template = ? WHERE id = ?", (template, sub_id)
-        )
+        self._raw.execute("UPDATE subscriptions SET template = ? WHERE id = ?", (template, sub_id))
 
     async def ensure(
         self,

@@ -1,5 +1,5 @@
 """The admins' ``!feed`` commands: add, list, remove, pause, resume, post, status, filter,
-preview.
+preview, cap, template.
 
 The role check happened before :meth:`FeedAdmin.handle` is called; this decides what the
 admin may reach (:mod:`bot.app.feed_scope`): a bot admin everything, a community admin only
@@ -10,12 +10,12 @@ that the conversation sends as the reply.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from bot.adapters.base import ChatAdapter
-from bot.app import feed_filters, feed_report
+from bot.app import feed_filters, feed_report, feed_templates
 from bot.app.config_feeds import REMOVED
 from bot.app.feed_args import AddRequest, UsageError, count_of, feed_id, parse_add
 from bot.app.feed_scope import (
@@ -27,7 +27,10 @@ from bot.app.feed_scope import (
     place_carried_over,
 )
 from bot.core import commands as cmd
-from bot.core.models import FeedId, IncomingMessage, Platform
+from bot.core.models import FeedId, IncomingMessage, Platform, Rendered
+from bot.core.parsing import ArticleError
+from bot.core.summary import render_summary
+from bot.core.template import Template
 from bot.core.wording import count
 from bot.feeds.document import FeedError, newest
 from bot.feeds.fetch import FetchError, ReadFeed, read_feed
@@ -113,6 +116,9 @@ class FeedAdmin:
                 return await feed_filters.cap_command(
                     self.store, feed, one, command.args[1:], self.prefix
                 )
+            if command.action == "template":
+                one = await self._one_subscription(msg, feed, sub)
+                return await self.template(feed, one, command.args[1:])
             if command.action == "pause":
                 return await self.pause(msg, feed, sub)
             if command.action == "resume":
@@ -168,6 +174,35 @@ class FeedAdmin:
             rules=await self.poller.ingestor.rules_of(feed.id),
             paused={s.id for s in subs if s.paused},
             seen=seen,
+        )
+
+    async def template(self, feed: FeedRow, sub: Subscription, args: Sequence[str]) -> str:
+        async with self.store.read() as r:
+            targets = await r.posts.subscription_targets(sub.id)
+        platforms = {t.platform for t in targets} or set(self.platforms)
+
+        async def preview(template: Template) -> tuple[str, Rendered] | str:
+            read = await self._read(feed.url)
+            if isinstance(read, str):
+                return f"I could not read feed {label(feed)} now: {read}. Nothing was posted."
+            latest = newest(read.document.entries, 1)
+            if not latest:
+                return f"Feed {label(feed)} has no entries now. Nothing was posted."
+            entry = latest[0]
+            try:
+                article = await self.poller.ingestor.article_for(feed, entry)
+            except ArticleError as exc:
+                return (
+                    f"The latest entry of feed {label(feed)} is not a readable article "
+                    f"({exc}), so it would not be posted. Nothing was posted."
+                )
+            rendered = render_summary(
+                article, template=template, feed=feed.title, date=entry.published
+            )
+            return article.title, rendered
+
+        return await feed_templates.template_command(
+            self.store, feed, sub, args, self.prefix, platforms=platforms, preview=preview
         )
 
     async def _read(self, url: str) -> ReadFeed | str:
@@ -302,13 +337,28 @@ class FeedAdmin:
             f"{self.prefix}feed status {feed.id} explains what it posts."
         )
 
+    @staticmethod
+    async def _looks(r: Reads, subs: Sequence[Subscription], named: bool) -> list[str]:
+        """Lines saying how the subscriptions' summaries differ from the default (their
+        template), each naming its community when ``named``."""
+        lines = []
+        for s in subs:
+            if s.template is None:
+                continue
+            whose = f" ({s.community or 'not placed yet'})" if named else ""
+            lines.append(f"summaries{whose}: {feed_templates.shown(s.template)}")
+        return lines
+
     async def list(self, scope: Scope) -> str:
         rows = []
+        looks: dict[int, list[str]] = {}
         async with self.store.read() as r:
             if scope.community is None:
                 for feed in await r.feeds.all():
                     targets = await r.posts.targets_of(feed.id)
                     rows.append((feed, targets, self.poller.interval_of(feed)))
+                    subs = await r.subscriptions.of_feed(feed.id)
+                    looks[feed.id] = await self._looks(r, subs, len(subs) > 1)
             else:
                 for fid in await r.subscriptions.feeds_of_community(scope.community):
                     row = await r.feeds.get(fid)
@@ -317,7 +367,8 @@ class FeedAdmin:
                         continue
                     targets = await r.posts.subscription_targets(sub.id)
                     rows.append((as_seen(row, sub), targets, self.poller.interval_of(row)))
-        return feed_report.feed_list(rows, self.clock(), self.prefix)
+                    looks[row.id] = await self._looks(r, [sub], False)
+        return feed_report.feed_list(rows, self.clock(), self.prefix, looks=looks)
 
     async def status(
         self, feed: FeedRow, sub: Subscription | None, seen_by: Subscription | None = None
@@ -341,6 +392,11 @@ class FeedAdmin:
                     states = [s for s in states if (s.platform, s.channel) in mine]
                 entries.append((e, states))
             hold = await r.feeds.open_hold(feed.id)
+            if sub is not None:
+                looks = await self._looks(r, [sub], False)
+            else:
+                subs = await r.subscriptions.of_feed(feed.id)
+                looks = await self._looks(r, subs, len(subs) > 1)
         return feed_report.feed_status(
             as_seen(feed, sub),
             targets,
@@ -349,6 +405,7 @@ class FeedAdmin:
             hold=hold,
             now=self.clock(),
             prefix=self.prefix,
+            looks=[line[0].upper() + line[1:] + "." for line in looks],
         )
 
     async def remove(self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None) -> str:

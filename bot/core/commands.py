@@ -78,7 +78,7 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec(
             "feed",
-            "feed add|list|remove|pause|resume|post|status|filter|preview|cap ...",
+            "feed add|list|remove|pause|resume|post|status|filter|preview|cap|template ...",
             "manage the article feeds",
             Role.ADMIN,
         ),
@@ -96,6 +96,7 @@ FEED_ACTIONS = (
     "filter",
     "preview",
     "cap",
+    "template",
 )
 
 

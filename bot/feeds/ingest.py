@@ -315,6 +315,11 @@ class Ingestor:
             log.info("%d entries that waited for a new day were posted", released)
         return released
 
+    async def article_for(self, feed: FeedRow, entry: FeedEntry) -> Article:
+        """The article ``entry`` would be posted as (its page read when it is a teaser);
+        ArticleError when it is not one. Stores nothing (``!feed template preview``)."""
+        return article_of(await self._fullest(feed, entry))
+
     async def _fullest(self, feed: FeedRow, entry: FeedEntry) -> FeedEntry:
         """The entry, with its page's main text when the feed carries only a teaser."""
         if not wants_page(entry, feed.full_article or self.full_article):

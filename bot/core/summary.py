@@ -97,7 +97,7 @@ def _compose(
         if block in ("subtitle", "intro") and not blurb_done:
             blurb_done = True
             if blurb:
-                lines += [blurb, ""]
+                lines += [""] * (lines[-1] != "") + [blurb, ""]
                 html.append(f"<p>{escape(blurb)}</p>")
         elif block == "points":
             _points(lines, html, items, more)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 # Each placeholder and the most characters its value takes in a heading (longer values are
 # cut at a word, ending with "…"; a longer link is replaced by the site's address).
 PLACEHOLDER_MAX: dict[str, int] = {
-    "title": 200,
-    "author": 80,
-    "feed": 80,
+    "title": 150,
+    "author": 60,
+    "feed": 60,
     "link": 200,
     "date": 10,  # YYYY-MM-DD (UTC), empty when the entry has no date
     "points_count": 3,

@@ -119,3 +119,23 @@ async def test_offline_subscriptions_and_placing_them_later(store: Store) -> Non
         assert await r.subscriptions.get(s2) is None
         assert [t.channel for t in await r.posts.subscription_targets(s1)] == ["111", "222"]
         assert await r.subscriptions.authors(s1) == ["discord:1", "discord:2"]
+
+
+async def test_a_subscription_keeps_its_own_template(store: Store) -> None:
+    """Migration 0013: each subscription's template, NULL (the default) until set."""
+    look = '{"heading": "{feed}: {title}", "blocks": ["points"]}'
+    async with store.transaction() as tx:
+        fid = await tx.feeds.ensure(URL, title="", source="chat", now=NOW)
+        mine = await tx.subscriptions.ensure(fid, "fake:one", added_by=None, backfill=1, now=NOW)
+        theirs = await tx.subscriptions.ensure(fid, "fake:two", added_by=None, backfill=1, now=NOW)
+        await tx.subscriptions.set_template(mine, look)
+    async with store.read() as r:
+        got, other = await r.subscriptions.get(mine), await r.subscriptions.get(theirs)
+        assert got is not None and other is not None
+        assert (got.template, other.template) == (look, None)
+        assert [s.template for s in await r.subscriptions.of_feed(fid)] == [look, None]
+    async with store.transaction() as tx:
+        await tx.subscriptions.set_template(mine, None)
+    async with store.read() as r:
+        back = await r.subscriptions.get(mine)
+        assert back is not None and back.template is None

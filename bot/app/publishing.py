@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.app.delivery import Delivery
@@ -29,9 +30,18 @@ def plan(
     template: Template = DEFAULT,
     feed: str = "",
     date: datetime | None = None,
+    announce: bool = False,
 ) -> list[OutboxItem]:
     """The outbox rows that put ``article`` into ``target``: summary first (as the target's
-    subscription's ``template`` has it), then threads."""
+    subscription's ``template`` has it), then threads.
+
+    ``announce``: the article is new (the poller found it), so the summary carries the
+    target's announce mention, if it has one. Backfills, ``!feed post``, released holds and
+    entries that waited past a daily cap never do; edits are other rows and never do.
+    """
+    summary = render_summary(article, template=template, feed=feed, date=date)
+    if announce and target.announce:
+        summary = replace(summary, announce=target.announce)
     where = ChatRef(target.platform, target.channel)
     base = f"article:{article_id}:{target.platform}:{target.channel}"
     items = [
@@ -39,7 +49,7 @@ def plan(
             key=f"{base}:summary",
             op="post",
             where=where,
-            message=render_summary(article, template=template, feed=feed, date=date),
+            message=summary,
             purpose="summary",
             article_id=article_id,
             point=0,
@@ -103,6 +113,7 @@ class Publisher:
         targets: Sequence[Target],
         *,
         published_at: datetime | None = None,
+        announce: bool = False,
     ) -> tuple[ArticleId, int]:
         """Store ``article`` (once per entry) and queue it for ``targets``.
 
@@ -130,6 +141,7 @@ class Publisher:
                     template=template,
                     feed=feed.title if feed else "",
                     date=published_at,
+                    announce=announce and created,
                 ):
                     queued += await tx.outbox.add(item, now)
         log.info(

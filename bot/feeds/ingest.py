@@ -53,9 +53,11 @@ class Publish(Protocol):
         targets: Sequence[Target],
         *,
         published_at: datetime | None = None,
+        announce: bool = False,
     ) -> tuple[ArticleId, int]:
         """Store ``article`` once per entry and queue it for ``targets``; ``(article id,
-        outbox rows newly queued)``."""
+        outbox rows newly queued)``. ``announce``: a new article, whose summaries carry
+        their targets' announce mention."""
 
     def kick(self) -> None:
         """New outbox rows were queued (not by :meth:`publish`): deliver them soon."""
@@ -168,8 +170,11 @@ class Ingestor:
         rules = await self.rules_of(feed.id) if chosen else {}
         if chosen:
             report.budget = await self.budgets(feed.id)
+        fresh_news = feed.primed_at is not None  # not the backfill of a feed just added
         for entry in chosen:
-            records.append(await self._publish(feed, entry, targets, report, rules))
+            records.append(
+                await self._publish(feed, entry, targets, report, rules, announce=fresh_news)
+            )
         touched = await self._edits(feed, entries, seen, report)
         now = self.clock()
         async with self.store.transaction() as tx:
@@ -226,6 +231,8 @@ class Ingestor:
         targets: Sequence[Target],
         report: IngestReport,
         rules: Mapping[int, Sequence[filters.Rule]] | None = None,
+        *,
+        announce: bool = False,
     ) -> EntryRecord:
         if rules:
             passed, held = split_by_filters(entry, targets, rules)
@@ -248,7 +255,7 @@ class Ingestor:
             report.rejected += 1
             return _record(entry, "rejected", f"not a readable article: {exc}")
         article_id, queued = await self.publisher.publish(
-            feed.id, entry.key, article, targets, published_at=entry.published
+            feed.id, entry.key, article, targets, published_at=entry.published, announce=announce
         )
         report.in_subs += [
             SubEntry(sub, entry.key, status, None, article_id) for sub, status in capped.items()

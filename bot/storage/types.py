@@ -101,6 +101,7 @@ class Target:
     platform: Platform
     channel: str
     subscription_id: int | None = None
+    announce: str | None = None  # 'role:<id>', 'here' or 'room': pinged on new articles
 
     @property
     def ref(self) -> ChatRef:

@@ -290,6 +290,8 @@ class DiscordAdapter:
         ping = f"<@{snowflake(mention.id, op)}>" if mention is not None else None
         replied = self._replied_user(reference, mention)
         allowed = render.mentions_only(mention, replied_user=replied)
+        if mention is None and (announced := render.announcement(message.announce)):
+            ping, allowed = announced
         parts: list[tuple[str | None, discord.Embed | None]]
         if message.title and guards.can_embed(self.connected, container):
             parts = [(ping, render.embed_of(message))]

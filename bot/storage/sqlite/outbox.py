@@ -38,8 +38,8 @@ class SqliteOutbox:
         cur = self._raw.execute(
             "INSERT INTO outbox (key, op, platform, channel, thread, message, mention_id, "
             "mention_display, title, text, html, card_title, card_url, purpose, article_id, "
-            "point, question_id, target_id, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "point, question_id, target_id, next_attempt_at, created_at, announce) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (key) DO NOTHING",
             (
                 item.key,
@@ -62,6 +62,7 @@ class SqliteOutbox:
                 item.target_id,
                 iso(now),
                 iso(now),
+                m.announce,
             ),
         )
         if cur.rowcount != 1:

@@ -93,6 +93,7 @@ def target(row: sqlite3.Row) -> Target:
         Platform(row["platform"]),
         row["channel"],
         row["subscription_id"],
+        row["announce"],
     )
 
 
@@ -121,7 +122,9 @@ def outbox_row(row: sqlite3.Row, actions: tuple[Action, ...] = ()) -> OutboxRow:
         key=row["key"],
         op=row["op"],
         where=ChatRef(platform, row["channel"], row["thread"], row["message"]),
-        message=Rendered(row["text"], row["html"], row["card_title"], row["card_url"], actions),
+        message=Rendered(
+            row["text"], row["html"], row["card_title"], row["card_url"], actions, row["announce"]
+        ),
         purpose=row["purpose"],
         title=row["title"],
         mention=mention,

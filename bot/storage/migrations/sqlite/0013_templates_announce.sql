@@ -8,3 +8,7 @@ ALTER TABLE subscriptions ADD COLUMN template TEXT;
 -- 'role:<id>' or 'here' (Discord), 'room' (Matrix); NULL: nobody.
 ALTER TABLE targets ADD COLUMN announce TEXT
     CHECK (announce IS NULL OR announce IN ('here', 'room') OR announce LIKE 'role:%');
+
+-- The mention intent of one outgoing message (the target's announce, on the summary of a new
+-- article only), carried to the adapter, which pings exactly that and nobody else.
+ALTER TABLE outbox ADD COLUMN announce TEXT;

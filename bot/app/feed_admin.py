@@ -1,5 +1,5 @@
 """The admins' ``!feed`` commands: add, list, remove, pause, resume, post, status, filter,
-preview, cap, template.
+preview, cap, template, announce.
 
 The role check happened before :meth:`FeedAdmin.handle` is called; this decides what the
 admin may reach (:mod:`bot.app.feed_scope`): a bot admin everything, a community admin only
@@ -17,7 +17,7 @@ from datetime import datetime
 from bot.adapters.base import ChatAdapter
 from bot.app import feed_filters, feed_report, feed_templates
 from bot.app.config_feeds import REMOVED
-from bot.app.feed_args import AddRequest, UsageError, count_of, feed_id, parse_add
+from bot.app.feed_args import AddRequest, UsageError, count_of, feed_id, parse_add, place_of
 from bot.app.feed_scope import (
     Scope,
     add_authors,
@@ -26,6 +26,7 @@ from bot.app.feed_scope import (
     community_of,
     place_carried_over,
 )
+from bot.core import announce as announce_words
 from bot.core import commands as cmd
 from bot.core.models import FeedId, IncomingMessage, Platform, Rendered
 from bot.core.parsing import ArticleError
@@ -119,6 +120,8 @@ class FeedAdmin:
             if command.action == "template":
                 one = await self._one_subscription(msg, feed, sub)
                 return await self.template(feed, one, command.args[1:])
+            if command.action == "announce":
+                return await self.announce(msg, feed, sub, command.args[1:])
             if command.action == "pause":
                 return await self.pause(msg, feed, sub)
             if command.action == "resume":
@@ -203,6 +206,54 @@ class FeedAdmin:
 
         return await feed_templates.template_command(
             self.store, feed, sub, args, self.prefix, platforms=platforms, preview=preview
+        )
+
+    async def announce(
+        self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None, args: Sequence[str]
+    ) -> str:
+        """``announce <id> <where> @role|@here|@room|none`` (``<where>`` may be left out:
+        here). Checked now, for the target's platform (and on Matrix, the bot's power level),
+        so a summary never fails to ping, or pings more, at posting time."""
+        usage = (
+            f"{self.prefix}feed announce {feed.id} <where> @role|@here|@room|none "
+            "(a role or @here on Discord, @room on Matrix)"
+        )
+        if not args or len(args) > 2:
+            raise UsageError(f"{self.prefix}feed announce needs where and whom: {usage}")
+        place = place_of(args[0], msg, self.platforms) if len(args) == 2 else msg.where.container()
+        try:
+            wanted = announce_words.parse(args[-1])
+        except announce_words.AnnounceError as exc:
+            raise UsageError(f"{exc}. Nothing was changed.") from None
+        async with self.store.read() as r:
+            targets = await self._targets(r, feed, sub)
+        found = [t for t in targets if (t.platform, t.channel) == (place.platform, place.channel)]
+        if not found:
+            return (
+                f"Feed {label(feed)} does not post to {place.platform}:{place.channel}; it posts "
+                f"to {feed_report.places(targets)}. Nothing was changed."
+            )
+        target = found[0]
+        if wanted is not None:
+            why = announce_words.refusal(target.platform, wanted)
+            adapter = self.adapters.get(target.platform)
+            check = getattr(adapter, "announce_refusal", None)
+            if why is None and check is not None:
+                why = await check(target.ref, wanted)
+            if why:
+                return (
+                    f"Feed {label(feed)} cannot announce {announce_words.shown(wanted)} in "
+                    f"{target.platform}:{target.channel}: {why}. Nothing was changed."
+                )
+        async with self.store.transaction() as tx:
+            await tx.posts.set_announce(target.id, wanted)
+        where = f"{target.platform}:{target.channel}"
+        if wanted is None:
+            return f"Feed {label(feed)} mentions nobody in {where} now."
+        return (
+            f"Feed {label(feed)} now mentions {announce_words.shown(wanted)} once on the "
+            f"summary of each new article in {where} (never on edits, backfills, "
+            f"{self.prefix}feed post or held entries)."
         )
 
     async def _read(self, url: str) -> ReadFeed | str:

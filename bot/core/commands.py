@@ -78,7 +78,8 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec(
             "feed",
-            "feed add|list|remove|pause|resume|post|status|filter|preview|cap|template ...",
+            "feed add|list|remove|pause|resume|post|status|filter|preview|cap|template|announce"
+            " ...",
             "manage the article feeds",
             Role.ADMIN,
         ),
@@ -97,6 +98,7 @@ FEED_ACTIONS = (
     "preview",
     "cap",
     "template",
+    "announce",
 )
 
 

@@ -62,6 +62,7 @@ FeedAction = Literal[
     "preview",
     "cap",
     "template",
+    "announce",
 ]
 NotifyMode = Literal["each", "digest", "none"]
 # Every number option is bounded as the text commands read numbers (bot.core.numbers):

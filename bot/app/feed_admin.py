@@ -400,6 +400,15 @@ class FeedAdmin:
             lines.append(f"summaries{whose}: {feed_templates.shown(s.template)}")
         return lines
 
+    @staticmethod
+    def _announces(targets: Sequence[Target]) -> list[str]:
+        """A line per target that mentions someone on new articles."""
+        return [
+            f"announces {announce_words.shown(t.announce)} in {t.platform}:{t.channel}"
+            for t in targets
+            if t.announce
+        ]
+
     async def list(self, scope: Scope) -> str:
         rows = []
         looks: dict[int, list[str]] = {}
@@ -410,6 +419,7 @@ class FeedAdmin:
                     rows.append((feed, targets, self.poller.interval_of(feed)))
                     subs = await r.subscriptions.of_feed(feed.id)
                     looks[feed.id] = await self._looks(r, subs, len(subs) > 1)
+                    looks[feed.id] += self._announces(targets)
             else:
                 for fid in await r.subscriptions.feeds_of_community(scope.community):
                     row = await r.feeds.get(fid)
@@ -419,6 +429,7 @@ class FeedAdmin:
                     targets = await r.posts.subscription_targets(sub.id)
                     rows.append((as_seen(row, sub), targets, self.poller.interval_of(row)))
                     looks[row.id] = await self._looks(r, [sub], False)
+                    looks[row.id] += self._announces(targets)
         return feed_report.feed_list(rows, self.clock(), self.prefix, looks=looks)
 
     async def status(
@@ -448,6 +459,7 @@ class FeedAdmin:
             else:
                 subs = await r.subscriptions.of_feed(feed.id)
                 looks = await self._looks(r, subs, len(subs) > 1)
+            looks += self._announces(targets)
         return feed_report.feed_status(
             as_seen(feed, sub),
             targets,

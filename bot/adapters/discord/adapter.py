@@ -383,6 +383,12 @@ class DiscordAdapter:
             raise failure_of(exc, "direct_message", user.id) from exc
         return await self._send("direct_message", ChatRef(PLATFORM, str(dm.id)), message, key)
 
+    async def announce_refusal(self, where: ChatRef, announce: str) -> str | None:
+        """Why summaries in ``where`` could not ping ``announce``; None when they can."""
+        if announce == "room":
+            return "@room is Matrix's; on Discord use @here or a role"
+        return guards.announce_refusal(self.connected, where.channel, announce)
+
     # roles ---------------------------------------------------------------------------------
 
     def note_member(self, member: object) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.models import ArticleId, ChatRef, FeedId, Platform
+from bot.core.models import ArticleId, ChatRef, FeedId, Platform, Rendered
 from bot.storage.port import Store
+from bot.storage.types import OutboxItem
 from tests.storage.contract.conftest import ARTICLE, FAKE, GENERAL, NOW
 
 URL = "https://example.org/feed"
@@ -139,3 +140,28 @@ async def test_a_subscription_keeps_its_own_template(store: Store) -> None:
     async with store.read() as r:
         back = await r.subscriptions.get(mine)
         assert back is not None and back.template is None
+
+
+async def test_a_target_keeps_its_announce_and_the_outbox_carries_it(store: Store) -> None:
+    """Migration 0013: ``targets.announce`` per target, and the mention intent of a queued
+    summary read back with its row (what the adapter is handed)."""
+    async with store.transaction() as tx:
+        fid = await tx.feeds.ensure(URL, title="", source="chat", now=NOW)
+        sub = await tx.subscriptions.ensure(fid, "fake:one", added_by=None, backfill=1, now=NOW)
+        loud = await tx.posts.ensure_target(fid, GENERAL, sub)
+        quiet = await tx.posts.ensure_target(fid, OTHER, sub)
+        await tx.posts.set_announce(loud.id, "role:123456789012345678")
+        for key, announce in (("a", "role:123456789012345678"), ("b", None)):
+            await tx.outbox.add(
+                OutboxItem(key, "post", GENERAL, Rendered("hi", announce=announce), "summary"),
+                NOW,
+            )
+    async with store.read() as r:
+        got = {t.id: t.announce for t in await r.posts.targets_of(fid)}
+        assert got == {loud.id: "role:123456789012345678", quiet.id: None}
+        pending = {row.item.key: row.item.message.announce for row in await r.outbox.pending()}
+        assert pending == {"a": "role:123456789012345678", "b": None}
+    async with store.transaction() as tx:
+        await tx.posts.set_announce(loud.id, None)
+    async with store.read() as r:
+        assert [t.announce for t in await r.posts.targets_of(fid)] == [None, None]

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from bot.adapters.discord import slash as slash_module
+from bot.core.commands import FEED_ACTIONS
 from bot.core.models import FeedId
 from tests.discord.conftest import Scene
 from tests.discord.test_discord_end_to_end import World, close_world, make_world
@@ -47,6 +50,10 @@ async def poll_once(world: World) -> None:
     await world.bot.poller.poll_feed(feed)
 
 
+def test_the_slash_feed_actions_are_the_text_commands() -> None:
+    assert get_args(slash_module.FeedAction) == FEED_ACTIONS
+
+
 def summaries(world: World) -> list[tuple[dict[str, object], dict[str, object]]]:
     """(message, request) of the bot's summaries in #general (embeds, not replies)."""
     return [
@@ -79,7 +86,19 @@ async def test_template_and_role_announce_on_discord(world: World, server: FeedS
     before = len(summaries(world))
     preview = await ask(world, "!feed template 1 preview")
     assert "Writers weekly: First light" in preview and "nothing was posted" in preview
+    # The same through the slash command, answered privately; still nothing posted.
+    slash = await fake.member_slash_command(
+        world.scene.mod, world.general, "feed", {"action": "template", "details": "1 preview"}
+    )
+    await fake.wait_until(lambda: bool(slash.content) and len(slash.edits) > 0)
+    assert slash.ephemeral and "nothing was posted" in (slash.content or "")
+    shown = await fake.member_slash_command(
+        world.scene.mod, world.general, "feed", {"action": "announce", "details": "1 here none"}
+    )
+    await fake.wait_until(lambda: bool(shown.content) and len(shown.edits) > 0)
+    assert "mentions nobody" in (shown.content or "")
     assert len(summaries(world)) == before
+    said = await ask(world, f"!feed announce 1 here <@&{news.id}>")
 
     server.serve("/feed.xml", rss20([Item("e2", "Second wind"), *ITEMS], title="Writers weekly"))
     await poll_once(world)
@@ -108,4 +127,7 @@ async def test_template_and_role_announce_on_discord(world: World, server: FeedS
         timeout=10,
     )
     assert len(edited) == 1
-    assert len([m for m in fake.messages_in(world.general) if m["mention_roles"]]) == 1
+    mine = [m for m in fake.messages_in(world.general) if m["author"]["id"] == str(fake.bot.id)]
+    # The edit replaces the card and drops the ping line (Discord never pings on an edit).
+    assert [m for m in mine if m["mention_roles"] or m["mention_everyone"]] == []
+    assert edited[0]["content"] == ""

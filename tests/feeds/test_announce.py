@@ -4,6 +4,7 @@ the real poller against a loopback feed; the outbox carries the intent to the ad
 
 from __future__ import annotations
 
+from bot.core.models import ChatRef, Platform
 from tests.fakes import Sent
 from tests.feeds.conftest import FeedBot, FeedServer, Item, rss20
 
@@ -70,3 +71,24 @@ async def test_announce_is_checked_when_set(feedbot: FeedBot, server: FeedServer
     said = await feedbot.admin("!feed announce 1 #elsewhere @here")
     assert "does not post to fake:#elsewhere; it posts to fake:#general" in said
     assert "Announces" not in await feedbot.admin("!feed status 1")
+
+
+async def test_the_first_poll_of_a_feed_is_a_backfill_and_is_not_announced(
+    feedbot: FeedBot, server: FeedServer
+) -> None:
+    """A target that already has announce (set in storage before the feed was ever read):
+    the first poll posts the backfill without the mention; the next new entry has it."""
+    url = server.serve("/feed.xml", rss20(ITEMS))
+    now = feedbot.clock()
+    async with feedbot.app.store.transaction() as tx:
+        fid = await tx.feeds.ensure(url, title="", source="chat", now=now)
+        sub = await tx.subscriptions.ensure(
+            fid, "fake:#general", added_by=None, backfill=1, now=now
+        )
+        target = await tx.posts.ensure_target(fid, ChatRef(Platform("fake"), "#general"), sub)
+        await tx.posts.set_announce(target.id, "here")
+    await feedbot.poll()
+    assert announced(feedbot) == [("Entry 3", None)]
+    server.serve("/feed.xml", rss20([Item("e4", "Entry 4"), *ITEMS]))
+    await feedbot.poll(advance=901)
+    assert announced(feedbot) == [("Entry 3", None), ("Entry 4", "here")]

@@ -65,14 +65,17 @@ class Template:
 
     @classmethod
     def from_json(cls, raw: str | None) -> Template:
-        """The stored template; None or unreadable storage is the default."""
+        """The stored template; None, or a row that is unreadable or would not format, is
+        the default."""
         if not raw:
             return DEFAULT
         try:
             data = json.loads(raw)
-            return cls(str(data["heading"]), tuple(str(b) for b in data["blocks"]))
-        except (ValueError, KeyError, TypeError):
+            found = cls(str(data["heading"]), tuple(str(b) for b in data["blocks"]))
+            placeholders(found.heading)  # checked when set; a hand-edited row is not trusted
+        except (ValueError, KeyError, TypeError):  # TemplateError is a ValueError
             return DEFAULT
+        return found if set(found.blocks) <= set(BLOCKS) else DEFAULT
 
 
 DEFAULT = Template()

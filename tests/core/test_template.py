@@ -94,3 +94,5 @@ def test_a_stored_template_reads_back_and_bad_storage_is_the_default() -> None:
     assert Template.from_json(t.to_json()) == t
     assert Template.from_json("{not json") == DEFAULT
     assert Template.from_json(None) == DEFAULT
+    assert Template.from_json('{"heading": "{nope}", "blocks": []}') == DEFAULT
+    assert Template.from_json('{"heading": "{title}", "blocks": ["image"]}') == DEFAULT

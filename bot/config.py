@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bot import config_checks as check
+from bot.core.template import Template, TemplateError
+from bot.core.template import from_config as template_from_config
 from bot.datapath import database_path
 from bot.feeds.filters import FilterError, parse_spec
 from bot.storage.sqlite.files import DEFAULT_DATABASE
@@ -65,6 +67,7 @@ class FeedSettings:
     full_article: str | None = None  # "teasers" | "always" | "never"; None: [polling]'s
     filters: tuple[str, ...] = ()  # "include|exclude <field> <pattern>", as !feed filter takes
     max_per_day: int | None = None  # new entries a day at most; None: no cap
+    template: Template | None = None  # the summary's heading and blocks; None: default
 
 
 FULL_ARTICLE_MODES = ("teasers", "always", "never")
@@ -324,7 +327,17 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
 
 
 FEED_KEYS = frozenset(
-    ["url", "targets", "authors", "title", "interval", "full_article", "filters", "max_per_day"]
+    [
+        "url",
+        "targets",
+        "authors",
+        "title",
+        "interval",
+        "full_article",
+        "filters",
+        "max_per_day",
+        "template",
+    ]
 )
 _FEED_KEYS_SAID = ", ".join(sorted(FEED_KEYS))
 
@@ -367,6 +380,7 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
             r._bad(f"{key}.max_per_day", "must be a whole number, at least 1")
             cap = None
+        template = _template(r, f"{key}.template", table.get("template", None), targets)
         out.append(
             FeedSettings(
                 url=url,
@@ -377,9 +391,25 @@ def _feeds(raw: Any, r: _Reader) -> tuple[FeedSettings, ...]:
                 full_article=full,
                 filters=rules,
                 max_per_day=cap,
+                template=template,
             )
         )
     return tuple(out)
+
+
+def _template(r: _Reader, key: str, value: object, targets: tuple[str, ...]) -> Template | None:
+    """A feed's ``template = {heading = "...", blocks = [...]}``, checked for the platforms
+    of its targets (as ``!feed template`` checks it)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        r._bad(key, 'must be a table like {heading = "{title}", blocks = ["points"]}')
+        return None
+    try:
+        return template_from_config(value, [t.partition(":")[0] for t in targets])
+    except TemplateError as exc:
+        r._bad(key, str(exc))
+        return None
 
 
 def _filters(r: _Reader, key: str, value: object) -> tuple[str, ...]:

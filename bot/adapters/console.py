@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.adapters.base import Capabilities, MessageHandler, NotFoundFailure
+from bot.core import announce
 from bot.core.models import ChatRef, IncomingMessage, Platform, Rendered, Role, UserRef
 
 PLATFORM = Platform("console")
@@ -187,7 +188,10 @@ class ConsoleAdapter:
         if key in self._sent:
             return self._sent[key]
         self._check(where)
-        msg = self._new_message(BOT, where.container(), self._text(message), None)
+        text = self._text(message)
+        if message.announce:  # the one deliberate mention, shown as the admin typed it
+            text = f"{announce.shown(message.announce)} {text}"
+        msg = self._new_message(BOT, where.container(), text, None)
         self._show(msg)
         self._sent[key] = msg.where
         return msg.where

@@ -69,6 +69,10 @@ async def reconcile(
             await tx.subscriptions.set_authors(sub, list(spec.authors))
             await tx.subscriptions.replace_filters(sub, [_filter_row(t) for t in spec.filters])
             await tx.subscriptions.set_max_per_day(sub, spec.max_per_day)
+            template = spec.template
+            await tx.subscriptions.set_template(
+                sub, template.to_json() if template and not template.is_default else None
+            )
             targets = []
             for where in spec.targets:
                 platform, _, channel = where.partition(":")

@@ -1,5 +1,5 @@
 """The admins' ``!feed`` commands: add, list, remove, pause, resume, post, status, filter,
-preview.
+preview, cap, template, announce.
 
 The role check happened before :meth:`FeedAdmin.handle` is called; this decides what the
 admin may reach (:mod:`bot.app.feed_scope`): a bot admin everything, a community admin only
@@ -10,14 +10,14 @@ that the conversation sends as the reply.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from bot.adapters.base import ChatAdapter
-from bot.app import feed_filters, feed_report
+from bot.app import feed_filters, feed_report, feed_templates
 from bot.app.config_feeds import REMOVED
-from bot.app.feed_args import AddRequest, UsageError, count_of, feed_id, parse_add
+from bot.app.feed_args import AddRequest, UsageError, count_of, feed_id, parse_add, place_of
 from bot.app.feed_scope import (
     Scope,
     add_authors,
@@ -26,8 +26,12 @@ from bot.app.feed_scope import (
     community_of,
     place_carried_over,
 )
+from bot.core import announce as announce_words
 from bot.core import commands as cmd
-from bot.core.models import FeedId, IncomingMessage, Platform
+from bot.core.models import FeedId, IncomingMessage, Platform, Rendered
+from bot.core.parsing import ArticleError
+from bot.core.summary import render_summary
+from bot.core.template import Template
 from bot.core.wording import count
 from bot.feeds.document import FeedError, newest
 from bot.feeds.fetch import FetchError, ReadFeed, read_feed
@@ -113,6 +117,11 @@ class FeedAdmin:
                 return await feed_filters.cap_command(
                     self.store, feed, one, command.args[1:], self.prefix
                 )
+            if command.action == "template":
+                one = await self._one_subscription(msg, feed, sub)
+                return await self.template(feed, one, command.args[1:])
+            if command.action == "announce":
+                return await self.announce(msg, feed, sub, command.args[1:])
             if command.action == "pause":
                 return await self.pause(msg, feed, sub)
             if command.action == "resume":
@@ -168,6 +177,83 @@ class FeedAdmin:
             rules=await self.poller.ingestor.rules_of(feed.id),
             paused={s.id for s in subs if s.paused},
             seen=seen,
+        )
+
+    async def template(self, feed: FeedRow, sub: Subscription, args: Sequence[str]) -> str:
+        async with self.store.read() as r:
+            targets = await r.posts.subscription_targets(sub.id)
+        platforms = {t.platform for t in targets} or set(self.platforms)
+
+        async def preview(template: Template) -> tuple[str, Rendered] | str:
+            read = await self._read(feed.url)
+            if isinstance(read, str):
+                return f"I could not read feed {label(feed)} now: {read}. Nothing was posted."
+            latest = newest(read.document.entries, 1)
+            if not latest:
+                return f"Feed {label(feed)} has no entries now. Nothing was posted."
+            entry = latest[0]
+            try:
+                article = await self.poller.ingestor.article_for(feed, entry)
+            except ArticleError as exc:
+                return (
+                    f"The latest entry of feed {label(feed)} is not a readable article "
+                    f"({exc}), so it would not be posted. Nothing was posted."
+                )
+            rendered = render_summary(
+                article, template=template, feed=feed.title, date=entry.published
+            )
+            return article.title, rendered
+
+        return await feed_templates.template_command(
+            self.store, feed, sub, args, self.prefix, platforms=platforms, preview=preview
+        )
+
+    async def announce(
+        self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None, args: Sequence[str]
+    ) -> str:
+        """``announce <id> <where> @role|@here|@room|none`` (``<where>`` may be left out:
+        here). Checked now, for the target's platform (and on Matrix, the bot's power level),
+        so a summary never fails to ping, or pings more, at posting time."""
+        usage = (
+            f"{self.prefix}feed announce {feed.id} <where> @role|@here|@room|none "
+            "(a role or @here on Discord, @room on Matrix)"
+        )
+        if not args or len(args) > 2:
+            raise UsageError(f"{self.prefix}feed announce needs where and whom: {usage}")
+        place = place_of(args[0], msg, self.platforms) if len(args) == 2 else msg.where.container()
+        try:
+            wanted = announce_words.parse(args[-1])
+        except announce_words.AnnounceError as exc:
+            raise UsageError(f"{exc}. Nothing was changed.") from None
+        async with self.store.read() as r:
+            targets = await self._targets(r, feed, sub)
+        found = [t for t in targets if (t.platform, t.channel) == (place.platform, place.channel)]
+        if not found:
+            return (
+                f"Feed {label(feed)} does not post to {place.platform}:{place.channel}; it posts "
+                f"to {feed_report.places(targets)}. Nothing was changed."
+            )
+        target = found[0]
+        if wanted is not None:
+            why = announce_words.refusal(target.platform, wanted)
+            adapter = self.adapters.get(target.platform)
+            check = getattr(adapter, "announce_refusal", None)
+            if why is None and check is not None:
+                why = await check(target.ref, wanted)
+            if why:
+                return (
+                    f"Feed {label(feed)} cannot announce {announce_words.shown(wanted)} in "
+                    f"{target.platform}:{target.channel}: {why}. Nothing was changed."
+                )
+        async with self.store.transaction() as tx:
+            await tx.posts.set_announce(target.id, wanted)
+        where = f"{target.platform}:{target.channel}"
+        if wanted is None:
+            return f"Feed {label(feed)} mentions nobody in {where} now."
+        return (
+            f"Feed {label(feed)} now mentions {announce_words.shown(wanted)} once on the "
+            f"summary of each new article in {where} (never on edits, backfills, "
+            f"{self.prefix}feed post or held entries)."
         )
 
     async def _read(self, url: str) -> ReadFeed | str:
@@ -302,13 +388,38 @@ class FeedAdmin:
             f"{self.prefix}feed status {feed.id} explains what it posts."
         )
 
+    @staticmethod
+    async def _looks(r: Reads, subs: Sequence[Subscription], named: bool) -> list[str]:
+        """Lines saying how the subscriptions' summaries differ from the default (their
+        template), each naming its community when ``named``."""
+        lines = []
+        for s in subs:
+            if s.template is None:
+                continue
+            whose = f" ({s.community or 'not placed yet'})" if named else ""
+            lines.append(f"summaries{whose}: {feed_templates.shown(s.template)}")
+        return lines
+
+    @staticmethod
+    def _announces(targets: Sequence[Target]) -> list[str]:
+        """A line per target that mentions someone on new articles."""
+        return [
+            f"announces {announce_words.shown(t.announce)} in {t.platform}:{t.channel}"
+            for t in targets
+            if t.announce
+        ]
+
     async def list(self, scope: Scope) -> str:
         rows = []
+        looks: dict[int, list[str]] = {}
         async with self.store.read() as r:
             if scope.community is None:
                 for feed in await r.feeds.all():
                     targets = await r.posts.targets_of(feed.id)
                     rows.append((feed, targets, self.poller.interval_of(feed)))
+                    subs = await r.subscriptions.of_feed(feed.id)
+                    looks[feed.id] = await self._looks(r, subs, len(subs) > 1)
+                    looks[feed.id] += self._announces(targets)
             else:
                 for fid in await r.subscriptions.feeds_of_community(scope.community):
                     row = await r.feeds.get(fid)
@@ -317,7 +428,9 @@ class FeedAdmin:
                         continue
                     targets = await r.posts.subscription_targets(sub.id)
                     rows.append((as_seen(row, sub), targets, self.poller.interval_of(row)))
-        return feed_report.feed_list(rows, self.clock(), self.prefix)
+                    looks[row.id] = await self._looks(r, [sub], False)
+                    looks[row.id] += self._announces(targets)
+        return feed_report.feed_list(rows, self.clock(), self.prefix, looks=looks)
 
     async def status(
         self, feed: FeedRow, sub: Subscription | None, seen_by: Subscription | None = None
@@ -341,6 +454,12 @@ class FeedAdmin:
                     states = [s for s in states if (s.platform, s.channel) in mine]
                 entries.append((e, states))
             hold = await r.feeds.open_hold(feed.id)
+            if sub is not None:
+                looks = await self._looks(r, [sub], False)
+            else:
+                subs = await r.subscriptions.of_feed(feed.id)
+                looks = await self._looks(r, subs, len(subs) > 1)
+            looks += self._announces(targets)
         return feed_report.feed_status(
             as_seen(feed, sub),
             targets,
@@ -349,6 +468,7 @@ class FeedAdmin:
             hold=hold,
             now=self.clock(),
             prefix=self.prefix,
+            looks=[line[0].upper() + line[1:] + "." for line in looks],
         )
 
     async def remove(self, msg: IncomingMessage, feed: FeedRow, sub: Subscription | None) -> str:

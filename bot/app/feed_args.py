@@ -83,7 +83,7 @@ def parse_add(
             else:
                 raise UsageError(f"full takes teasers, always or never, not '{value}'")
         elif where is None:
-            where = _place(word, msg, platforms)
+            where = place_of(word, msg, platforms)
         else:
             raise UsageError(
                 f"I did not understand '{word}' (a channel was already given): {usage}"
@@ -91,7 +91,7 @@ def parse_add(
     return AddRequest(url, where or msg.where.container(), tuple(authors), backfill, full)
 
 
-def _place(word: str, msg: IncomingMessage, platforms: Collection[str]) -> ChatRef:
+def place_of(word: str, msg: IncomingMessage, platforms: Collection[str]) -> ChatRef:
     """``here``, ``<#123>`` (a Discord channel mention), ``platform:channel`` or a channel."""
     if word.lower() == "here":
         return ChatRef(msg.where.platform, msg.where.channel)

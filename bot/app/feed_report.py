@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.app.config_feeds import REMOVED
@@ -42,14 +42,21 @@ def health(feed: FeedRow, interval_s: int, now: datetime) -> str:
 
 
 def feed_list(
-    feeds: Sequence[tuple[FeedRow, Sequence[Target], int]], now: datetime, prefix: str
+    feeds: Sequence[tuple[FeedRow, Sequence[Target], int]],
+    now: datetime,
+    prefix: str,
+    *,
+    looks: Mapping[int, Sequence[str]] | None = None,
 ) -> str:
+    """One entry per feed; ``looks``: by feed id, its subscriptions' summary settings
+    (templates, announcements) that differ from the default."""
     if not feeds:
         return f"No feeds yet. Add one with {prefix}feed add <url>."
     lines = [f"Feeds ({len(feeds)}):"]
     for feed, targets, interval in feeds:
         lines.append(f"{label(feed)} — {feed.url} — {source_of(feed)} — posts to {places(targets)}")
         lines.append(f"    {health(feed, interval, now)}")
+        lines += [f"    {line}" for line in (looks or {}).get(feed.id, ())]
         if feed.last_error and feed.failures:
             lines.append(f"    last error: {feed.last_error}")
     lines.append(f"{prefix}feed status <id> says why entries were or were not posted.")
@@ -117,11 +124,13 @@ def feed_status(
     hold: tuple[int, int, datetime] | None,
     now: datetime,
     prefix: str,
+    looks: Sequence[str] = (),
 ) -> str:
     by = f" by {feed.added_by}" if feed.added_by else ""
     lines = [
         f"Feed {label(feed)} — {feed.url} — {source_of(feed)}{by} — posts to {places(targets)}",
         f"Health: {health(feed, interval_s, now)}.",
+        *looks,
     ]
     if feed.last_error and feed.failures:
         lines.append(f"Feed error: {feed.last_error} (new entries wait until a fetch works).")

@@ -9,20 +9,39 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.app.delivery import Delivery
 from bot.core.models import Article, ArticleId, ChatRef, FeedId, Rendered
 from bot.core.summary import content_hash, render_point_opening, render_summary, thread_title
-from bot.feeds.images import with_image
-from bot.storage.port import Store
+from bot.core.template import DEFAULT, Template
+from bot.storage.port import Reads, Store
 from bot.storage.types import OutboxItem, Target
 
 log = logging.getLogger(__name__)
 
 
-def plan(article_id: ArticleId, article: Article, target: Target) -> list[OutboxItem]:
-    """The outbox rows that put ``article`` into ``target``: summary first, then threads."""
+def plan(
+    article_id: ArticleId,
+    article: Article,
+    target: Target,
+    *,
+    template: Template = DEFAULT,
+    feed: str = "",
+    date: datetime | None = None,
+    announce: bool = False,
+) -> list[OutboxItem]:
+    """The outbox rows that put ``article`` into ``target``: summary first (as the target's
+    subscription's ``template`` has it), then threads.
+
+    ``announce``: the article is new (the poller found it), so the summary carries the
+    target's announce mention, if it has one. Backfills, ``!feed post``, released holds and
+    entries that waited past a daily cap never do; edits are other rows and never do.
+    """
+    summary = render_summary(article, template=template, feed=feed, date=date)
+    if announce and target.announce:
+        summary = replace(summary, announce=target.announce)
     where = ChatRef(target.platform, target.channel)
     base = f"article:{article_id}:{target.platform}:{target.channel}"
     items = [
@@ -30,7 +49,7 @@ def plan(article_id: ArticleId, article: Article, target: Target) -> list[Outbox
             key=f"{base}:summary",
             op="post",
             where=where,
-            message=with_image(render_summary(article), article),
+            message=summary,
             purpose="summary",
             article_id=article_id,
             point=0,
@@ -72,6 +91,14 @@ def plan(article_id: ArticleId, article: Article, target: Target) -> list[Outbox
     return items
 
 
+async def template_of(r: Reads, target: Target) -> Template:
+    """The summary template of the target's subscription (the default without one)."""
+    if target.subscription_id is None:
+        return DEFAULT
+    sub = await r.subscriptions.get(target.subscription_id)
+    return Template.from_json(sub.template if sub else None)
+
+
 class Publisher:
     def __init__(self, store: Store, delivery: Delivery, clock: Callable[[], datetime]) -> None:
         self.store = store
@@ -86,6 +113,7 @@ class Publisher:
         targets: Sequence[Target],
         *,
         published_at: datetime | None = None,
+        announce: bool = False,
     ) -> tuple[ArticleId, int]:
         """Store ``article`` (once per entry) and queue it for ``targets``.
 
@@ -103,8 +131,18 @@ class Publisher:
                 published_at=published_at,
                 now=now,
             )
+            feed = await tx.feeds.get(feed_id) if feed_id is not None else None
             for target in targets:
-                for item in plan(article_id, article, target):
+                template = await template_of(tx, target)
+                for item in plan(
+                    article_id,
+                    article,
+                    target,
+                    template=template,
+                    feed=feed.title if feed else "",
+                    date=published_at,
+                    announce=announce and created,
+                ):
                     queued += await tx.outbox.add(item, now)
         log.info(
             "article %d (%s) %s; %d outbox rows queued for %d targets",

@@ -78,7 +78,8 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec(
             "feed",
-            "feed add|list|remove|pause|resume|post|status|filter|preview|cap ...",
+            "feed add|list|remove|pause|resume|post|status|filter|preview|cap|template|announce"
+            " ...",
             "manage the article feeds",
             Role.ADMIN,
         ),
@@ -96,6 +97,8 @@ FEED_ACTIONS = (
     "filter",
     "preview",
     "cap",
+    "template",
+    "announce",
 )
 
 

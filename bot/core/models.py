@@ -132,7 +132,9 @@ class Rendered:
     for platforms with rich text (Matrix ``formatted_body``); ``title``/``url`` let a
     platform show a card (a Discord embed) instead of the first line. ``actions`` may
     become buttons (Discord); the text names their commands, so platforms without buttons
-    ignore them.
+    ignore them. ``announce`` is who the message deliberately mentions, once: ``role:<id>``
+    or ``here`` (Discord), ``room`` (Matrix); the adapter lets that one mention through and
+    no other (only a new article's summary carries one; see bot.core.announce).
     """
 
     text: str
@@ -143,6 +145,7 @@ class Rendered:
     # The article's lead image (an http(s) URL) shown with it: Discord's embed image, a
     # Matrix m.image, a line on the console.
     image: str | None = None
+    announce: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ from bot.adapters.base import ChatAdapter
 from bot.core.models import Article, ArticleId, FeedId, Platform, Rendered
 from bot.core.parsing import ArticleError
 from bot.core.summary import content_hash, render_summary
+from bot.core.template import Template
 from bot.feeds import filters, notices
 from bot.feeds.document import FeedDocument, FeedEntry, article_of, entry_hash, newest
-from bot.feeds.images import with_image
 from bot.feeds.teaser import fuller, main_html, wants_page
 from bot.storage.port import Store
 from bot.storage.types import (
@@ -53,9 +53,11 @@ class Publish(Protocol):
         targets: Sequence[Target],
         *,
         published_at: datetime | None = None,
+        announce: bool = False,
     ) -> tuple[ArticleId, int]:
         """Store ``article`` once per entry and queue it for ``targets``; ``(article id,
-        outbox rows newly queued)``."""
+        outbox rows newly queued)``. ``announce``: a new article, whose summaries carry
+        their targets' announce mention."""
 
     def kick(self) -> None:
         """New outbox rows were queued (not by :meth:`publish`): deliver them soon."""
@@ -168,8 +170,11 @@ class Ingestor:
         rules = await self.rules_of(feed.id) if chosen else {}
         if chosen:
             report.budget = await self.budgets(feed.id)
+        fresh_news = feed.primed_at is not None  # not the backfill of a feed just added
         for entry in chosen:
-            records.append(await self._publish(feed, entry, targets, report, rules))
+            records.append(
+                await self._publish(feed, entry, targets, report, rules, announce=fresh_news)
+            )
         touched = await self._edits(feed, entries, seen, report)
         now = self.clock()
         async with self.store.transaction() as tx:
@@ -226,6 +231,8 @@ class Ingestor:
         targets: Sequence[Target],
         report: IngestReport,
         rules: Mapping[int, Sequence[filters.Rule]] | None = None,
+        *,
+        announce: bool = False,
     ) -> EntryRecord:
         if rules:
             passed, held = split_by_filters(entry, targets, rules)
@@ -248,7 +255,7 @@ class Ingestor:
             report.rejected += 1
             return _record(entry, "rejected", f"not a readable article: {exc}")
         article_id, queued = await self.publisher.publish(
-            feed.id, entry.key, article, targets, published_at=entry.published
+            feed.id, entry.key, article, targets, published_at=entry.published, announce=announce
         )
         report.in_subs += [
             SubEntry(sub, entry.key, status, None, article_id) for sub, status in capped.items()
@@ -315,6 +322,11 @@ class Ingestor:
             log.info("%d entries that waited for a new day were posted", released)
         return released
 
+    async def article_for(self, feed: FeedRow, entry: FeedEntry) -> Article:
+        """The article ``entry`` would be posted as (its page read when it is a teaser);
+        ArticleError when it is not one. Stores nothing (``!feed template preview``)."""
+        return article_of(await self._fullest(feed, entry))
+
     async def _fullest(self, feed: FeedRow, entry: FeedEntry) -> FeedEntry:
         """The entry, with its page's main text when the feed carries only a teaser."""
         if not wants_page(entry, feed.full_article or self.full_article):
@@ -368,6 +380,10 @@ class Ingestor:
             if digest == await r.articles.content_hash(article_id):
                 return True
             posted = await r.posts.summary_posts(article_id)
+            templates = {}  # each place's summary is edited in its subscription's look
+            for ref in posted:
+                sub = await r.subscriptions.of_target(feed.id, ref)
+                templates[ref] = Template.from_json(sub.template if sub else None)
             planned = {
                 (s.platform, s.channel)
                 for s in await r.outbox.of_article(article_id)
@@ -375,13 +391,16 @@ class Ingestor:
             }
         if planned:
             return False  # a summary not delivered yet: edit once it is
-        rendered: Rendered = with_image(render_summary(article), article)
+        rendered: dict[Template, Rendered] = {
+            t: render_summary(article, template=t, feed=feed.title, date=entry.published)
+            for t in set(templates.values())
+        }
         edits = [
             OutboxItem(
                 key=f"article:{article_id}:{ref.platform}:{ref.channel}:summary:edit:{digest[:12]}",
                 op="edit",
                 where=ref,
-                message=rendered,
+                message=rendered[templates[ref]],
                 purpose="edit",
                 article_id=article_id,
             )

@@ -101,6 +101,7 @@ class Target:
     platform: Platform
     channel: str
     subscription_id: int | None = None
+    announce: str | None = None  # 'role:<id>', 'here' or 'room': pinged on new articles
 
     @property
     def ref(self) -> ChatRef:
@@ -122,6 +123,7 @@ class Subscription:
     paused: bool
     pause_reason: str | None
     max_per_day: int | None = None  # new entries a day (UTC) at most; None: no cap
+    template: str | None = None  # JSON of a bot.core.template.Template; None: the default
 
 
 @dataclass(frozen=True, slots=True)

@@ -451,13 +451,17 @@ class World:
             return user_id in (self.bot.id, channel.recipient_id)
 
         found_users = [int(u) for u in USER_MENTION.findall(content) if known(int(u))]
-        found_roles = [
-            int(r) for r in ROLE_MENTION.findall(content) if guild and int(r) in guild.roles
-        ]
         everyone = "@everyone" in content or "@here" in content
         can_everyone = guild is not None and bool(
             self.permissions_for(author_id, channel) & Perm.MENTION_EVERYONE
         )
+        # A role is pinged only if it is mentionable, or the author may mention everyone
+        # (Discord's permissions docs: MENTION_EVERYONE also "mention all roles").
+        found_roles = [
+            int(r)
+            for r in ROLE_MENTION.findall(content)
+            if guild and int(r) in guild.roles and (guild.roles[int(r)].mentionable or can_everyone)
+        ]
         if allowed is None:
             users, roles = found_users, found_roles
             mention_everyone = everyone and can_everyone
@@ -487,7 +491,16 @@ class World:
                 ["allowed_mentions"], "DICT_TYPE_CONVERT", "Only dictionaries may be used."
             )
         parse = allowed.get("parse") or []
+        for bad in parse:
+            if bad not in ("users", "roles", "everyone"):
+                raise form_error(
+                    ["allowed_mentions", "parse"], "BASE_TYPE_CHOICES", f"{bad!r} is not a choice."
+                )
         for kind in ("users", "roles"):
+            if len(allowed.get(kind) or []) > 100:  # "Array of ... ids (Max size of 100)"
+                raise form_error(
+                    ["allowed_mentions", kind], "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer."
+                )
             if kind in parse and allowed.get(kind):
                 raise form_error(
                     ["allowed_mentions"],

@@ -417,3 +417,70 @@ async def test_a_poisoned_message_is_contained_and_the_next_question_is_acknowle
     assert await world.question_at(asked) is not None
     history = await room_history(world.member, world.room)
     assert sum(in_reply_to(sent)(e) for e in history if e["sender"] == world.bot_id) == 1
+
+
+async def test_announce_room_needs_the_power_level_and_pings_the_room_once(
+    world: World,
+) -> None:
+    """``!feed announce <id> here @room``: refused while the bot's power level is under the
+    room's ``notifications.room``; once allowed, a new article's summary is an ``m.text``
+    with ``m.mentions.room`` and "@room", which Synapse's push rules notify the member of;
+    an article posted without ``announce`` (a backfill, ``!feed post``) is a plain notice."""
+    assert world.bot is not None and world.store is not None
+    [(_feed, fid, _targets)] = world.feeds
+    command = await send_text(world.admin, world.room, f"!feed announce {fid} here @room")
+    told = await world.seen_from_bot(in_reply_to(command))
+    assert "my power level in" in told["content"]["body"]
+    assert "takes 50; a room admin can raise mine" in told["content"]["body"]
+
+    levels = await world.admin.room_get_state_event(world.room, "m.room.power_levels")
+    assert isinstance(levels, nio.RoomGetStateEventResponse), levels
+    content = dict(levels.content)
+    content["users"] = {**content.get("users", {}), world.bot_id: 50}
+    await world.admin.room_put_state(world.room, "m.room.power_levels", content)
+
+    async def accepted() -> bool:
+        said = await send_text(world.admin, world.room, f"!feed announce {fid} here @room")
+        reply = await world.seen_from_bot(in_reply_to(said))
+        return "now mentions @\u2060room once" in reply["content"]["body"] or (
+            "now mentions @room once" in reply["content"]["body"]
+        )
+
+    await wait_for(accepted, timeout=20, message="the bot sees its new power level")
+    targets = await reads(world.store).posts.targets_of(fid)
+    assert [t.announce for t in targets] == ["room"]
+
+    quiet = replace(ARTICLE, title="A backfilled article", link="https://example.org/old")
+    await world.bot.publisher.publish(fid, "old-entry", quiet, targets)
+    plain = await world.seen_from_bot(body_starts("A backfilled article"))
+    assert plain["content"]["msgtype"] == "m.notice"
+    assert plain["content"]["m.mentions"] == {"user_ids": []}
+
+    new = replace(ARTICLE, title="A brand new article", link="https://example.org/new")
+    await world.bot.publisher.publish(fid, "new-entry", new, targets, announce=True)
+    loud = await world.seen_from_bot(body_starts("@room A brand new article"))
+    assert loud["content"]["msgtype"] == "m.text"
+    assert loud["content"]["m.mentions"] == {"user_ids": [], "room": True}
+    assert loud["content"]["formatted_body"].startswith("@room ")
+    # Its point threads ping nobody.
+    root = await world.seen_from_bot(body_starts("1. "))
+    assert root["content"]["m.mentions"] == {"user_ids": []}
+
+    async def notified() -> list[str]:
+        resp = await world.member.send(
+            "GET",
+            "/_matrix/client/v3/notifications",
+            headers={"Authorization": f"Bearer {world.member.access_token}"},
+        )
+        data = await resp.json()
+        return [n["event"]["event_id"] for n in data.get("notifications", [])]
+
+    found = await wait_for(
+        lambda: _contains(notified, loud["event_id"]), message="member notified of @room"
+    )
+    assert found
+    assert plain["event_id"] not in await notified()
+
+
+async def _contains(get: Any, item: str) -> bool:
+    return item in await get()

@@ -290,6 +290,8 @@ class DiscordAdapter:
         ping = f"<@{snowflake(mention.id, op)}>" if mention is not None else None
         replied = self._replied_user(reference, mention)
         allowed = render.mentions_only(mention, replied_user=replied)
+        if mention is None and (announced := render.announcement(message.announce)):
+            ping, allowed = announced
         parts: list[tuple[str | None, discord.Embed | None]]
         if message.title and guards.can_embed(self.connected, container):
             parts = [(ping, render.embed_of(message))]
@@ -380,6 +382,12 @@ class DiscordAdapter:
         except Exception as exc:
             raise failure_of(exc, "direct_message", user.id) from exc
         return await self._send("direct_message", ChatRef(PLATFORM, str(dm.id)), message, key)
+
+    async def announce_refusal(self, where: ChatRef, announce: str) -> str | None:
+        """Why summaries in ``where`` could not ping ``announce``; None when they can."""
+        if announce == "room":
+            return "@room is Matrix's; on Discord use @here or a role"
+        return guards.announce_refusal(self.connected, where.channel, announce)
 
     # roles ---------------------------------------------------------------------------------
 

@@ -26,6 +26,29 @@ def can_embed(client: discord.Client | None, container: str) -> bool:
     return bool(channel.permissions_for(guild.me).embed_links)  # type: ignore[union-attr]
 
 
+def announce_refusal(client: discord.Client | None, container: str, announce: str) -> str | None:
+    """Why the bot's messages in ``container`` could not ping ``announce`` (``here`` or
+    ``role:<id>``), or None. Discord drops such a ping silently, so it is said when an admin
+    sets it: @here takes Mention Everyone; a role must exist in the server and be
+    mentionable, or the bot needs Mention Everyone."""
+    channel = client.get_channel(int(container)) if client and container.isdigit() else None
+    guild = getattr(channel, "guild", None)
+    if channel is None or guild is None or guild.me is None:
+        return "I cannot see that channel now"
+    everyone = bool(channel.permissions_for(guild.me).mention_everyone)  # type: ignore[union-attr]
+    if announce == "here":
+        return None if everyone else "I need the Mention Everyone permission there to ping @here"
+    role = guild.get_role(int(announce[5:])) if announce[5:].isdigit() else None
+    if role is None:
+        return "there is no such role in that server"
+    if role.mentionable or everyone:
+        return None
+    return (
+        f"the role {role.name} cannot be mentioned by me: make it mentionable (Server "
+        "Settings, Roles) or give me Mention Everyone"
+    )
+
+
 async def unarchived(
     client: discord.Client, container: str, op: str, action: Callable[[], Awaitable[T]]
 ) -> T:

@@ -167,6 +167,23 @@ def mentions_only(user: UserRef | None, *, replied_user: bool) -> discord.Allowe
     )
 
 
+def announcement(announce: str | None) -> tuple[str, discord.AllowedMentions] | None:
+    """The ping a new article's summary starts with (``Rendered.announce``) and the allowed
+    mentions that let exactly it through: ``role:<id>`` pings that role (``roles=[id]``),
+    ``here`` pings those online (``everyone=True``: Discord files @here under it); users,
+    other roles and replies are never pinged. None for anything else (a Matrix ``room``)."""
+    if announce == "here":
+        return "@here", discord.AllowedMentions(
+            everyone=True, users=False, roles=False, replied_user=False
+        )
+    if announce and announce.startswith("role:") and announce[5:].isdigit():
+        role = int(announce[5:])
+        return f"<@&{role}>", discord.AllowedMentions(
+            everyone=False, users=False, roles=[discord.Object(id=role)], replied_user=False
+        )
+    return None
+
+
 def custom_id(command: str, prefix: str) -> str | None:
     """The ``custom_id`` of a button for text command ``command``, or None if it cannot be
     one. The prefix is left out, so buttons already posted keep working if it changes."""

@@ -51,7 +51,18 @@ log = logging.getLogger(__name__)
 TOKEN_LIFETIME = 14 * 60.0  # Discord's interaction tokens last 15 minutes; keep a margin
 PREFIX = "interaction:"
 FeedAction = Literal[
-    "add", "list", "remove", "pause", "resume", "post", "status", "filter", "preview", "cap"
+    "add",
+    "list",
+    "remove",
+    "pause",
+    "resume",
+    "post",
+    "status",
+    "filter",
+    "preview",
+    "cap",
+    "template",
+    "announce",
 ]
 NotifyMode = Literal["each", "digest", "none"]
 # Every number option is bounded as the text commands read numbers (bot.core.numbers):

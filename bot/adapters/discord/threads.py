@@ -76,7 +76,7 @@ class ThreadOpener:
             if isinstance(parent, discord.ForumChannel):
                 if thread is None:
                     return await self._forum_post(
-                        parent, name, embed, text, digest, summary=summary
+                        parent, name, embed, text, digest, summary=summary, announce=first.announce
                     )
                 # A forum post's opening message shares the post's id.
                 return ref((parent_id, str(thread.id)), thread.id)
@@ -116,6 +116,7 @@ class ThreadOpener:
         digest: str,
         *,
         summary: bool,
+        announce: str | None = None,
     ) -> ChatRef:
         tags = _tags(forum, SUMMARY_TAGS if summary else POINT_TAGS, self.adapter.bot_id)
         article = None if summary else await self.adapter.state.get(f"forum/{forum.id}")
@@ -126,11 +127,15 @@ class ThreadOpener:
                 embed.add_field(name="Article", value=f"<#{article}>", inline=False)
             else:
                 text = f"Article: <#{article}>\n{text}"
+        allowed = discord.AllowedMentions.none()
+        if summary and (announced := render.announcement(announce)):
+            ping, allowed = announced  # a new article's post pings its announce, only that
+            text = f"{ping} {text}" if text else ping
         created = await forum.create_thread(
             name=name,
             content=text,
             embed=embed,  # type: ignore[arg-type]
-            allowed_mentions=discord.AllowedMentions.none(),
+            allowed_mentions=allowed,
             auto_archive_duration=self.auto_archive,
             applied_tags=tags,
         )

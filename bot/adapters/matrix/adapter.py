@@ -360,6 +360,17 @@ class MatrixAdapter:
             return None
         return f"matrix:{where.channel}"
 
+    async def announce_refusal(self, where: ChatRef, announce: str) -> str | None:
+        """Why the summaries in ``where`` cannot carry ``announce`` (checked when an admin
+        sets it), or None: only ``room``, and only with the power level to notify it."""
+        if announce != "room":
+            return "on Matrix a feed can announce @room only"
+        if self._client is None or self.state.is_direct(where.channel):
+            return "I am not in that room now"
+        return await self.authority.room_ping_refusal(
+            self._client, where.channel, self._client.user_id
+        )
+
     async def role_of(self, user: UserRef, where: ChatRef) -> Role:
         """ADMIN for a room creator or power level >= 50 in a shared room. In a direct chat
         everyone is a member: whoever opens a room is all-powerful there, which proves nothing."""

@@ -157,12 +157,22 @@ def notice(
         body = f"{mention.name}: {body}"
         html = f"{pill(mention)}: {html}"
         user_ids.append(mention.id)
+    mentions: dict[str, Any] = {"user_ids": user_ids}
+    body = defuse_room_ping(body)
+    msgtype = "m.notice"
+    if message.announce == "room" and mention is None:
+        # The one deliberate room ping (a new article's summary where an admin set
+        # announce @room): "@room" in the body for older clients, m.mentions.room for the
+        # push rule; m.text because the default rules never notify for an m.notice.
+        body, html = f"@room {body}", f"@room {html}"
+        mentions["room"] = True
+        msgtype = "m.text"
     content: dict[str, Any] = {
-        "msgtype": "m.notice",
-        "body": defuse_room_ping(body),
+        "msgtype": msgtype,
+        "body": body,
         "format": HTML_FORMAT,
         "formatted_body": html,
-        "m.mentions": {"user_ids": user_ids},
+        "m.mentions": mentions,
     }
     if relates_to is not None:
         content["m.relates_to"] = relates_to

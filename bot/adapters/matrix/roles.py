@@ -70,6 +70,35 @@ class RoomAuthority:
 
     async def role(self, client: nio.AsyncClient, room_id: str, user_id: str) -> Role:
         """The user's role in the room; MEMBER when the room's state cannot be read."""
+        if not await self._known(client, room_id, user_id):
+            return Role.MEMBER
+        return role_from(user_id, self.levels[room_id], self.creators[room_id])
+
+    async def room_ping_refusal(
+        self, client: nio.AsyncClient, room_id: str, user_id: str
+    ) -> str | None:
+        """Why ``user_id`` (the bot) cannot notify the whole room with @room, or None when
+        its power level reaches the room's ``notifications.room`` (50 by default)."""
+        if not await self._known(client, room_id, user_id):
+            return f"I cannot read the power levels of {room_id} now"
+        if user_id in self.creators[room_id]:
+            return None
+        levels = self.levels[room_id]
+        notifications = levels.get("notifications")
+        needed = notifications.get("room", 50) if isinstance(notifications, dict) else 50
+        users = levels.get("users")
+        mine = users.get(user_id) if isinstance(users, dict) else None
+        if mine is None:
+            mine = levels.get("users_default", 0)
+        if isinstance(mine, int) and isinstance(needed, int) and mine >= needed:
+            return None
+        return (
+            f"my power level in {room_id} is {mine}, and notifying the whole room with @room "
+            f"takes {needed}; a room admin can raise mine"
+        )
+
+    async def _known(self, client: nio.AsyncClient, room_id: str, user_id: str) -> bool:
+        """The room's power levels and creators are at hand (fetched if need be)."""
         if room_id not in self.levels or room_id not in self.creators:
             try:
                 resp = await client.room_get_state(room_id)
@@ -79,10 +108,10 @@ class RoomAuthority:
                 log.warning(
                     "state of %s unknown (%s); treating %s as member", room_id, resp, user_id
                 )
-                return Role.MEMBER
+                return False
             for event in resp.events:
                 if isinstance(event, dict):
                     self.note(room_id, event)
             self.levels.setdefault(room_id, {})
             self.creators.setdefault(room_id, frozenset())
-        return role_from(user_id, self.levels[room_id], self.creators[room_id])
+        return True

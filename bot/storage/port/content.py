@@ -162,6 +162,10 @@ class Posts(PostReads, Protocol):
         """The feed's target at ``where``, created in ``subscription_id`` if new (a target
         that exists keeps the subscription it has)."""
 
+    async def set_announce(self, target_id: int, announce: str | None) -> None:
+        """Who the target's new-article summaries mention: 'role:<id>', 'here', 'room', or
+        None for nobody (migration 0013)."""
+
     async def record(
         self,
         *,

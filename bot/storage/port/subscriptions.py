@@ -86,6 +86,10 @@ class Subscriptions(SubscriptionReads, Protocol):
 
     async def set_max_per_day(self, sub_id: int, cap: int | None) -> None: ...
 
+    async def set_template(self, sub_id: int, template: str | None) -> None:
+        """The summary template (JSON of bot.core.template.Template), None for the default
+        (migration 0013)."""
+
     async def delete(self, sub_id: int) -> None: ...
     async def place(self, sub_id: int, community: str) -> None:
         """Record a carried-over subscription's community, merging it into the feed's

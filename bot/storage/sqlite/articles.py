@@ -170,6 +170,9 @@ class SqlitePosts:
         assert row is not None
         return rows.target(row)
 
+    async def set_announce(self, target_id: int, announce: str | None) -> None:
+        self._raw.execute("UPDATE targets SET announce = ? WHERE id = ?", (announce, target_id))
+
     async def targets_of(self, feed_id: FeedId, *, active: bool = False) -> list[Target]:
         paused = (
             "AND subscription_id NOT IN (SELECT id FROM subscriptions WHERE paused = 1) "

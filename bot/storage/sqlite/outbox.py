@@ -38,7 +38,7 @@ class SqliteOutbox:
         cur = self._raw.execute(
             "INSERT INTO outbox (key, op, platform, channel, thread, message, mention_id, "
             "mention_display, title, text, html, card_title, card_url, card_image, purpose, "
-            "article_id, point, question_id, target_id, next_attempt_at, created_at) "
+            "article_id, point, question_id, target_id, next_attempt_at, created_at, announce) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (key) DO NOTHING",
             (
@@ -63,6 +63,7 @@ class SqliteOutbox:
                 item.target_id,
                 iso(now),
                 iso(now),
+                m.announce,
             ),
         )
         if cur.rowcount != 1:

@@ -93,6 +93,7 @@ def target(row: sqlite3.Row) -> Target:
         Platform(row["platform"]),
         row["channel"],
         row["subscription_id"],
+        row["announce"],
     )
 
 
@@ -106,6 +107,7 @@ def subscription(row: sqlite3.Row) -> Subscription:
         bool(row["paused"]),
         row["pause_reason"],
         row["max_per_day"],
+        row["template"],
     )
 
 
@@ -127,6 +129,7 @@ def outbox_row(row: sqlite3.Row, actions: tuple[Action, ...] = ()) -> OutboxRow:
             row["card_url"],
             actions,
             image=row["card_image"],
+            announce=row["announce"],
         ),
         purpose=row["purpose"],
         title=row["title"],

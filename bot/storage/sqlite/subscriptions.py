@@ -184,6 +184,9 @@ class SqliteSubscriptions:
     async def set_max_per_day(self, sub_id: int, cap: int | None) -> None:
         self._raw.execute("UPDATE subscriptions SET max_per_day = ? WHERE id = ?", (cap, sub_id))
 
+    async def set_template(self, sub_id: int, template: str | None) -> None:
+        self._raw.execute("UPDATE subscriptions SET template = ? WHERE id = ?", (template, sub_id))
+
     async def ensure(
         self,
         feed_id: FeedId,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.models import ArticleId, ChatRef, FeedId, Platform
+from bot.core.models import ArticleId, ChatRef, FeedId, Platform, Rendered
 from bot.storage.port import Store
+from bot.storage.types import OutboxItem
 from tests.storage.contract.conftest import ARTICLE, FAKE, GENERAL, NOW
 
 URL = "https://example.org/feed"
@@ -119,3 +120,48 @@ async def test_offline_subscriptions_and_placing_them_later(store: Store) -> Non
         assert await r.subscriptions.get(s2) is None
         assert [t.channel for t in await r.posts.subscription_targets(s1)] == ["111", "222"]
         assert await r.subscriptions.authors(s1) == ["discord:1", "discord:2"]
+
+
+async def test_a_subscription_keeps_its_own_template(store: Store) -> None:
+    """Migration 0014: each subscription's template, NULL (the default) until set."""
+    look = '{"heading": "{feed}: {title}", "blocks": ["points"]}'
+    async with store.transaction() as tx:
+        fid = await tx.feeds.ensure(URL, title="", source="chat", now=NOW)
+        mine = await tx.subscriptions.ensure(fid, "fake:one", added_by=None, backfill=1, now=NOW)
+        theirs = await tx.subscriptions.ensure(fid, "fake:two", added_by=None, backfill=1, now=NOW)
+        await tx.subscriptions.set_template(mine, look)
+    async with store.read() as r:
+        got, other = await r.subscriptions.get(mine), await r.subscriptions.get(theirs)
+        assert got is not None and other is not None
+        assert (got.template, other.template) == (look, None)
+        assert [s.template for s in await r.subscriptions.of_feed(fid)] == [look, None]
+    async with store.transaction() as tx:
+        await tx.subscriptions.set_template(mine, None)
+    async with store.read() as r:
+        back = await r.subscriptions.get(mine)
+        assert back is not None and back.template is None
+
+
+async def test_a_target_keeps_its_announce_and_the_outbox_carries_it(store: Store) -> None:
+    """Migration 0013: ``targets.announce`` per target, and the mention intent of a queued
+    summary read back with its row (what the adapter is handed)."""
+    async with store.transaction() as tx:
+        fid = await tx.feeds.ensure(URL, title="", source="chat", now=NOW)
+        sub = await tx.subscriptions.ensure(fid, "fake:one", added_by=None, backfill=1, now=NOW)
+        loud = await tx.posts.ensure_target(fid, GENERAL, sub)
+        quiet = await tx.posts.ensure_target(fid, OTHER, sub)
+        await tx.posts.set_announce(loud.id, "role:123456789012345678")
+        for key, announce in (("a", "role:123456789012345678"), ("b", None)):
+            await tx.outbox.add(
+                OutboxItem(key, "post", GENERAL, Rendered("hi", announce=announce), "summary"),
+                NOW,
+            )
+    async with store.read() as r:
+        got = {t.id: t.announce for t in await r.posts.targets_of(fid)}
+        assert got == {loud.id: "role:123456789012345678", quiet.id: None}
+        pending = {row.item.key: row.item.message.announce for row in await r.outbox.pending()}
+        assert pending == {"a": "role:123456789012345678", "b": None}
+    async with store.transaction() as tx:
+        await tx.posts.set_announce(loud.id, None)
+    async with store.read() as r:
+        assert [t.announce for t in await r.posts.targets_of(fid)] == [None, None]

@@ -29,7 +29,7 @@ async def issue_link(store: Store, user: UserRef, public_url: str, now: datetime
     async with store.transaction() as tx:
         if await tx.web.links_since(user.key, now - timedelta(hours=1)) >= LINKS_PER_HOUR:
             return None
-        await tx.web.add_link(token_hash(token), user.key, now + LINK_TTL, now)
+        await tx.web.add_link(token_hash(token), user.key, user.display, now + LINK_TTL, now)
     return f"{public_url.rstrip('/')}/login/{token}"
 
 

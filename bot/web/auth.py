@@ -49,9 +49,9 @@ class Viewer:
         return self.is_admin or (feed_id is not None and feed_id in self.author_of)
 
 
-def _identity(key: str) -> UserRef:
+def _identity(key: str, display: str) -> UserRef:
     platform, _, uid = key.partition(":")
-    return UserRef(Platform(platform), uid)
+    return UserRef(Platform(platform), uid, display)
 
 
 async def feeds_authored(bot: Bot, key: str) -> frozenset[FeedId]:
@@ -66,13 +66,13 @@ async def feeds_authored(bot: Bot, key: str) -> frozenset[FeedId]:
     return frozenset(found)
 
 
-async def viewer_for(bot: Bot, key: str) -> Viewer | None:
+async def viewer_for(bot: Bot, key: str, display: str = "") -> Viewer | None:
     """The viewer ``key`` is now, or None when they are neither admin nor author."""
     is_admin = key in bot.settings.admins
     author_of = await feeds_authored(bot, key)
     if not is_admin and not author_of:
         return None
-    return Viewer(_identity(key), is_admin, author_of)
+    return Viewer(_identity(key, display), is_admin, author_of)
 
 
 def _session_token(request: web.Request) -> str | None:
@@ -92,18 +92,18 @@ async def require_viewer(request: web.Request) -> Viewer:
         return found
     bot = request.app[BOT_KEY]
     token = _session_token(request)
-    key = None
+    found_session = None
     if token:
         async with bot.store.read() as r:
-            key = await r.web.session(token_hash(token), bot.clock())
-    if key is None:
+            found_session = await r.web.session(token_hash(token), bot.clock())
+    if found_session is None:
         if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
             raise web.HTTPSeeOther("/login")
         raise _plain(
             web.HTTPUnauthorized,
             "Not signed in. Send !web to the bot in a direct message for a sign-in link.",
         )
-    viewer = await viewer_for(bot, key)
+    viewer = await viewer_for(bot, *found_session)
     if viewer is None:
         raise _plain(
             web.HTTPForbidden, "You are no longer an author or admin here, so the desk is closed."
@@ -137,15 +137,15 @@ async def login(request: web.Request) -> web.StreamResponse:
     bot = request.app[BOT_KEY]
     now = bot.clock()
     async with bot.store.transaction() as tx:
-        key = await tx.web.use_link(token_hash(request.match_info["token"]), now)
-        if key is None:
+        spent = await tx.web.use_link(token_hash(request.match_info["token"]), now)
+        if spent is None:
             raise _plain(
                 web.HTTPForbidden,
                 "This sign-in link is used up or expired (links work once, for 10 minutes). "
                 "Send !web to the bot for a new one.",
             )
         session = secrets.token_urlsafe(32)
-        await tx.web.add_session(token_hash(session), key, now + SESSION_TTL, now)
+        await tx.web.add_session(token_hash(session), *spent, now + SESSION_TTL, now)
     response = web.HTTPSeeOther("/desk")
     response.set_cookie(
         SESSION_COOKIE,
@@ -174,9 +174,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
     bot = request.app[BOT_KEY]
     if token:
         async with bot.store.transaction() as tx:
-            key = await tx.web.session(token_hash(token), bot.clock())
-            if key is not None:
-                await tx.web.end_sessions(key)
+            found = await tx.web.session(token_hash(token), bot.clock())
+            if found is not None:
+                await tx.web.end_sessions(found[0])
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

@@ -11,9 +11,9 @@ from typing import Protocol
 
 
 class WebReads(Protocol):
-    async def session(self, token_hash: str, now: datetime) -> str | None:
-        """The identity (``platform:id``) a live session belongs to; None when unknown or
-        expired."""
+    async def session(self, token_hash: str, now: datetime) -> tuple[str, str] | None:
+        """``(identity, display name)`` of a live session (identity: ``platform:id``); None
+        when unknown or expired."""
 
     async def links_since(self, identity: str, since: datetime) -> int:
         """How many sign-in links ``identity`` was given since ``since`` (rate limit)."""
@@ -21,16 +21,16 @@ class WebReads(Protocol):
 
 class Web(WebReads, Protocol):
     async def add_link(
-        self, token_hash: str, identity: str, expires: datetime, now: datetime
+        self, token_hash: str, identity: str, display: str, expires: datetime, now: datetime
     ) -> None:
-        """A one-time sign-in link for ``identity``, valid until ``expires``."""
+        """A one-time sign-in link for ``identity`` (shown as ``display``) until ``expires``."""
 
-    async def use_link(self, token_hash: str, now: datetime) -> str | None:
-        """Spend the link: its identity if it exists, is unused and not expired; then it is
-        used for good (a second call returns None)."""
+    async def use_link(self, token_hash: str, now: datetime) -> tuple[str, str] | None:
+        """Spend the link: ``(identity, display)`` if it exists, is unused and not expired;
+        then it is used for good (a second call returns None)."""
 
     async def add_session(
-        self, token_hash: str, identity: str, expires: datetime, now: datetime
+        self, token_hash: str, identity: str, display: str, expires: datetime, now: datetime
     ) -> None: ...
 
     async def end_sessions(self, identity: str) -> int:

@@ -3,6 +3,7 @@
 CREATE TABLE web_links (
     token_hash  TEXT PRIMARY KEY,
     identity    TEXT NOT NULL,          -- platform:id
+    display     TEXT NOT NULL,          -- the name chat showed, for notices
     created     TEXT NOT NULL,
     expires     TEXT NOT NULL,
     used        TEXT
@@ -12,6 +13,7 @@ CREATE INDEX web_links_identity ON web_links (identity, created);
 CREATE TABLE web_sessions (
     token_hash  TEXT PRIMARY KEY,
     identity    TEXT NOT NULL,
+    display     TEXT NOT NULL,
     created     TEXT NOT NULL,
     expires     TEXT NOT NULL
 ) WITHOUT ROWID;

@@ -100,7 +100,9 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
         return fail(str(exc))
     width = max(len(c.table) for c in counts)
     for c in counts:
-        print(f"  {c.table:<{width}}  {c.sqlite_rows:>8} rows in SQLite  {c.postgres_rows:>8} in PostgreSQL")
+        print(
+            f"  {c.table:<{width}}  {c.sqlite_rows:>8} in SQLite {c.postgres_rows:>8} in PostgreSQL"
+        )
     print(
         f"copied {total} rows in {sum(1 for c in counts if c.sqlite_rows)} tables from "
         f"{source} to {redact(dsn)}; every table's count matches. Set "

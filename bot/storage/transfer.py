@@ -102,7 +102,9 @@ def _ordered(tables: Sequence[str], parents: dict[str, set[str]]) -> list[str]:
     return done
 
 
-async def _pg_schema(conn: Any) -> tuple[dict[str, list[_Column]], dict[str, set[str]], dict[str, list[str]]]:
+async def _pg_schema(
+    conn: Any,
+) -> tuple[dict[str, list[_Column]], dict[str, set[str]], dict[str, list[str]]]:
     """The public schema's tables with their columns, the tables each one's foreign keys
     point to, and per table the columns of its self-referencing foreign keys."""
     cols: dict[str, list[_Column]] = {}
@@ -186,9 +188,7 @@ async def copy_sqlite_to_postgres(
                     f"the PostgreSQL table {table} has no column {missing[0]!r}, which the "
                     "SQLite database has: its values would be lost"
                 )
-        counts = {
-            t: raw.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in lite_tables
-        }
+        counts = {t: raw.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in lite_tables}
         total = sum(counts.values())
         if step:
             step("", total)
@@ -206,8 +206,13 @@ async def copy_sqlite_to_postgres(
                     result.append(TableCount(table, 0, 0))
                     continue
                 await _copy_table(
-                    raw, conn, table, lite_tables[table], pg_cols[table],
-                    self_refs.get(table, []), step,
+                    raw,
+                    conn,
+                    table,
+                    lite_tables[table],
+                    pg_cols[table],
+                    self_refs.get(table, []),
+                    step,
                 )
                 await _move_sequences(conn, table, pg_cols[table])
                 got = await conn.fetchval(f'SELECT count(*) FROM "{table}"')
@@ -225,7 +230,7 @@ async def copy_sqlite_to_postgres(
         await conn.close()
 
 
-async def _copy_table(
+async def _copy_table(  # noqa: PLR0917 (one call site, all parts of one copy)
     raw: sqlite3.Connection,
     conn: Any,
     table: str,
@@ -266,7 +271,7 @@ async def _move_sequences(conn: Any, table: str, cols: list[_Column]) -> None:
         seq = await conn.fetchval("SELECT pg_get_serial_sequence($1, $2)", f'"{table}"', c.name)
         if seq:
             await conn.execute(
-                f"SELECT setval($1, GREATEST((SELECT max(\"{c.name}\") FROM \"{table}\"), 1), "
-                f"(SELECT max(\"{c.name}\") FROM \"{table}\") IS NOT NULL)",
+                f'SELECT setval($1, GREATEST((SELECT max("{c.name}") FROM "{table}"), 1), '
+                f'(SELECT max("{c.name}") FROM "{table}") IS NOT NULL)',
                 seq,
             )

@@ -105,7 +105,7 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
         )
     print(
         f"copied {total} rows in {sum(1 for c in counts if c.sqlite_rows)} tables from "
-        f"{source} to {redact(dsn)}; every table's count matches. Set "
-        f'[bot] database = "{redact(dsn)}" and start the bot.'
+        f"{source} to {redact(dsn)}; every table's count matches. Set [bot] database to "
+        "that address (password included) and start the bot."
     )
     return 0

@@ -20,7 +20,8 @@ How it goes:
    (foreign keys), with ``COPY`` in batches. Values are converted by the PostgreSQL column's
    type: ISO-8601 text to ``timestamptz``, 0/1 to ``boolean``. A column that SQLite has and
    PostgreSQL lacks stops the copy (its data would be lost), as does a table that only
-   SQLite has. A self-referencing foreign key (a question merged into another) is filled in
+   SQLite has. Tables PostgreSQL's triggers fill (``DERIVED``) are rebuilt, not copied.
+   A self-referencing foreign key (a question merged into another) is filled in
    a second pass. Identity sequences are moved past the copied ids.
 4. Every table's row count is compared on both sides inside the same transaction; a
    mismatch rolls everything back. Only then does it commit.
@@ -40,6 +41,9 @@ from bot.storage.types import StorageError
 BATCH = 2_000
 # Tables of the PostgreSQL schema that are its own bookkeeping, not data to copy.
 BOOKKEEPING = frozenset({"schema_version", "schema_migrations"})
+# Tables PostgreSQL's triggers fill as the rows they watch arrive (each point's token for
+# the open-question index): rebuilt by the copy itself, not copied.
+DERIVED = frozenset({"open_question_sets"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,7 @@ async def _pg_schema(
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
     ):
-        if r["table_name"] not in BOOKKEEPING:
+        if r["table_name"] not in BOOKKEEPING | DERIVED:
             cols.setdefault(r["table_name"], []).append(_Column(r["column_name"], r["data_type"]))
     parents: dict[str, set[str]] = {}
     self_refs: dict[str, list[str]] = {}
@@ -173,21 +177,9 @@ async def copy_sqlite_to_postgres(
         raise StorageError(f"cannot connect to {redact(dsn)}: {exc}") from None
     try:
         raw.execute("BEGIN")  # one snapshot of the whole file
-        lite_tables = _sqlite_tables(raw)
+        lite_tables = {t: cols for t, cols in _sqlite_tables(raw).items() if t not in DERIVED}
         pg_cols, parents, self_refs = await _pg_schema(conn)
-        only_lite = sorted(set(lite_tables) - set(pg_cols))
-        if only_lite:
-            raise StorageError(
-                f"the PostgreSQL schema has no table {only_lite[0]!r}, which the SQLite "
-                "database has: its rows would be lost (is this bot older than the file?)"
-            )
-        for table, names in lite_tables.items():
-            missing = sorted(set(names) - {c.name for c in pg_cols[table]})
-            if missing:
-                raise StorageError(
-                    f"the PostgreSQL table {table} has no column {missing[0]!r}, which the "
-                    "SQLite database has: its values would be lost"
-                )
+        _check_columns(lite_tables, pg_cols)
         counts = {t: raw.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in lite_tables}
         total = sum(counts.values())
         if step:
@@ -225,9 +217,28 @@ async def copy_sqlite_to_postgres(
         return result, total
     except asyncpg.PostgresError as exc:
         raise StorageError(f"PostgreSQL refused the copy: {exc}; nothing was kept") from None
+    except sqlite3.Error as exc:
+        raise StorageError(f"{source}: cannot read it ({exc}); nothing was kept") from None
     finally:
         raw.close()
         await conn.close()
+
+
+def _check_columns(lite_tables: dict[str, list[str]], pg_cols: dict[str, list[_Column]]) -> None:
+    """Every SQLite table and column has a place in PostgreSQL, or the copy would lose it."""
+    only_lite = sorted(set(lite_tables) - set(pg_cols))
+    if only_lite:
+        raise StorageError(
+            f"the PostgreSQL schema has no table {only_lite[0]!r}, which the SQLite "
+            "database has: its rows would be lost (is this bot older than the file?)"
+        )
+    for table, names in lite_tables.items():
+        missing = sorted(set(names) - {c.name for c in pg_cols[table]})
+        if missing:
+            raise StorageError(
+                f"the PostgreSQL table {table} has no column {missing[0]!r}, which the "
+                "SQLite database has: its values would be lost"
+            )
 
 
 async def _copy_table(  # noqa: PLR0917 (one call site, all parts of one copy)
@@ -244,7 +255,7 @@ async def _copy_table(  # noqa: PLR0917 (one call site, all parts of one copy)
     convert = [_converter(by_name[n].pg_type) for n in names]
     later = [i for i, n in enumerate(names) if n in self_ref]
     key = [n for n in names if n == "id"]
-    order = f' ORDER BY "{key[0]}"' if key else " ORDER BY rowid"
+    order = f' ORDER BY "{key[0]}"' if key else ""  # some tables are WITHOUT ROWID
     listed = ", ".join(f'"{n}"' for n in names)
     cur = raw.execute(f'SELECT {listed} FROM "{table}"{order}')
     deferred: list[tuple[Any, ...]] = []

@@ -183,3 +183,8 @@ async def run_cluster(tmp_path: Path, database: str) -> None:  # noqa: PLR0915
 @pytest.mark.timeout(240)
 async def test_three_bots_on_sqlite_one_killed(tmp_path: Path) -> None:
     await run_cluster(tmp_path, str(tmp_path / "shared.sqlite3"))
+
+
+@pytest.mark.timeout(240)
+async def test_three_bots_on_postgresql_one_killed(tmp_path: Path, postgres_dsn: str) -> None:
+    await run_cluster(tmp_path, postgres_dsn)

@@ -210,3 +210,10 @@ class Database:
 async def _version(conn: Any) -> int:
     value = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version")
     return int(value)
+
+
+def affected(status: str) -> int:
+    """The rows an ``INSERT``/``UPDATE``/``DELETE`` changed, from asyncpg's status text
+    (``"UPDATE 3"``, ``"INSERT 0 1"``)."""
+    tail = status.rpartition(" ")[2]
+    return int(tail) if tail.isdigit() else 0

@@ -23,9 +23,9 @@ A read is a ``READ ONLY REPEATABLE READ`` transaction: its statements see one sn
 (the port: "reads seen together"). :meth:`savepoint` is an asyncpg nested transaction
 (``SAVEPOINT`` .. ``RELEASE``, ``ROLLBACK TO`` on an exception, which goes on).
 
-Caches (the articles' one) are cleared whenever a unit or a savepoint rolls back, as on
-SQLite. Part B's repositories (questions, outbox, inbound, notifications, FAQ, leases) are
-built the same way: ``Cls(session)``.
+Nothing is cached in the process (see :mod:`bot.storage.postgres.articles`): another
+process may change any row. Part B's repositories (questions, outbox, inbound,
+notifications, FAQ, leases) are built the same way: ``Cls(session)``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import asyncio
 from types import TracebackType
 from typing import Any
 
-from bot.storage.postgres.articles import ArticleCache, PostgresArticles, PostgresPosts
+from bot.storage.postgres.articles import PostgresArticles, PostgresPosts
 from bot.storage.postgres.db import Database, Migration, Session
 from bot.storage.postgres.faq import PostgresFaq
 from bot.storage.postgres.feeds import PostgresFeeds
@@ -49,7 +49,6 @@ class PostgresUnit:
     """Every repository, bound to the store's session (what a unit of work yields)."""
 
     __slots__ = (
-        "_cache",
         "_session",
         "articles",
         "faq",
@@ -63,12 +62,11 @@ class PostgresUnit:
         "subscriptions",
     )
 
-    def __init__(self, session: Session, cache: ArticleCache) -> None:
+    def __init__(self, session: Session) -> None:
         self._session = session
-        self._cache = cache
         self.feeds = PostgresFeeds(session)
-        self.articles = PostgresArticles(session, cache)
-        self.posts = PostgresPosts(session, cache)
+        self.articles = PostgresArticles(session)
+        self.posts = PostgresPosts(session)
         self.questions = PostgresQuestions(session)
         self.outbox = PostgresOutbox(session)
         self.inbound = PostgresInbound(session)
@@ -78,17 +76,16 @@ class PostgresUnit:
         self.leases = PostgresLeases(session)
 
     def savepoint(self) -> _Savepoint:
-        return _Savepoint(self._session, self._cache)
+        return _Savepoint(self._session)
 
 
 class _Savepoint:
-    """A nested asyncpg transaction; on an exception the cache is cleared too."""
+    """A nested asyncpg transaction: ``SAVEPOINT`` .. ``RELEASE`` or ``ROLLBACK TO``."""
 
-    __slots__ = ("_cache", "_session", "_tr")
+    __slots__ = ("_session", "_tr")
 
-    def __init__(self, session: Session, cache: ArticleCache) -> None:
+    def __init__(self, session: Session) -> None:
         self._session = session
-        self._cache = cache
         self._tr: Any = None
 
     async def __aenter__(self) -> None:
@@ -103,7 +100,6 @@ class _Savepoint:
     ) -> None:
         if exc_type is not None:
             await self._tr.rollback()
-            self._cache.clear()  # it may have cached what it undid
         else:
             await self._tr.commit()
 
@@ -151,12 +147,10 @@ class _Unit:
                 try:
                     await self._tr.commit()
                 except BaseException:
-                    store.cache.clear()
                     if not self._conn.is_closed() and self._conn.is_in_transaction():
                         await self._tr.rollback()
                     raise
             else:
-                store.cache.clear()  # the unit may have cached what it then undid
                 await self._tr.rollback()
         finally:
             store.session.unbind()
@@ -173,8 +167,7 @@ class PostgresStore:
         self.db = db
         self.lock = asyncio.Lock()
         self.session = Session()
-        self.cache = ArticleCache()
-        self.unit = PostgresUnit(self.session, self.cache)
+        self.unit = PostgresUnit(self.session)
 
     @classmethod
     async def open(

@@ -25,7 +25,9 @@ def add_db_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ig
     backup.add_argument("path", help="where the copy goes; an existing folder gets a dated name")
     # SUPPRESS: the top-level parser may have these too; a default here would erase them.
     backup.add_argument("--config", default=argparse.SUPPRESS, help="TOML settings file")
-    backup.add_argument("--database", default=argparse.SUPPRESS, help="SQLite file")
+    backup.add_argument(
+        "--database", default=argparse.SUPPRESS, help="SQLite file or postgresql:// DSN"
+    )
     backup.set_defaults(func=cmd_db_backup)
     migrate = sub.add_parser(
         "migrate",
@@ -45,6 +47,12 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
     except CliFailure as exc:
         return fail(exc.message, exc.code)
     dest = Path(args.path).expanduser().absolute()
+    if isinstance(source, str):  # PostgreSQL: refused, in words
+        try:
+            backup_database(source, dest)
+        except BackupError as exc:
+            return fail(str(exc))
+        return fail("a PostgreSQL database is backed up with pg_dump")
     if dest.is_dir():
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         dest = dest / f"{source.stem}-{stamp}{source.suffix or DATABASE_SUFFIX}"

@@ -38,11 +38,13 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bot.storage.dsn import is_dsn, redact
 from bot.storage.types import StorageError
+
+__all__ = ["Database", "Migration", "Session", "affected", "bundled_migrations", "is_dsn", "redact"]
 
 log = logging.getLogger(__name__)
 
@@ -50,26 +52,6 @@ DIALECT = "postgresql"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # Any 64-bit key, fixed: taken by every process that migrates this database.
 MIGRATION_LOCK = 0x706F696E74626F74  # "pointbot"
-
-
-def is_dsn(target: object) -> bool:
-    """Whether ``target`` names a PostgreSQL database (a ``postgresql://`` URL)."""
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
-
-
-def redact(dsn: str) -> str:
-    """``dsn`` without its password, for logs and messages."""
-    try:
-        parts = urlsplit(dsn)
-    except ValueError:
-        return "postgresql://…"
-    if parts.password is None:
-        return dsn
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, ""))
 
 
 @dataclass(frozen=True, slots=True)

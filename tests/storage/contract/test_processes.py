@@ -119,3 +119,22 @@ async def test_a_taker_that_rolls_back_leaves_the_message_to_the_other(
             raise RuntimeError("the process fails before it commits")
     assert later is not None
     assert await later is True
+
+
+async def test_two_processes_acquiring_an_expired_lease_one_wins(open_twice: Opened) -> None:
+    one, two = await open_twice(), await open_twice()
+    async with one.transaction() as tx:
+        assert await tx.leases.acquire("matrix", "dead", NOW, NOW - LEASE)  # ran out at NOW
+
+    async def acquire(store: Store, holder: str) -> bool:
+        async with store.transaction() as tx:
+            return await tx.leases.acquire("matrix", holder, NOW + LEASE, NOW)
+
+    async with one.transaction() as tx:
+        assert await tx.leases.acquire("matrix", "p1", NOW + LEASE, NOW)
+        later = asyncio.create_task(acquire(two, "p2"))  # waits for the first to finish
+        await asyncio.sleep(0.3)
+        assert not later.done()
+    assert await later is False
+    async with two.read() as r:
+        assert await r.leases.holder("matrix", NOW) == "p1"

@@ -105,3 +105,28 @@ def test_redact_hides_the_password() -> None:
     )
     assert "s3cret" not in redact("postgres://bot:s3cret@h/pb?sslmode=require")
     assert redact("postgresql://bot@h/pb") == "postgresql://bot@h/pb"
+
+
+def test_redact_hides_a_password_given_as_a_parameter() -> None:
+    assert redact("postgresql://h/pb?sslmode=require&password=s3cret") == (
+        "postgresql://h/pb?sslmode=require&password=***"
+    )
+
+
+async def test_open_store_picks_postgresql_for_a_dsn(postgres_dsn: str) -> None:
+    from bot.storage.port import open_store
+
+    store = await open_store(postgres_dsn)
+    try:
+        assert isinstance(store, PostgresStore)
+    finally:
+        await store.close()
+
+
+def test_backup_of_a_postgresql_database_is_refused_with_pg_dump_named(tmp_path: Path) -> None:
+    from bot.storage.port import backup_database
+    from bot.storage.types import BackupError
+
+    with pytest.raises(BackupError, match="pg_dump") as caught:
+        backup_database("postgresql://bot:s3cret@h/pb", tmp_path / "copy")
+    assert "s3cret" not in str(caught.value)

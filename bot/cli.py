@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     script = Path(args.script) if args.script else None
     if script is not None and not script.is_file():
         raise CliError(f"{script}: no such script file")
-    log.info("database %s (config: %s)", settings.database, settings.source)
+    log.info("database %s (config: %s)", datapath.shown(settings.database), settings.source)
     try:
         if settings.platforms:
             return asyncio.run(run_platforms(settings, logs.print_line))

@@ -17,7 +17,7 @@ from typing import Any
 from bot import config_checks as check
 from bot.core.template import Template, TemplateError
 from bot.core.template import from_config as template_from_config
-from bot.datapath import database_path
+from bot.datapath import Location, database_path
 from bot.feeds.filters import FilterError, parse_spec
 from bot.storage.sqlite.files import DEFAULT_DATABASE
 
@@ -157,7 +157,7 @@ class WebSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database: Path = Path(DEFAULT_DATABASE)
+    database: Location = Path(DEFAULT_DATABASE)  # a SQLite file, or a postgresql:// DSN
     command_prefix: str = "!"
     acknowledge: str = "reply"  # "reply" (says the number) or "reaction" (a ✅ on the question)
     admins: frozenset[str] = frozenset()

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from bot import datapath
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console_session import CONSOLE_HELP, ConsoleSession
 from bot.app.adapter_state import AdapterState
@@ -60,7 +61,8 @@ async def run_console(
         stack.push_async_callback(_keep_world, console, state)
         bot.start_workers(stack)
 
-        out(f"pointbot on the console — database {settings.database}, config: {settings.source}")
+        where = datapath.shown(settings.database)
+        out(f"pointbot on the console — database {where}, config: {settings.source}")
         for change in bot.config_changes:
             out(f"config: {change}")
         await publish_configured(bot, feeds, out)

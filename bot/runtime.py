@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
+from bot import datapath
 from bot.adapters.base import AdapterError, ChatAdapter
 from bot.app.adapter_state import AdapterState
 from bot.app.cluster import LeaseKeeper, process_identity
@@ -217,7 +218,7 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
         await bot.start_polling(stack, feeds)
         out(
             f"pointbot running on {', '.join(settings.platforms)} — database "
-            f"{settings.database}, config: {settings.source}. Ctrl-C stops it."
+            f"{datapath.shown(settings.database)}, config: {settings.source}. Ctrl-C stops it."
         )
         await _until_stopped()
         out("stopping: finishing what is in hand; pending messages stay queued for next time")

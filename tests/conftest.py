@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from bot.config import FeedSettings, Settings
 from bot.core.models import Platform
 from bot.runtime import Bot
 from bot.storage.sqlite.store import SqliteStore
+from tests import pg_server
 from tests.fakes import FakeChatAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -41,6 +42,27 @@ async def db(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     database = await SqliteStore.open(tmp_path / "bot.sqlite3")
     yield database
     await database.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[pg_server.Server]:
+    """A real PostgreSQL server for the whole session (see :mod:`tests.pg_server`): skipped
+    when none can be had, failed instead when ``POINTBOT_REQUIRE_POSTGRES=1``."""
+    try:
+        with pg_server.server() as srv:
+            yield srv
+    except pg_server.PostgresUnavailable as exc:
+        if pg_server.required():
+            pytest.fail(f"PostgreSQL is required here: {exc}")
+        pytest.skip(f"no PostgreSQL: {exc}")
+
+
+@pytest.fixture
+async def postgres_dsn(postgres_server: pg_server.Server) -> AsyncIterator[str]:
+    """A fresh empty database on the session's server, dropped after the test."""
+    name, dsn = await pg_server.fresh_database(postgres_server)
+    yield dsn
+    await pg_server.drop_database(postgres_server, name)
 
 
 @pytest.fixture

@@ -169,3 +169,24 @@ def test_discord_shards_and_cluster_leases_are_read_and_checked(tmp_path: Path) 
         load_settings(write(tmp_path, "[discord]\nshard_count = 0\n"), env)
     with pytest.raises(ConfigError, match=r"discord\.shard_ids: must be a list of shard numbers"):
         load_settings(write(tmp_path, '[discord]\nshard_ids = ["0"]\n'), env)
+
+
+def test_a_postgresql_database_is_kept_as_its_dsn_and_never_shown_with_its_password(
+    tmp_path: Path,
+) -> None:
+    from bot import datapath
+
+    dsn = "postgresql://bot:s3cret@db.example:5432/pointbot"
+    path = write(tmp_path, f'[bot]\ndatabase = "{dsn}"\ndata_dir = "data"\n')
+    s = load_settings(path, {})
+    assert s.database == dsn  # no folder applies to it, data_dir neither
+    assert "s3cret" not in repr(s)
+    assert datapath.shown(s.database) == "postgresql://bot:***@db.example:5432/pointbot"
+    env = load_settings(write(tmp_path, ""), {"BOT_DATABASE": "postgres://u:pw@h/db"})
+    assert env.database == "postgres://u:pw@h/db" and "pw@" not in repr(env)
+    assert datapath.for_command(dsn, Path("/x.sqlite3")) == dsn
+    assert datapath.for_command(None, s.database) == dsn
+    assert datapath.existing(dsn) is None  # checked when it opens, not here
+    # A SQLite path stays as it was.
+    lite = load_settings(write(tmp_path, '[bot]\ndatabase = "y.sqlite3"\n'), {})
+    assert lite.database == tmp_path / "y.sqlite3"

@@ -27,7 +27,7 @@ def fail(message: str, code: int = EXIT_INPUT) -> int:
     return code
 
 
-def existing_database(args: argparse.Namespace) -> Path:
+def existing_database(args: argparse.Namespace) -> datapath.Location:
     """The database the command's ``--config`` / ``--database`` name, which must exist
     (a command that only reads never creates one)."""
     config = getattr(args, "config", None)

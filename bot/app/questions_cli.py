@@ -27,7 +27,9 @@ def add_questions_commands(subparsers: argparse._SubParsersAction) -> None:  # t
     exp.add_argument("--format", required=True, choices=FORMATS, help="md, csv or json")
     # SUPPRESS: the top-level parser may have these too; a default here would erase them.
     exp.add_argument("--config", default=argparse.SUPPRESS, help="TOML settings file")
-    exp.add_argument("--database", default=argparse.SUPPRESS, help="SQLite file")
+    exp.add_argument(
+        "--database", default=argparse.SUPPRESS, help="SQLite file or postgresql:// DSN"
+    )
     exp.set_defaults(func=cmd_questions_export)
 
 

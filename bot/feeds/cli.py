@@ -74,7 +74,9 @@ def add_feed_commands(subparsers: argparse._SubParsersAction) -> None:  # type: 
     for p in (imp, exp):
         # SUPPRESS: the top-level parser may have these too; a default here would erase them.
         p.add_argument("--config", default=argparse.SUPPRESS, help="TOML settings file")
-        p.add_argument("--database", default=argparse.SUPPRESS, help="SQLite file")
+        p.add_argument(
+            "--database", default=argparse.SUPPRESS, help="SQLite file or postgresql:// DSN"
+        )
 
 
 def _settings(args: argparse.Namespace) -> Settings | str:
@@ -85,7 +87,7 @@ def _settings(args: argparse.Namespace) -> Settings | str:
         return str(exc)
 
 
-def _database(args: argparse.Namespace, settings: Settings) -> Path:
+def _database(args: argparse.Namespace, settings: Settings) -> datapath.Location:
     return datapath.for_command(getattr(args, "database", None), settings.database)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import nio
 
+from bot import datapath
 from bot.adapters.base import (
     Capabilities,
     MessageHandler,
@@ -118,7 +119,8 @@ class MatrixAdapter:
     def from_settings(cls, settings: Settings, state: StateStore, **options: Any) -> MatrixAdapter:
         """The adapter as the bot composes it: admins from ``[bot] admins``, authors and
         rooms from the feeds (their ``matrix:`` authors and targets), the encryption store
-        from ``[matrix] store_path`` (default: ``matrix-store`` beside the database)."""
+        from ``[matrix] store_path`` (default: ``matrix-store`` beside the database file;
+        on PostgreSQL in the current directory)."""
         if settings.matrix is None:
             raise ValueError("no [matrix] settings")
         feeds = settings.feeds
@@ -128,7 +130,8 @@ class MatrixAdapter:
             fetcher = Fetcher(settings.polling)
             options.update(fetch_image=fetcher.fetch_image, close_images=fetcher.close)
         options.setdefault(
-            "store_path", settings.matrix.store_path or settings.database.parent / "matrix-store"
+            "store_path",
+            settings.matrix.store_path or datapath.beside(settings.database, "matrix-store"),
         )
         return cls(
             settings.matrix,

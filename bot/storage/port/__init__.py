@@ -21,7 +21,9 @@ sign-in links and sessions).
 Each is split into its reads (``...Reads``, all that ``read()`` offers) and the writes a
 transaction adds, so a write outside a transaction fails type checking.
 
-Implementations: :mod:`bot.storage.sqlite`. The contract they all meet is
+Implementations: :mod:`bot.storage.sqlite` (one file, the default) and
+:mod:`bot.storage.postgres` (one PostgreSQL database shared by several bot processes);
+:func:`open_store` picks by what it is given. The contract they all meet is
 ``tests/storage/contract/``.
 """
 
@@ -164,22 +166,41 @@ class Store(Protocol):
 
 def log_statements(on: bool) -> None:
     """Whether the database driver's DEBUG log shows every statement with its values
-    (message texts, sync tokens); off unless ``on``."""
+    (message texts, sync tokens); off unless ``on``. asyncpg logs no statements."""
     from bot.storage.sqlite.db import driver_logging
 
     driver_logging(on)
 
 
-def backup_database(source: Path, dest: Path) -> int:
+def backup_database(source: Path | str, dest: Path) -> int:
     """A consistent copy of the database at ``source`` (the bot may be running) at ``dest``;
-    its size in bytes. Raises :class:`~bot.storage.types.BackupError` in plain words."""
+    its size in bytes. Raises :class:`~bot.storage.types.BackupError` in plain words, also
+    for a PostgreSQL database: ``pg_dump`` backs that up, and this does not run it."""
+    from bot.storage.dsn import is_dsn, redact
+    from bot.storage.types import BackupError
+
+    if isinstance(source, str):
+        if is_dsn(source):
+            raise BackupError(
+                f"{redact(source)} is a PostgreSQL database: back it up with PostgreSQL's "
+                f"own tools, e.g. pg_dump --format=custom --file=pointbot.dump '<the DSN>' "
+                f"(restore with pg_restore), which copy it consistently while the bot runs"
+            )
+        source = Path(source)
     from bot.storage.sqlite.backup import backup_file
 
     return backup_file(source, dest)
 
 
-async def open_store(path: str | Path) -> Store:
-    """The store at ``path`` (a SQLite file: the one implementation so far)."""
+async def open_store(where: str | Path) -> Store:
+    """The store at ``where``: a PostgreSQL database for a ``postgresql://`` or
+    ``postgres://`` DSN (a string), else the SQLite file at that path."""
+    from bot.storage.dsn import is_dsn
+
+    if is_dsn(where):
+        from bot.storage.postgres.store import PostgresStore
+
+        return await PostgresStore.open(str(where))
     from bot.storage.sqlite.store import SqliteStore
 
-    return await SqliteStore.open(path)
+    return await SqliteStore.open(where)

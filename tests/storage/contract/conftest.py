@@ -1,7 +1,9 @@
 """The storage contract's fixtures: every test in this package runs once per implementation.
 
-A second implementation joins by adding one fixture below (``postgresql_store``, say) and
-its name to ``IMPLEMENTATIONS``; nothing else changes.
+An implementation joins by adding one fixture below and its name to ``IMPLEMENTATIONS``;
+nothing else changes. ``postgres_store`` runs on a fresh database of the session's real
+PostgreSQL server (``tests/pg_server.py``; skipped when there is none, unless
+``POINTBOT_REQUIRE_POSTGRES=1``).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import pytest
 
 from bot.core.models import Article, ArticleId, ChatRef, FeedId, Platform, Point, UserRef
 from bot.storage.port import Store
+from bot.storage.postgres.store import PostgresStore
 from bot.storage.sqlite.store import SqliteStore
 from bot.storage.types import CONFIG, NewQuestion, Target
 
-IMPLEMENTATIONS = ["sqlite_store"]
+IMPLEMENTATIONS = ["sqlite_store", "postgres_store"]
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 FAKE = Platform("fake")
@@ -36,6 +39,13 @@ ARTICLE = Article(
 @pytest.fixture
 async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
     store = await SqliteStore.open(tmp_path / "contract.sqlite3")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def postgres_store(postgres_dsn: str) -> AsyncIterator[Store]:
+    store = await PostgresStore.open(postgres_dsn)
     yield store
     await store.close()
 

@@ -93,7 +93,7 @@ def run_children(argv: list[list[str]]) -> list[dict[str, Any]]:
 
 
 async def fresh_postgres(admin_dsn: str) -> str:
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     name = f"bench_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(admin_dsn)

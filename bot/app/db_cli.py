@@ -102,6 +102,12 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
         source = existing_database(args)
     except CliFailure as exc:
         return fail(exc.message, exc.code)
+    if not isinstance(source, Path):
+        return fail(
+            "the database to copy from is already PostgreSQL; give the SQLite file with "
+            "--database",
+            EXIT_USAGE,
+        )
     try:
         counts, total = asyncio.run(copy_sqlite_to_postgres(source, dsn, _Bar()))
     except StorageError as exc:

@@ -159,7 +159,7 @@ async def copy_sqlite_to_postgres(
     report to ``step`` in all (called first with ``("", total)``, then with each table's name
     and the rows just copied). Raises :class:`StorageError` in plain words; on any error
     nothing is left in PostgreSQL but its empty schema."""
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     from bot.storage.postgres.store import PostgresStore
     from bot.storage.sqlite.store import SqliteStore

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import pytest
 
 from bot.core.models import Action, ChatRef, Platform, Rendered

@@ -33,7 +33,7 @@ class PostgresArticles:
 
     async def get(self, article_id: ArticleId) -> StoredArticle | None:
         found = await self._s.conn.fetch(
-            "SELECT a.feed_id, a.title, a.link, a.author, a.subtitle, a.intro, a.conclusion, "
+            "SELECT a.feed_id, a.title, a.link, a.author, a.subtitle, a.intro, a.conclusion, a.image, "
             "p.number, p.title AS p_title, p.body AS p_body, p.marker AS p_marker "
             "FROM articles a LEFT JOIN points p ON p.article_id = a.id "
             "WHERE a.id = $1 ORDER BY p.number",
@@ -54,6 +54,7 @@ class PostgresArticles:
                 if p["number"] is not None
             ),
             conclusion=row["conclusion"],
+            image=row["image"],
         )
         feed = row["feed_id"]
         return StoredArticle(article_id, FeedId(feed) if feed is not None else None, article)
@@ -86,8 +87,8 @@ class PostgresArticles:
             return ArticleId(existing), False
         new = await conn.fetchval(
             "INSERT INTO articles (feed_id, entry_key, title, link, author, subtitle, intro, "
-            "conclusion, content_hash, published_at, stored_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+            "conclusion, content_hash, published_at, stored_at, image) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
             "ON CONFLICT DO NOTHING RETURNING id",
             feed_id,
             entry_key,
@@ -100,6 +101,7 @@ class PostgresArticles:
             content_hash,
             published_at,
             now,
+            article.image,
         )
         if new is None:  # another process stored it since the look-up
             existing = await conn.fetchval(key_sql, feed_id, entry_key)
@@ -118,12 +120,13 @@ class PostgresArticles:
         conn = self._s.conn
         await conn.execute(
             "UPDATE articles SET title = $1, subtitle = $2, intro = $3, conclusion = $4, "
-            "content_hash = $5 WHERE id = $6",
+            "content_hash = $5, image = $6 WHERE id = $7",
             article.title,
             article.subtitle,
             article.intro,
             article.conclusion,
             content_hash,
+            article.image,
             article_id,
         )
         if article.points:
@@ -157,6 +160,11 @@ class PostgresPosts:
             row = await conn.fetchrow(key_sql, *args)
         assert row is not None
         return rows.target(row)
+
+    async def set_announce(self, target_id: int, announce: str | None) -> None:
+        await self._s.conn.execute(
+            "UPDATE targets SET announce = $1 WHERE id = $2", announce, target_id
+        )
 
     async def targets_of(self, feed_id: FeedId, *, active: bool = False) -> list[Target]:
         paused = (

@@ -27,7 +27,8 @@ one applies each migration. Number mapping to the SQLite migrations: PostgreSQL 
 the schema SQLite 0001..0012 build together (the PostgreSQL store was first written when
 SQLite had twelve); from then on each change gets the next free number in each dialect's
 directory, and the two numbers need not match (this docstring lists any pairing that is
-not obvious from the file names).
+not obvious from the file names). PostgreSQL 0002 (images, templates, web) is SQLite
+0013 (lead images), 0014 (templates, announcements) and 0015 (web sessions) together.
 """
 
 from __future__ import annotations

@@ -65,10 +65,10 @@ class PostgresOutbox:
         conn = self._s.conn
         row_id = await conn.fetchval(
             "INSERT INTO outbox (key, op, platform, channel, thread, message, mention_id, "
-            "mention_display, title, text, html, card_title, card_url, purpose, article_id, "
-            "point, question_id, target_id, next_attempt_at, created_at) "
+            "mention_display, title, text, html, card_title, card_url, card_image, purpose, "
+            "article_id, point, question_id, target_id, next_attempt_at, created_at, announce) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-            "$17, $18, $19, $19) ON CONFLICT (key) DO NOTHING RETURNING id",
+            "$17, $18, $19, $20, $20, $21) ON CONFLICT (key) DO NOTHING RETURNING id",
             item.key,
             item.op,
             w.platform,
@@ -82,12 +82,14 @@ class PostgresOutbox:
             m.html,
             m.title,
             m.url,
+            m.image,
             item.purpose,
             item.article_id,
             item.point,
             item.question_id,
             item.target_id,
             now,
+            m.announce,
         )
         if row_id is None:
             return False

@@ -94,6 +94,7 @@ def target(row: Record) -> Target:
         Platform(row["platform"]),
         row["channel"],
         row["subscription_id"],
+        row["announce"],
     )
 
 
@@ -107,6 +108,7 @@ def subscription(row: Record) -> Subscription:
         bool(row["paused"]),
         row["pause_reason"],
         row["max_per_day"],
+        row["template"],
     )
 
 
@@ -121,7 +123,15 @@ def outbox_row(row: Record, actions: tuple[Action, ...] = ()) -> OutboxRow:
         key=row["key"],
         op=row["op"],
         where=ChatRef(platform, row["channel"], row["thread"], row["message"]),
-        message=Rendered(row["text"], row["html"], row["card_title"], row["card_url"], actions),
+        message=Rendered(
+            row["text"],
+            row["html"],
+            row["card_title"],
+            row["card_url"],
+            actions,
+            image=row["card_image"],
+            announce=row["announce"],
+        ),
         purpose=row["purpose"],
         title=row["title"],
         mention=mention,

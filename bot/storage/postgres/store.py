@@ -25,7 +25,7 @@ A read is a ``READ ONLY REPEATABLE READ`` transaction: its statements see one sn
 
 Nothing is cached in the process (see :mod:`bot.storage.postgres.articles`): another
 process may change any row. Part B's repositories (questions, outbox, inbound,
-notifications, FAQ, leases) are built the same way: ``Cls(session)``.
+notifications, FAQ, leases, web) are built the same way: ``Cls(session)``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from bot.storage.postgres.notify import PostgresNotifications
 from bot.storage.postgres.outbox import PostgresInbound, PostgresOutbox
 from bot.storage.postgres.questions import PostgresQuestions
 from bot.storage.postgres.subscriptions import PostgresSubscriptions
+from bot.storage.postgres.web import PostgresWeb
 
 
 class PostgresUnit:
@@ -60,6 +61,7 @@ class PostgresUnit:
         "posts",
         "questions",
         "subscriptions",
+        "web",
     )
 
     def __init__(self, session: Session) -> None:
@@ -74,6 +76,7 @@ class PostgresUnit:
         self.faq = PostgresFaq(session)
         self.subscriptions = PostgresSubscriptions(session)
         self.leases = PostgresLeases(session)
+        self.web = PostgresWeb(session)
 
     def savepoint(self) -> _Savepoint:
         return _Savepoint(self._session)

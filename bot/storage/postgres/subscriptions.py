@@ -209,6 +209,11 @@ class PostgresSubscriptions:
             "UPDATE subscriptions SET max_per_day = $1 WHERE id = $2", cap, sub_id
         )
 
+    async def set_template(self, sub_id: int, template: str | None) -> None:
+        await self._s.conn.execute(
+            "UPDATE subscriptions SET template = $1 WHERE id = $2", template, sub_id
+        )
+
     async def ensure(
         self,
         feed_id: FeedId,

@@ -33,8 +33,8 @@ class PostgresArticles:
 
     async def get(self, article_id: ArticleId) -> StoredArticle | None:
         found = await self._s.conn.fetch(
-            "SELECT a.feed_id, a.title, a.link, a.author, a.subtitle, a.intro, a.conclusion, a.image, "
-            "p.number, p.title AS p_title, p.body AS p_body, p.marker AS p_marker "
+            "SELECT a.feed_id, a.title, a.link, a.author, a.subtitle, a.intro, a.conclusion, "
+            "a.image, p.number, p.title AS p_title, p.body AS p_body, p.marker AS p_marker "
             "FROM articles a LEFT JOIN points p ON p.article_id = a.id "
             "WHERE a.id = $1 ORDER BY p.number",
             article_id,

@@ -143,3 +143,19 @@ async def test_an_articles_lead_image_is_kept_and_edited(store: Store) -> None:
     async with store.read() as r:
         stored = await r.articles.get(article_id)
         assert stored is not None and stored.article.image == "https://x.test/b.png"
+
+
+async def test_a_targets_announce_is_set_kept_and_cleared(store: Store) -> None:
+    target = await seeded(store)
+    assert target.announce is None
+    async with store.transaction() as tx:
+        await tx.posts.set_announce(target.id, "here")
+    async with store.read() as r:
+        assert [t.announce for t in await r.posts.targets_of(target.feed_id)] == ["here"]
+    async with store.transaction() as tx:
+        await tx.posts.set_announce(target.id, "role:42")
+        again = await tx.posts.ensure_target(FeedId(1), GENERAL, 1)
+        assert again.announce == "role:42"  # an existing target keeps its announce
+        await tx.posts.set_announce(target.id, None)
+    async with store.read() as r:
+        assert [t.announce for t in await r.posts.targets_of(target.feed_id)] == [None]

@@ -31,7 +31,13 @@ async def test_rows_come_back_in_the_order_queued_with_everything_they_carry(
         op="reply",
         where=ChatRef(FAKE, "#general", "t1", "m1"),
         message=Rendered(
-            "hello", "<b>hello</b>", "Card", "https://c", actions, image="https://c/lead.png"
+            "hello",
+            "<b>hello</b>",
+            "Card",
+            "https://c",
+            actions,
+            image="https://c/lead.png",
+            announce="role:42",
         ),
         purpose="ack",
         title="A title",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -157,3 +158,35 @@ async def test_set_authors_from_two_processes_leaves_one_list(
             ["fake:a1", "fake:a2"],
             ["fake:b1", "fake:b2"],
         )
+
+
+async def test_a_link_spent_by_two_processes_at_once_signs_in_one(
+    two: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """B's UPDATE waits on A's uncommitted spend, then finds the link used: one sign-in;
+    had A rolled back, the link would still be B's to spend."""
+    a, b = two
+    later = NOW + timedelta(minutes=10)
+    async with a.transaction() as tx:
+        await tx.web.add_link("h-race", "fake:author", "Author", later, NOW)
+        await tx.web.add_link("h-undone", "fake:author", "Author", later, NOW)
+
+    async def spend_in_b(token_hash: str) -> tuple[str, str] | None:
+        async with b.transaction() as tx:
+            return await tx.web.use_link(token_hash, NOW)
+
+    async with a.transaction() as tx:
+        assert await tx.web.use_link("h-race", NOW) == ("fake:author", "Author")
+        theirs = asyncio.create_task(spend_in_b("h-race"))
+        await asyncio.sleep(0.2)
+        assert not theirs.done()  # waiting on A's row
+    assert await theirs is None
+
+    with pytest.raises(RuntimeError):
+        async with a.transaction() as tx:
+            assert await tx.web.use_link("h-undone", NOW) is not None
+            undone = asyncio.create_task(spend_in_b("h-undone"))
+            await asyncio.sleep(0.2)
+            assert not undone.done()
+            raise RuntimeError("A gives up")
+    assert await undone == ("fake:author", "Author")

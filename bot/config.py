@@ -144,11 +144,15 @@ class ClusterSettings:
 
 @dataclass(frozen=True, slots=True)
 class WebSettings:
-    """``[web]``: the bot's own HTTP server. Today it serves ``/metrics`` and ``/healthz``."""
+    """``[web]``: the bot's own HTTP server: ``/metrics``, ``/healthz`` and, with
+    ``public_url``, the author's desk and the admin's board (sign-in links from ``!web``)."""
 
     host: str
     port: int
     stuck_after_s: int = 900  # /healthz: an outbox row due longer than this is stuck
+    # The address people open (sign-in links are built on it), e.g. https://bot.example.org;
+    # None: no desk, only the operations endpoints.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,7 +480,7 @@ def _web(raw: Any, r: _Reader) -> WebSettings | None:
     if not isinstance(raw, dict):
         r._bad("web", "must be a table ([web])")
         return None
-    for unknown in sorted(set(raw) - {"listen", "stuck_after"}):
+    for unknown in sorted(set(raw) - {"listen", "stuck_after", "public_url"}):
         r._bad(f"web.{unknown}", "unknown setting")
     if "listen" not in raw:
         return None
@@ -490,7 +494,16 @@ def _web(raw: Any, r: _Reader) -> WebSettings | None:
     if isinstance(stuck, bool) or not isinstance(stuck, int) or stuck < 60:
         r._bad("web.stuck_after", "must be a whole number of seconds, at least 60")
         stuck = 900
-    return WebSettings(host=host, port=int(port_text), stuck_after_s=stuck)
+    public_url: str | None = None
+    if "public_url" in raw:
+        public_url = r.get_str("web.public_url", "", raw).rstrip("/")
+        if not public_url.startswith(("http://", "https://")) or public_url.endswith("://"):
+            r._bad(
+                "web.public_url",
+                f"{public_url!r} is not an http(s) URL, like https://bot.example.org",
+            )
+            public_url = None
+    return WebSettings(host=host, port=int(port_text), stuck_after_s=stuck, public_url=public_url)
 
 
 def _polling(raw: Any, r: _Reader) -> PollSettings:

@@ -103,6 +103,8 @@ class Bot:
             limits=settings.questions,
             feed_commands=self.feed_admin,
         )
+        if settings.web is not None:
+            self.conversation.public_url = settings.web.public_url
         self.digests = Digests(store, self.delivery, clock, prefix=settings.command_prefix)
         self.config_changes: list[str] = []
 
@@ -186,6 +188,8 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
                 )
                 return 3
             out(f"web: {url}/metrics and {url}/healthz")
+            if settings.web.public_url is not None:
+                out(f"web desk: {settings.web.public_url}/desk (sign in with !web)")
         feeds = await bot.sync_config_feeds()
         for change in bot.config_changes:
             out(f"config: {change}")

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, assert_never
 
 from bot.adapters.base import ChatAdapter
-from bot.app import texts
+from bot.app import signin, texts
 from bot.app.authoring import ANSWER, DISMISS, REOPEN, AuthorDesk, notice_to
 from bot.app.delivery import Delivery
 from bot.app.faq import Faq
@@ -94,6 +94,8 @@ class Conversation:
         self.feed_commands = feed_commands
         self.acknowledge = acknowledge
         self.limits = limits or QuestionSettings()
+        # [web] public_url: where !web sign-in links point; None: no web desk.
+        self.public_url: str | None = None
         self.replies = Replies(store, delivery, clock)
         self.faq = Faq(store, delivery, clock)
         self.desk = AuthorDesk(
@@ -456,8 +458,8 @@ class Conversation:
                 await self.desk.ignore(msg, command.user_key, command.reason, on=not command.undo)
             case cmd.Faq():
                 await self._faq(msg, command.article_id)
-            case cmd.Notify():
-                await self._notify(msg, command)
+            case cmd.Notify() | cmd.Web():
+                await self._own_settings(msg, command)
             case cmd.Feed():
                 if self.feed_commands is None:
                     await self.replies.say(msg, texts.FEEDS_NOT_AVAILABLE)
@@ -469,6 +471,30 @@ class Conversation:
                 )
             case _:
                 assert_never(command)
+
+    async def _own_settings(self, msg: IncomingMessage, command: cmd.Notify | cmd.Web) -> None:
+        """What concerns only the sender: how they hear of questions, their web sign-in."""
+        if isinstance(command, cmd.Notify):
+            await self._notify(msg, command)
+        else:
+            await self._web(msg, command)
+
+    async def _web(self, msg: IncomingMessage, command: cmd.Web) -> None:
+        """``!web``: a sign-in link, only in a direct message (or on the console, where
+        nobody else reads); ``!web logout`` works anywhere."""
+        if command.logout:
+            ended = await signin.end_sessions(self.store, msg.author)
+            await self.replies.say(msg, signin.logged_out(ended))
+            return
+        if self.public_url is None:
+            await self.replies.say(msg, signin.NO_DESK)
+            return
+        if not msg.is_direct and msg.author.platform != Platform("console"):
+            await self.replies.say(msg, signin.not_direct(self.prefix))
+            return
+        link = await signin.issue_link(self.store, msg.author, self.public_url, self.clock())
+        said = signin.rate_limited() if link is None else signin.link_text(link)
+        await self.replies.say(msg, said)
 
     async def _notify(self, msg: IncomingMessage, command: cmd.Notify) -> None:
         said = await set_preference(

@@ -67,6 +67,7 @@ class Transaction:
         "posts",
         "questions",
         "subscriptions",
+        "web",
     )
 
     def __init__(self, tx: Tx, now: datetime, msg: IncomingMessage) -> None:
@@ -81,6 +82,7 @@ class Transaction:
         self.faq = tx.faq
         self.subscriptions = tx.subscriptions
         self.leases = tx.leases
+        self.web = tx.web
         self.now = now
         self.msg = msg
 

@@ -71,6 +71,13 @@ COMMANDS: dict[str, CommandSpec] = {
             Role.AUTHOR,
         ),
         CommandSpec(
+            "web",
+            "web [logout]",
+            "a one-time sign-in link to the web desk (send it in a direct message); "
+            "logout: sign out everywhere",
+            Role.AUTHOR,
+        ),
+        CommandSpec(
             "ignore", "ignore <platform:id> [reason]", "refuse someone's questions", Role.ADMIN
         ),
         CommandSpec(
@@ -164,6 +171,11 @@ class Feed:
 
 
 @dataclass(frozen=True, slots=True)
+class Web:
+    logout: bool = False  # "!web logout": end every session instead of a new link
+
+
+@dataclass(frozen=True, slots=True)
 class Merge:
     question_id: int
     into: int
@@ -221,6 +233,7 @@ Command = (
     | Faq
     | Notify
     | Ignore
+    | Web
     | Unknown
 )
 
@@ -390,6 +403,17 @@ def _ignore(args: str, prefix: str, *, undo: bool = False) -> Ignore:
     return Ignore(token.group(1), _first_line_rest(args[token.end() :]), undo=undo)
 
 
+def _web(args: str, prefix: str) -> Web:
+    word = args.strip().lower()
+    if word in ("", "login"):
+        return Web()
+    if word == "logout":
+        return Web(logout=True)
+    raise CommandUsageError(
+        "web", f"{prefix}web gives a sign-in link; {prefix}web logout signs out"
+    )
+
+
 # Commands without arguments ignore trailing words: "!points please" should still work.
 _PARSERS: dict[str, Callable[[str, str], Command]] = {
     "ask": _ask,
@@ -415,6 +439,7 @@ _PARSERS: dict[str, Callable[[str, str], Command]] = {
         _question_id("history", args, prefix, "a question number")[0]
     ),
     "faq": _faq,
+    "web": _web,
     "notify": _notify,
     "ignore": _ignore,
     "unignore": lambda args, prefix: _ignore(args, prefix, undo=True),

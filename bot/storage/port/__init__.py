@@ -16,7 +16,8 @@ One repository per aggregate, each owning its reads, its writes and any cache it
 feeds (and their fetch state, seen entries, holds, authors), articles (and points), posts
 (and targets), questions (with votes, followers, audit and the open-question index), outbox,
 inbound claims (and adapters' resumable state), notifications (authors' choices), FAQ,
-leases (which process does what when several share the database).
+leases (which process does what when several share the database), web (the desk's
+sign-in links and sessions).
 Each is split into its reads (``...Reads``, all that ``read()`` offers) and the writes a
 transaction adds, so a write outside a transaction fails type checking.
 
@@ -55,6 +56,7 @@ from bot.storage.port.questions import (
     Questions,
 )
 from bot.storage.port.subscriptions import SubscriptionReads, Subscriptions
+from bot.storage.port.web import Web, WebReads
 
 __all__ = [
     "ArticleReads",
@@ -80,6 +82,8 @@ __all__ = [
     "SubscriptionReads",
     "Subscriptions",
     "Tx",
+    "Web",
+    "WebReads",
     "backup_database",
     "log_statements",
     "open_store",
@@ -111,6 +115,8 @@ class Reads(Protocol):
     def subscriptions(self) -> SubscriptionReads: ...
     @property
     def leases(self) -> LeaseReads: ...
+    @property
+    def web(self) -> WebReads: ...
 
 
 class Tx(Protocol):
@@ -136,6 +142,8 @@ class Tx(Protocol):
     def subscriptions(self) -> Subscriptions: ...
     @property
     def leases(self) -> Leases: ...
+    @property
+    def web(self) -> Web: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part of the unit of work that an exception undoes alone (the exception goes

@@ -29,6 +29,7 @@ from bot.storage.sqlite.open_questions import OpenQuestionIndex
 from bot.storage.sqlite.outbox import SqliteInbound, SqliteOutbox
 from bot.storage.sqlite.questions import SqliteQuestions
 from bot.storage.sqlite.subscriptions import SqliteSubscriptions
+from bot.storage.sqlite.web import SqliteWeb
 
 
 class SqliteUnit:
@@ -47,6 +48,7 @@ class SqliteUnit:
         "posts",
         "questions",
         "subscriptions",
+        "web",
     )
 
     def __init__(self, db: Database, cache: ArticleCache, index: OpenQuestionIndex) -> None:
@@ -63,6 +65,7 @@ class SqliteUnit:
         self.faq = SqliteFaq(raw)
         self.subscriptions = SqliteSubscriptions(raw)
         self.leases = SqliteLeases(raw)
+        self.web = SqliteWeb(raw)
 
     def savepoint(self) -> _Savepoint:
         return _Savepoint(self._raw, self._cache)

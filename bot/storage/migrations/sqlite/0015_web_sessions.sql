@@ -1,4 +1,4 @@
--- 0013: the web desk's sign-in (issue 16). A one-time link from `!web` (used once, within
+-- 0015: the web desk's sign-in (issue 16). A one-time link from `!web` (used once, within
 -- minutes) opens a session; both keep only the SHA-256 of their token, never the token.
 CREATE TABLE web_links (
     token_hash  TEXT PRIMARY KEY,

@@ -11,6 +11,7 @@ import pytest
 from bot.storage.sqlite.store import SqliteStore
 from tests.conftest import Clock
 from tests.fakes import FakeChatAdapter
+from tests.reads import reads
 from tests.web.test_desk import HTML, SEED_Q3, Desk, make_desk
 
 
@@ -59,3 +60,61 @@ async def test_no_session_no_board(board: Desk) -> None:
     desk = board
     resp = await desk.client.get("/board/article/1/stuck", headers=HTML, allow_redirects=False)
     assert resp.status in (302, 303, 401, 403)
+
+
+async def _csrf(desk: Desk) -> str:
+    m = re.search(r'name="csrf" value="([0-9a-f]+)"', await desk.page("/board"))
+    assert m
+    return m.group(1)
+
+
+async def test_the_board_lists_the_feed_with_health_targets_and_forms(board: Desk) -> None:
+    desk = board
+    await desk.sign_in(desk.fake.user("admin"))
+    body = await desk.page("/board")
+    assert 'id="feed-1"' in body
+    assert "fake:" in body  # the seed feed's target channel
+    assert 'action="/board/feed/1/pause"' in body and 'action="/board/feed/1/post"' in body
+
+
+async def test_pause_from_the_board_is_feed_pause(board: Desk) -> None:
+    desk = board
+    await desk.sign_in(desk.fake.user("admin"))
+    resp = await desk.client.post("/board/feed/1/pause", data={"csrf": await _csrf(desk)})
+    assert resp.status == 200
+    body = await resp.text()
+    feed = await reads(desk.bot.store).feeds.get(1)
+    assert feed is not None and feed.paused
+    assert feed.pause_reason == f"paused by {desk.fake.user('admin').name}"
+    assert "Paused feed" in body and "!feed resume 1" in body
+    # the chat sees the very same state: its own pause now says "already paused"
+    before = len(desk.fake.sent)
+    await desk.fake.say(desk.fake.user("admin"), "!feed pause 1")
+    await desk.bot.delivery.drain()
+    said = [s.text for s in desk.fake.sent[before:]]
+    assert any(f"already paused ({feed.pause_reason})" in s for s in said), said
+    assert 'action="/board/feed/1/resume"' in await desk.page("/board")
+    resp = await desk.client.post("/board/feed/1/resume", data={"csrf": await _csrf(desk)})
+    assert "Resumed feed" in await resp.text()
+    feed = await reads(desk.bot.store).feeds.get(1)
+    assert feed is not None and not feed.paused
+
+
+async def test_a_form_without_csrf_is_refused(board: Desk) -> None:
+    desk = board
+    await desk.sign_in(desk.fake.user("admin"))
+    resp = await desk.client.post("/board/feed/1/pause", data={})
+    assert resp.status == 403
+    feed = await reads(desk.bot.store).feeds.get(1)
+    assert feed is not None and not feed.paused
+
+
+async def test_an_author_cannot_pause_from_the_board(board: Desk) -> None:
+    desk = board
+    await desk.sign_in(desk.fake.user("author"))
+    m = re.search(r'name="csrf" value="([0-9a-f]+)"', await desk.page("/desk"))
+    assert m
+    resp = await desk.client.post("/board/feed/1/pause", data={"csrf": m.group(1)})
+    assert resp.status == 403
+    feed = await reads(desk.bot.store).feeds.get(1)
+    assert feed is not None and not feed.paused

@@ -31,7 +31,7 @@ from bot.adapters.base import (
 from bot.app.cluster import process_identity
 from bot.app.observe import NULL_OBSERVER, Observer
 from bot.core.models import ArticleId, ChatRef, Platform, UserRef
-from bot.storage.port import Store
+from bot.storage.port import Store, Tx
 from bot.storage.types import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,10 @@ class Delivery:
         self.batch = batch  # channels claimed per round: the rest are left to other workers
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
+        # Set by deliver_due for a round's last row: _deliver then claims the next round in
+        # the transaction that marks the row done, and leaves the claimed rows here.
+        self._claim_next = False
+        self._claimed_next: list[OutboxRow] | None = None
 
     def kick(self) -> None:
         """Ask the running worker for a pass now (new rows were queued)."""
@@ -88,26 +92,41 @@ class Delivery:
         async with self._pass_lock:
             delivered = 0
             blocked: set[tuple[str, str]] = set()
-            platforms = [str(p) for p in self.adapters]
+            ahead: list[OutboxRow] | None = None  # claimed with the last round's mark
             for _ in range(500):  # at most this many rounds per pass
-                now = self.clock()
-                async with self.store.transaction() as tx:
-                    claimed = await tx.outbox.claim(
-                        self.worker, now, self.lease, platforms, limit=self.batch
-                    )
+                if ahead is None:
+                    async with self.store.transaction() as tx:
+                        claimed = await self._claim(tx)
+                else:
+                    claimed, ahead = ahead, None
                 progressed = False
-                for row in claimed:
+                for i, row in enumerate(claimed):
                     lane = (row.item.where.platform, row.item.where.channel)
                     if lane in blocked:
                         continue
+                    # The round's last row claims the next round in the transaction that
+                    # marks it done: one BEGIN..COMMIT less per round (docs/bench-intake.md).
+                    self._claim_next = i == len(claimed) - 1
+                    self._claimed_next = None
                     if await self._deliver_safely(row):
                         delivered += 1
                         progressed = True
+                        ahead = self._claimed_next
                     else:
                         blocked.add(lane)
+                    self._claim_next = False
                 if not progressed:
                     return delivered
             return delivered
+
+    async def _claim(self, tx: Tx) -> list[OutboxRow]:
+        return await tx.outbox.claim(
+            self.worker,
+            self.clock(),
+            self.lease,
+            [str(p) for p in self.adapters],
+            limit=self.batch,
+        )
 
     async def drain(self, max_passes: int = 50) -> None:
         """Deliver until nothing due is left that can be delivered now (tests, scripts)."""
@@ -187,6 +206,11 @@ class Delivery:
                     ref=ref,
                     now=now,
                 )
+            if self._claim_next:
+                # Claimed after the mark, so this row is no longer a head; were the claim
+                # to fail, the mark rolls back with it and the row is sent again with its
+                # key (the adapters' idempotency), as after any failed mark.
+                self._claimed_next = await self._claim(tx)
         if item.purpose == "ack":
             self.observer.question_acknowledged()
         log.debug("delivered outbox row %d (%s %s) to %s", row.id, item.op, item.purpose, ref)

@@ -414,13 +414,14 @@ def split_by_filters(
     passed: list[Target] = []
     held: dict[int, str] = {}
     verdicts: dict[int, filters.Rule | None] = {}
+    seen: dict[str, str] = {}  # the entry's fields, stripped and folded once for all subs
     for t in targets:
         sub = t.subscription_id
         if sub is None or sub not in rules:
             passed.append(t)
             continue
         if sub not in verdicts:
-            verdicts[sub] = filters.held_by(rules[sub], entry)
+            verdicts[sub] = filters.held_by(rules[sub], entry, seen)
         rule = verdicts[sub]
         if rule is None:
             passed.append(t)

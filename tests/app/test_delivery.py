@@ -156,3 +156,52 @@ async def test_rows_queued_before_actions_existed_still_load(tmp_path: Path, clo
         assert row.item.message == Rendered("queued long ago")
     finally:
         await db.close()
+
+
+async def test_a_round_claims_the_next_in_the_transaction_that_marks_its_last_row(
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    """One BEGIN..COMMIT per row delivered, plus the pass's first claim (it was a claim per
+    round, a mark per row and a last, empty claim): the summary and its five threads are one
+    lane, so each round is one row, and each mark claims the thread behind it."""
+    app = await _publish(db, fake, clock)
+    begins: list[str] = []
+    db.db.raw.set_trace_callback(
+        lambda sql: begins.append(sql) if sql == "BEGIN IMMEDIATE" else None
+    )
+    try:
+        assert await app.delivery.deliver_due() == 6
+    finally:
+        db.db.raw.set_trace_callback(None)
+    assert [s.op for s in fake.sent] == ["post"] + ["open_thread"] * 5
+    assert await reads(db).outbox.counts() == {"done": 6}
+    assert len(begins) == 1 + 6
+    assert await app.delivery.deliver_due() == 0  # nothing left, nothing claimed twice
+
+
+async def test_a_failing_row_claimed_with_a_mark_waits_and_then_lands_once(
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    """The summary's mark claims the first thread; that thread's send fails. Its lane waits
+    for the backoff (nothing behind it is sent), and then every row lands exactly once."""
+    app = await _publish(db, fake, clock)
+    real = fake.open_thread
+    failures = 1
+
+    async def flaky(where: ChatRef, title: str, first: Rendered, *, key: str) -> ChatRef:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            fake.fail_next = 1
+        return await real(where, title, first, key=key)
+
+    fake.open_thread = flaky  # type: ignore[method-assign]
+    assert await app.delivery.deliver_due() == 1
+    assert [s.op for s in fake.sent] == ["post"]
+    assert await reads(db).outbox.counts() == {"done": 1, "pending": 5}
+    assert await app.delivery.deliver_due() == 0  # the backoff holds the lane
+    clock.advance(3600)
+    await app.delivery.drain()
+    assert [s.op for s in fake.sent] == ["post"] + ["open_thread"] * 5
+    assert len({s.key for s in fake.sent}) == 6
+    assert await reads(db).outbox.counts() == {"done": 6}

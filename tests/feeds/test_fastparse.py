@@ -34,6 +34,16 @@ ATOM_FULL = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3
 <published>2026-01-05T08:00:00+02:00</published><updated>2026-01-06T08:00:00Z</updated></entry>
 <entry><id>i2</id><title>F</title><link href="https://x.org/f"/><updated>2026-01-06T08:00:00Z</updated>
 <summary>only summary</summary></entry></feed>"""
+# Categories between the other fields, in any order, and fields after them: the one pass
+# over an item's children must read what ``find`` per field read.
+CATS_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>
+<link>https://x.org/</link>
+<item><category> World </category><guid>https://x.org/p/1</guid><category>Air defense</category>
+<title>One</title><category></category><dc:creator>Ann</dc:creator>
+<pubDate>Mon, 05 Jan 2026 08:00:00 +0200</pubDate><category>Trade</category></item>
+<item><title>Two</title><link>https://x.org/2</link><category>Energy</category></item>
+</channel></rss>"""
 BUNDLED = resources.files("bot").joinpath("data", "example-feed.xml").read_bytes()
 CASES = {
     "rss20": rss20([Item("1", "One"), Item("2", "Two &amp; more")]),
@@ -43,6 +53,7 @@ CASES = {
     "dc-rss": DC_RSS,
     "atom-full": ATOM_FULL,
     "bundled": BUNDLED,
+    "categories": CATS_RSS,
 }
 
 
@@ -74,3 +85,9 @@ def test_fast_path_matches_feedparser(name: str, monkeypatch: pytest.MonkeyPatch
 )
 def test_unusual_documents_are_left_to_feedparser(data: bytes) -> None:
     assert parse_fast(data) is None
+
+
+def test_one_pass_keeps_every_category_in_order() -> None:
+    doc = parse_feed(CATS_RSS)
+    assert [e.categories for e in doc.entries] == [("World", "Air defense", "Trade"), ("Energy",)]
+    assert doc.entries[0].author == "Ann" and doc.entries[0].title == "One"

@@ -193,6 +193,56 @@ def test_words_are_whole_case_folded_and_phrases_keep_their_order() -> None:
     assert not filters.matches(filters.rule("include", "title", "sanctions energy"), e)
 
 
+def test_word_terms_match_across_punctuation_and_markup_but_not_inside_words() -> None:
+    e = entry(content="<p>Die <b>Straße</b>—air…defense! x_y 3rd</p>&amp; more")
+
+    def hit(pattern: str) -> bool:
+        return filters.matches(filters.rule("include", "text", pattern), e)
+
+    assert hit("STRASSE") and hit('"air defense"') and hit("x_y") and hit("more")
+    assert hit('"straße air"')  # the em dash and the tags between are not words
+    assert not hit("x") and not hit("y")  # "_" is a word character: x_y is one word
+    assert not hit("rd") and not hit("defens") and not hit("p") and not hit("amp")
+    assert not hit('"defense air"')
+    # A hit inside a word ("baa a") must not hide the whole-word one overlapping it.
+    overlap = entry(title="baa a a")
+    assert filters.matches(filters.rule("include", "title", '"a a"'), overlap)
+    assert not filters.matches(filters.rule("include", "title", '"a a a"'), overlap)
+
+
+def test_held_by_shares_an_entrys_field_text_across_subscriptions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.core.models import FeedId, Platform
+    from bot.feeds.ingest import split_by_filters
+    from bot.storage.types import Target
+
+    calls: list[str] = []
+    real = filters.field_text
+
+    def counted(e: FeedEntry, field: str) -> str:
+        calls.append(field)
+        return real(e, field)
+
+    monkeypatch.setattr(filters, "field_text", counted)
+    e = entry(content="<p>energy prices</p>", title="Sponsored: energy")
+    rules = {
+        1: [
+            filters.rule("exclude", "text", "sanctions"),
+            filters.rule("exclude", "title", "re:^X"),
+        ],
+        2: [filters.rule("include", "text", '"energy prices"')],
+        3: [filters.rule("exclude", "title", "sponsored")],
+    }
+    targets = [
+        Target(i, FeedId(1), Platform("fake"), f"#{i}", subscription_id=i) for i in (1, 2, 3)
+    ]
+    passed, held = split_by_filters(e, targets, rules)
+    assert [t.subscription_id for t in passed] == [1, 2]
+    assert held == {3: "excluded by `title sponsored`"}
+    assert sorted(calls) == ["text", "title"]  # each field read once for the three
+
+
 def test_a_pathological_regex_finishes_at_once() -> None:
     r = filters.rule("exclude", "text", "re:(a+)+$")
     e = entry(content="a" * 200_000 + "!")

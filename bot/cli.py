@@ -172,7 +172,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         if settings.platforms:
             return asyncio.run(run_platforms(settings, logs.print_line))
         return asyncio.run(
-            run_console(settings, logs.print_line, script=script, demo=not args.no_demo)
+            run_console(
+                settings,
+                logs.print_line,
+                script=script,
+                demo=not args.no_demo,
+                web_port=getattr(args, "web", None),
+            )
         )
     except StorageError as exc:
         raise CliError(str(exc)) from None
@@ -195,6 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--database", help="SQLite file (overrides the config)")
         p.add_argument("--script", help="console: read chat lines from this file, then exit")
         p.add_argument("--no-demo", action="store_true", help="console: skip the demo conversation")
+        p.add_argument(
+            "--web",
+            nargs="?",
+            const=0,
+            type=int,
+            metavar="PORT",
+            help="console: also serve the web desk on 127.0.0.1 (a free port unless given)",
+        )
     run_p.set_defaults(func=cmd_run)
     parser.set_defaults(func=cmd_run)
 

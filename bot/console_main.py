@@ -15,13 +15,14 @@ import sys
 import threading
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console_session import CONSOLE_HELP, ConsoleSession
 from bot.app.adapter_state import AdapterState
-from bot.config import Settings
+from bot.config import Settings, WebSettings
 from bot.core.wording import count, plural
 from bot.runtime import Bot, bundled_text, publish_configured
 from bot.storage.port import Store, open_store
@@ -38,8 +39,14 @@ async def run_console(
     script: Path | None = None,
     demo: bool = True,
     stdin: TextIO = sys.stdin,
+    web_port: int | None = None,
 ) -> int:
-    """Run on the console until its input ends or the person types /quit."""
+    """Run on the console until its input ends or the person types /quit.
+
+    ``web_port`` (``--web``): also serve the web desk on 127.0.0.1 (0: a free port) and print
+    a sign-in link for the console's author, so a newcomer can open the desk at once."""
+    if web_port is not None:
+        settings = _with_console_web(settings, web_port)
     async with AsyncExitStack() as stack:
         store = await open_store(settings.database)
         stack.push_async_callback(store.close)
@@ -57,6 +64,8 @@ async def run_console(
         for change in bot.config_changes:
             out(f"config: {change}")
         await publish_configured(bot, feeds, out)
+        if web_port is not None and settings.web is not None:
+            await _start_console_web(bot, settings.web, stack, out)
         await bot.start_polling(stack, feeds)
         interactive = script is None and stdin.isatty()
         if not interactive:
@@ -80,6 +89,35 @@ async def run_console(
             said = f"{count(pending, 'outgoing message')} {plural(pending, 'is')}"
             out(f"{said} still pending and will be sent next run.")
     return 0
+
+
+def _with_console_web(settings: Settings, port: int) -> Settings:
+    """``[web]`` on loopback at ``port`` (0: one the OS says is free now)."""
+
+    if port == 0:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    web = WebSettings("127.0.0.1", port, public_url=f"http://127.0.0.1:{port}")
+    return replace(settings, web=web)
+
+
+async def _start_console_web(
+    bot: Bot, web: WebSettings, stack: AsyncExitStack, out: Callable[[str], None]
+) -> None:
+    from bot.app.signin import issue_link
+    from bot.core.models import Platform, UserRef
+    from bot.web.server import start_web
+
+    url = await start_web(bot, web, stack)
+    out(f"web: the desk at {url}/desk (type !web for a new sign-in link)")
+    link = await issue_link(
+        bot.store, UserRef(Platform("console"), "author", "Author"), url, bot.clock()
+    )
+    if link is not None:
+        out(f"web: sign in as console:author (once, within 10 minutes): {link}")
 
 
 async def _restore_world(console: ConsoleAdapter, state: AdapterState, store: Store) -> str:

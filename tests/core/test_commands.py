@@ -170,6 +170,7 @@ def test_every_command_has_a_parser_a_role_and_a_help_line() -> None:
         "history",
         "faq",
         "notify",
+        "web",
         "ignore",
         "unignore",
     }
@@ -193,13 +194,14 @@ def test_every_command_has_a_parser_a_role_and_a_help_line() -> None:
         "history",
         "faq",
         "notify",
+        "web",
     }
     assert {n for n, r in roles.items() if r is Role.ADMIN} == {"feed", "ignore", "unignore"}
 
 
 @pytest.mark.parametrize(
     ("role", "count", "absent"),
-    [(Role.MEMBER, 6, "!queue"), (Role.AUTHOR, 15, "!feed"), (Role.ADMIN, 18, None)],
+    [(Role.MEMBER, 6, "!queue"), (Role.AUTHOR, 16, "!feed"), (Role.ADMIN, 19, None)],
 )
 def test_help_text_lists_what_the_role_may_use(role: Role, count: int, absent: str | None) -> None:
     lines = help_text("!", role).splitlines()
@@ -252,3 +254,12 @@ def test_queue_commands_parse(text: str, expected: cmd.Command) -> None:
 def test_queue_commands_explain_bad_usage(text: str) -> None:
     with pytest.raises(cmd.CommandUsageError):
         cmd.parse_command(text)
+
+
+def test_web_takes_logout_or_nothing() -> None:
+    from bot.core.commands import CommandUsageError, Web, parse_command
+
+    assert parse_command("!web") == Web()
+    assert parse_command("!web logout") == Web(logout=True)
+    with pytest.raises(CommandUsageError, match="web logout"):
+        parse_command("!web please")

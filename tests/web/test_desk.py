@@ -14,8 +14,17 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import texts
 from bot.config import WebSettings
-from bot.core.models import ChatRef, FeedId, IncomingMessage, Platform, QuestionStatus, UserRef
+from bot.core.models import (
+    ArticleId,
+    ChatRef,
+    FeedId,
+    IncomingMessage,
+    Platform,
+    QuestionStatus,
+    UserRef,
+)
 from bot.runtime import Bot
 from bot.storage.sqlite.store import SqliteStore
 from bot.web.desk import LIVE_EVERY_KEY
@@ -114,7 +123,7 @@ async def test_a_link_signs_in_once_and_the_desk_shows_the_article(desk: Desk) -
     author = desk.fake.user("author")
     said = await desk.dm(author, "!web")
     assert "works once, for 10 minutes" in said
-    path = (await desk.link(author))
+    path = await desk.link(author)
     resp = await desk.client.get(path, allow_redirects=False)
     assert resp.status == 303 and resp.headers["Location"] == "/desk"
     body = await desk.page("/desk")
@@ -280,7 +289,7 @@ async def test_an_answer_from_the_page_reaches_the_asker_exactly_as_from_chat(
     author = desk.fake.user("author")
     await desk.fake.say(author, "!answer 2 Same words.")
     await desk.bot.delivery.drain()
-    by_chat = next(s for s in desk.fake.sent if s.reply_to == asked2 and "answered" in s.text)
+    by_chat = next(s for s in desk.fake.sent if s.reply_to == asked2 and "answered your" in s.text)
 
     await desk.sign_in(author)
     csrf = await desk.csrf()
@@ -290,12 +299,16 @@ async def test_an_answer_from_the_page_reaches_the_asker_exactly_as_from_chat(
     page = await resp.text()
     assert "#1" in page and "Dana" in page  # what the chat reply would have said
     await desk.bot.delivery.drain()
-    by_web = next(s for s in desk.fake.sent if s.reply_to == asked1 and "answered" in s.text)
+    by_web = next(s for s in desk.fake.sent if s.reply_to == asked1 and "answered your" in s.text)
     assert by_web.op == by_chat.op == "reply"
     assert by_web.mention is not None and by_web.mention.same_person(dana)
-    assert by_web.text == by_chat.text.replace("#2", "#1").replace(
-        "Lee", "Dana"
-    ) or by_web.text.replace("#1", "#2") == by_chat.text.replace("#2", "#2")
+    # Word for word what !answer says (the same notice text, the author's chat name).
+    q1 = await reads(desk.bot.store).questions.get(1)
+    q2 = await reads(desk.bot.store).questions.get(2)
+    stored = await reads(desk.bot.store).articles.get(ArticleId(1))
+    assert q1 is not None and q2 is not None and stored is not None
+    assert by_chat.text == texts.answered_notice(q2, stored.article, "Same words.", "Author")
+    assert by_web.text == texts.answered_notice(q1, stored.article, "Same words.", "Author")
     assert "Same words." in by_web.text and "Author" in by_web.text
     q = await reads(desk.bot.store).questions.get(1)
     assert q is not None and q.status is QuestionStatus.ANSWERED and q.answer == "Same words."

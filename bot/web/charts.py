@@ -163,7 +163,7 @@ def points_svg(counts: Sequence[PointCount], title: str, ident: str = "stuck") -
             f'<text class="total" x="{cx}" y="{base - h_ans - h_open - 4}" '
             f'text-anchor="middle" font-size="12">{c.total}</text>'
         )
-        short = c.title if len(c.title) <= 12 else c.title[:11] + "…"
+        short = c.title if len(c.title) <= 9 else c.title[:8] + "…"
         out.append(
             f'<text class="label" x="{cx}" y="{base + 16}" text-anchor="middle" '
             f'font-size="12">{escape(str(c.number) if c.number else "all")}</text>'

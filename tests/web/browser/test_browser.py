@@ -108,3 +108,31 @@ async def test_an_author_is_refused_the_board(site: Desk, browser: Browser) -> N
     await page.goto(_url(site, await site.link(site.fake.user("author"))))
     resp = await page.goto(_url(site, "/board"))
     assert resp is not None and resp.status == 403
+
+
+async def test_author_answers_in_the_browser_and_the_asker_hears(
+    site: Desk, browser: Browser
+) -> None:
+    asked = await site.fake.say(site.fake.user("dana"), SEED_Q3)
+    await site.bot.delivery.drain()
+    page = await browser.new_page()
+    await page.goto(_url(site, await site.link(site.fake.user("author"))))
+    await page.goto(_url(site, "/desk/article/1"))
+    form = page.locator("form[action='/desk/article/1/q/1/answer']")
+    await form.locator("textarea").fill("Weapons moved in secret between states.")
+    await form.locator("button").click()
+    await page.wait_for_load_state()
+    await site.bot.delivery.drain()
+    told = [s for s in site.fake.sent if s.reply_to == asked and "answered your" in s.text]
+    assert told and "Weapons moved in secret" in told[-1].text
+    q = await reads(site.bot.store).questions.get(1)
+    assert q is not None and q.answer == "Weapons moved in secret between states."
+
+
+async def test_a_form_without_its_csrf_token_is_refused(site: Desk, browser: Browser) -> None:
+    page = await browser.new_page()
+    await page.goto(_url(site, await site.link(site.fake.user("admin"))))
+    resp = await page.request.post(_url(site, "/board/feed/1/pause"), form={"x": "1"})
+    assert resp.status == 403
+    feed = await reads(site.bot.store).feeds.get(1)
+    assert feed is not None and not feed.paused

@@ -136,3 +136,19 @@ async def test_a_form_without_its_csrf_token_is_refused(site: Desk, browser: Bro
     assert resp.status == 403
     feed = await reads(site.bot.store).feeds.get(1)
     assert feed is not None and not feed.paused
+
+
+async def test_an_expired_link_is_refused(site: Desk, browser: Browser) -> None:
+    link = _url(site, await site.link(site.fake.user("admin")))
+    site.clock.advance(601)
+    page = await browser.new_page()
+    resp = await page.goto(link)
+    assert resp is not None and resp.status >= 400
+    assert "used up or expired" in await page.inner_text("body")
+    await page.goto(_url(site, "/board"))
+    assert page.url.endswith("/login")  # not signed in: sent to "how to sign in"
+
+
+async def test_a_member_gets_no_link(site: Desk) -> None:
+    said = await site.dm(site.fake.user("dana"), "!web")
+    assert "for authors only" in said and "/login/" not in said

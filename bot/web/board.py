@@ -12,9 +12,8 @@ replies are the chat's, word for word; the page shows the reply. Only bot admins
 the board, and ``FeedAdmin`` gives a bot admin the whole bot's scope whatever the
 message's place.
 
-Not built yet: community admins on the board (``Viewer`` knows only bot admins), and the
-platform's last error for retrying outbox rows (``OutboxReads.pending`` does not carry
-it; ``OutboxState`` does, per article only).
+Retrying outbox rows show the platform's last error (``OutboxRow.last_error``). Not built
+yet: community admins on the board (``Viewer`` knows only bot admins).
 """
 
 from __future__ import annotations

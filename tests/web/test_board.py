@@ -118,3 +118,14 @@ async def test_an_author_cannot_pause_from_the_board(board: Desk) -> None:
     assert resp.status == 403
     feed = await reads(desk.bot.store).feeds.get(1)
     assert feed is not None and not feed.paused
+
+
+async def test_a_retrying_message_shows_the_platforms_words(board: Desk) -> None:
+    desk = board
+    desk.fake.fail_next = 1  # the platform refuses the next send
+    await desk.fake.say(desk.fake.user("dana"), "What does point 2 mean by that?")
+    await desk.bot.delivery.deliver_due()
+    await desk.sign_in(desk.fake.user("admin"))
+    body = await desk.page("/board")
+    assert "retrying" in body
+    assert "the platform said:" in body and "simulated outage" in body

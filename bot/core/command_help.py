@@ -23,6 +23,8 @@ DETAILS: dict[str, str] = {
     "question does the same. Example: {p}vote 4",
     "separate": "Your question was folded into another one but asks something else: it goes "
     "back to the queue on its own, with its votes. Only its asker may. Example: {p}separate 7",
+    "web": "Authors and admins, in a direct message: a one-time link to the web desk (it "
+    "works once, within 10 minutes). {p}web logout ends every session you have there.",
     "help": "{p}help lists the commands you may use; {p}help <command> explains one.",
     "queue": "Open questions on your articles, grouped by article and point, most votes "
     "first; a hint says when one may repeat another.",

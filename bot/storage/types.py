@@ -175,6 +175,7 @@ class OutboxRow:
     item: OutboxItem
     attempts: int
     next_attempt_at: datetime
+    last_error: str | None = None  # the platform's words at the last failed try
 
 
 @dataclass(frozen=True, slots=True)

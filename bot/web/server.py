@@ -76,6 +76,9 @@ def build_app(bot: Bot, settings: WebSettings) -> web.Application:
         app.router.add_get("/login/{token}", auth.login)
         app.router.add_post("/logout", auth.logout)
         add_desk_routes(app, bot)
+        from bot.web.board import add_board_routes
+
+        add_board_routes(app, bot)
     return app
 
 

@@ -139,7 +139,9 @@ def outbox_row(row: sqlite3.Row, actions: tuple[Action, ...] = ()) -> OutboxRow:
         question_id=row["question_id"],
         target_id=row["target_id"],
     )
-    return OutboxRow(row["id"], item, row["attempts"], from_iso(row["next_attempt_at"]))
+    return OutboxRow(
+        row["id"], item, row["attempts"], from_iso(row["next_attempt_at"]), row["last_error"]
+    )
 
 
 def outbox_state(row: sqlite3.Row) -> OutboxState:

@@ -79,6 +79,7 @@ async def test_done_retry_and_failed(store: Store) -> None:
     async with store.read() as r:
         [retry] = await r.outbox.pending()
         assert (retry.item.key, retry.attempts, retry.next_attempt_at) == ("b", 1, later)
+        assert retry.last_error == "503 from the platform"  # what the board shows
         assert await r.outbox.next_due_at() == later
         assert await r.outbox.counts() == {"done": 1, "pending": 1, "failed": 1}
         assert await r.outbox.delivered_on(str(FAKE)) == 1
@@ -91,6 +92,7 @@ async def test_done_retry_and_failed(store: Store) -> None:
     async with store.read() as r:
         [again] = await r.outbox.pending()
         assert again.attempts == 2
+        assert again.last_error == "again"
 
 
 async def test_where_messages_about_questions_landed(store: Store) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.postgres import qrows
+from bot.storage.postgres import rows
 from bot.storage.postgres.db import Session
 from bot.storage.postgres.questions import authored_by
 from bot.storage.types import DEFAULT_DIGEST_AT, DigestPref, QuestionBrief
@@ -26,7 +26,7 @@ class PostgresNotifications:
 
     async def brief(self, qid: int) -> QuestionBrief | None:
         row = await self._s.conn.fetchrow(_BRIEF + "WHERE q.id = $1", qid)
-        return qrows.brief(row) if row else None
+        return rows.brief(row) if row else None
 
     async def authors_to_tell(
         self, article_id: int, platform: str, channel: str
@@ -49,7 +49,7 @@ class PostgresNotifications:
             "SELECT user_key, digest_at, last_digest_at FROM author_prefs "
             "WHERE notify = 'digest' ORDER BY user_key"
         )
-        return [qrows.digest_pref(r) for r in found]
+        return [rows.digest_pref(r) for r in found]
 
     async def new_questions_for(
         self, user_key: str, since: datetime, until: datetime
@@ -63,7 +63,7 @@ class PostgresNotifications:
             since,
             until,
         )
-        return [qrows.brief(r) for r in found]
+        return [rows.brief(r) for r in found]
 
     async def mark_digested(self, user_key: str, at: datetime) -> None:
         await self._s.conn.execute(

@@ -26,7 +26,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from bot.core.models import Action, ArticleId, ChatRef, Platform
-from bot.storage.postgres import qrows
+from bot.storage.postgres import rows
 from bot.storage.postgres.db import Session
 from bot.storage.types import OutboxItem, OutboxRow, OutboxState
 
@@ -40,7 +40,7 @@ def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1])
 
 
-def _grouped(found: list[qrows.Record]) -> list[OutboxRow]:
+def _grouped(found: list[rows.Record]) -> list[OutboxRow]:
     """Outbox rows joined with their actions (one line per action), as rows with actions."""
     out = []
     for _, group in itertools.groupby(found, key=lambda r: r["id"]):
@@ -50,7 +50,7 @@ def _grouped(found: list[qrows.Record]) -> list[OutboxRow]:
             for r in same_row
             if r["action_label"] is not None
         )
-        out.append(qrows.outbox_row(same_row[0], actions))
+        out.append(rows.outbox_row(same_row[0], actions))
     return out
 
 
@@ -229,7 +229,7 @@ class PostgresOutbox:
             "FROM outbox WHERE article_id = $1 AND purpose IN ('summary', 'thread') ORDER BY id",
             article_id,
         )
-        return [qrows.outbox_state(r) for r in found]
+        return [rows.outbox_state(r) for r in found]
 
 
 class PostgresInbound:

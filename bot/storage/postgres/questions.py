@@ -25,7 +25,7 @@ from datetime import datetime
 
 from bot.core.models import ChatRef, Question, QuestionId, QuestionStatus, UserRef
 from bot.storage.open_questions import OpenSet
-from bot.storage.postgres import qrows
+from bot.storage.postgres import rows
 from bot.storage.postgres.db import Session
 from bot.storage.postgres.open_questions import OpenQuestionIndex
 from bot.storage.types import NewQuestion, QuestionEvent, QuestionRecord
@@ -66,10 +66,10 @@ class PostgresQuestions:
 
     async def _one(self, where: str, *params: object) -> Question | None:
         row = await self._s.conn.fetchrow(_SELECT + where, *params)
-        return qrows.question(row) if row else None
+        return rows.question(row) if row else None
 
     async def _many(self, where: str, *params: object) -> list[Question]:
-        return [qrows.question(r) for r in await self._s.conn.fetch(_SELECT + where, *params)]
+        return [rows.question(r) for r in await self._s.conn.fetch(_SELECT + where, *params)]
 
     # reads -------------------------------------------------------------------------------
 
@@ -154,7 +154,7 @@ class PostgresQuestions:
         found = await self._s.conn.fetch(
             "SELECT * FROM question_events WHERE question_id = $1 ORDER BY id", qid
         )
-        return [qrows.event(r) for r in found]
+        return [rows.event(r) for r in found]
 
     async def count(self) -> int:
         return int(await self._s.conn.fetchval("SELECT COUNT(*) FROM questions"))
@@ -173,7 +173,7 @@ class PostgresQuestions:
             )
         else:
             found = await self._s.conn.fetch(_SELECT + "ORDER BY q.article_id, q.id")
-        return [QuestionRecord(qrows.question(r), r["answer_at"]) for r in found]
+        return [QuestionRecord(rows.question(r), r["answer_at"]) for r in found]
 
     # writes ------------------------------------------------------------------------------
 

@@ -140,7 +140,7 @@ def outbox_row(row: Record, actions: tuple[Action, ...] = ()) -> OutboxRow:
         question_id=row["question_id"],
         target_id=row["target_id"],
     )
-    return OutboxRow(row["id"], item, row["attempts"], row["next_attempt_at"])
+    return OutboxRow(row["id"], item, row["attempts"], row["next_attempt_at"], row["last_error"])
 
 
 def outbox_state(row: Record) -> OutboxState:

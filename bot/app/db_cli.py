@@ -93,7 +93,8 @@ class _Bar:
 
 
 def cmd_db_migrate(args: argparse.Namespace) -> int:
-    from bot.storage.transfer import copy_sqlite_to_postgres, redact
+    from bot.storage.dsn import redact
+    from bot.storage.transfer import copy_sqlite_to_postgres
 
     dsn: str = args.to
     if not dsn.startswith(("postgresql://", "postgres://")):

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.storage.dsn import redact
 from bot.storage.types import StorageError
 
 BATCH = 2_000
@@ -57,16 +58,6 @@ class TableCount:
 class _Column:
     name: str
     pg_type: str  # information_schema data_type, e.g. "timestamp with time zone"
-
-
-def redact(dsn: str) -> str:
-    """``dsn`` with its password replaced, for messages and logs."""
-    head, sep, tail = dsn.partition("://")
-    if not sep or "@" not in tail:
-        return dsn
-    creds, at, rest = tail.rpartition("@")
-    user, colon, _ = creds.partition(":")
-    return f"{head}://{user}{':***' if colon else ''}{at}{rest}"
 
 
 def _converter(pg_type: str) -> Callable[[Any], Any]:

@@ -480,8 +480,11 @@ class Conversation:
             await self._web(msg, command)
 
     async def _web(self, msg: IncomingMessage, command: cmd.Web) -> None:
-        """``!web``: a sign-in link, only in a direct message (or on the console, where
-        nobody else reads); ``!web logout`` works anywhere."""
+        """``!web``: a sign-in link, only where the sender alone reads the reply: a direct
+        message, a message answered privately (``/web`` on Discord, whose ephemeral answer
+        only its sender sees, in a channel too), or the console; ``!web logout`` works
+        anywhere. The link is queued as a private reply, so an adapter that can no longer
+        answer privately drops it instead of posting it."""
         if command.logout:
             ended = await signin.end_sessions(self.store, msg.author)
             await self.replies.say(msg, signin.logged_out(ended))
@@ -489,12 +492,15 @@ class Conversation:
         if self.public_url is None:
             await self.replies.say(msg, signin.NO_DESK)
             return
-        if not msg.is_direct and msg.author.platform != Platform("console"):
+        private = msg.is_direct or msg.private_reply
+        if not private and msg.author.platform != Platform("console"):
             await self.replies.say(msg, signin.not_direct(self.prefix))
             return
         link = await signin.issue_link(self.store, msg.author, self.public_url, self.clock())
-        said = signin.rate_limited() if link is None else signin.link_text(link)
-        await self.replies.say(msg, said)
+        if link is None:
+            await self.replies.say(msg, signin.rate_limited())
+            return
+        await self.replies.say(msg, signin.link_text(link), private=True)
 
     async def _notify(self, msg: IncomingMessage, command: cmd.Notify) -> None:
         said = await set_preference(

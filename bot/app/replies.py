@@ -33,13 +33,15 @@ def reply_key(msg: IncomingMessage, purpose: str) -> str:
     return f"in:{w.platform}:{w.channel}:{w.message}:{purpose}"
 
 
-def reply_to(msg: IncomingMessage, text: str, purpose: str = "response") -> OutboxItem:
-    """A reply to ``msg`` where it was said."""
+def reply_to(
+    msg: IncomingMessage, text: str, purpose: str = "response", *, private: bool = False
+) -> OutboxItem:
+    """A reply to ``msg`` where it was said; ``private``: for the sender's eyes only."""
     return OutboxItem(
         key=reply_key(msg, purpose),
         op="reply",
         where=msg.where,
-        message=Rendered(text),
+        message=Rendered(text, private=private),
         purpose=purpose,
     )
 
@@ -92,8 +94,10 @@ class Transaction:
     async def queue(self, item: OutboxItem) -> None:
         await self.outbox.add(item, self.now)
 
-    async def respond(self, text: str, purpose: str = "response") -> None:
-        await self.outbox.add(reply_to(self.msg, text, purpose), self.now)
+    async def respond(
+        self, text: str, purpose: str = "response", *, private: bool = False
+    ) -> None:
+        await self.outbox.add(reply_to(self.msg, text, purpose, private=private), self.now)
 
 
 class Replies:
@@ -116,9 +120,10 @@ class Replies:
         self.delivery.kick()
         return result
 
-    async def say(self, msg: IncomingMessage, text: str) -> None:
-        """Only reply (no other change)."""
-        await self.act(msg, lambda tx: tx.respond(text))
+    async def say(self, msg: IncomingMessage, text: str, *, private: bool = False) -> None:
+        """Only reply (no other change); ``private``: a reply for the sender's eyes only
+        (:attr:`Rendered.private`), such as a sign-in link."""
+        await self.act(msg, lambda tx: tx.respond(text, private=private))
 
     async def failed(self, msg: IncomingMessage, exc: Exception) -> None:
         """Claim ``msg`` as failed (a replay of it does nothing) and tell its sender, once;

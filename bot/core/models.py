@@ -7,7 +7,7 @@ types on the way in, and these types into platform calls on the way out.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NewType
 
@@ -33,19 +33,28 @@ class ChatRef:
 
     ``channel`` is a Discord channel id or a Matrix room id; ``thread`` is a Discord thread
     (channel) id or a Matrix thread root event id; ``message`` is one message in there.
+
+    ``server`` is the server the channel belongs to, where the platform's links to a message
+    name it: a Discord guild id, or ``@me`` for a direct message (Discord's own spelling in
+    ``https://discord.com/channels/<server>/<channel>/<message>``). None where it is not
+    known (questions stored before migration 0016, a channel discord.py could not place)
+    or not needed (a Matrix room id stands alone). It locates, it does not identify:
+    Discord channel ids are unique across servers, so two refs differing only in
+    ``server`` are the same place (it is left out of equality and hashing).
     """
 
     platform: Platform
     channel: str
     thread: str | None = None
     message: str | None = None
+    server: str | None = field(default=None, compare=False)
 
     def container(self) -> ChatRef:
         """The channel or thread this ref lives in, without the message."""
-        return ChatRef(self.platform, self.channel, self.thread)
+        return ChatRef(self.platform, self.channel, self.thread, server=self.server)
 
     def in_thread(self, thread: str) -> ChatRef:
-        return ChatRef(self.platform, self.channel, thread)
+        return ChatRef(self.platform, self.channel, thread, server=self.server)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,9 @@ class IncomingMessage:
     reply_to: ChatRef | None = None
     mentions_bot: bool = False
     is_direct: bool = False
+    # The platform shows the bot's replies to this message to its sender alone (a Discord
+    # slash command's ephemeral response), wherever it was sent: a sign-in link may go there.
+    private_reply: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +158,10 @@ class Rendered:
     # Matrix m.image, a line on the console.
     image: str | None = None
     announce: str | None = None
+    # For its addressee's eyes only (a sign-in link): the core queues it only as a reply in
+    # a direct chat or to a message with ``private_reply``; an adapter that can no longer
+    # answer privately (an expired interaction) gives it up rather than post it in public.
+    private: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -66,8 +67,10 @@ class WebTransaction(Transaction):
         super().__init__(*args)
         self.said: list[str] = []
 
-    async def respond(self, text: str, purpose: str = "response") -> None:
-        self.said.append(text)
+    async def respond(
+        self, text: str, purpose: str = "response", *, private: bool = False
+    ) -> None:
+        self.said.append(text)  # the page is its signed-in viewer's alone
 
 
 class WebReplies(Replies):
@@ -131,10 +134,24 @@ async def _open_questions(bot: Bot, viewer: Viewer) -> list[Question]:
     return [q for q in found if viewer.may_see_feed(feeds[q.article_id])]
 
 
+_DISCORD_ID = re.compile(r"[0-9]{1,20}")  # a snowflake
+_DISCORD_SERVER = re.compile(r"[0-9]{1,20}|@me")
+
+
 def where_link(where: ChatRef) -> str | None:
-    """A link to the message where a question was asked, where the platform has one."""
+    """A link to the message where a question was asked, where the platform has one.
+
+    Discord's needs the server (``where.server``: the guild id, or ``@me`` in a DM), stored
+    with questions since migration 0016; older questions, and those asked by a slash
+    command (their message is the interaction, not a message one can open), get none. In a
+    thread the link's channel is the thread, which Discord addresses as a channel.
+    """
     if where.platform == "matrix" and where.message:
         return f"https://matrix.to/#/{where.channel}/{where.message}"
+    if where.platform == "discord" and where.server and where.message:
+        ids = (where.server, where.thread or where.channel, where.message)
+        if all(_DISCORD_ID.fullmatch(i) for i in ids[1:]) and _DISCORD_SERVER.fullmatch(ids[0]):
+            return "https://discord.com/channels/" + "/".join(ids)
     return None
 
 

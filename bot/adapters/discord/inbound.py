@@ -39,9 +39,20 @@ def place_of(channel: object) -> Place | None:
     return None
 
 
-def ref(place: Place, message_id: int | str | None) -> ChatRef:
+def ref(place: Place, message_id: int | str | None, server: str | None = None) -> ChatRef:
     channel, thread = place
-    return ChatRef(PLATFORM, channel, thread, None if message_id is None else str(message_id))
+    message = None if message_id is None else str(message_id)
+    return ChatRef(PLATFORM, channel, thread, message, server=server)
+
+
+def server_of(message: discord.Message) -> str | None:
+    """The ``server`` of a message's ref: its guild's id, ``@me`` in a direct message (as
+    Discord's message links spell it), None when it cannot be told. Not discord.py's
+    ``jump_url``, which says ``@me`` for a server message whose guild it has not cached."""
+    if isinstance(message.channel, discord.DMChannel):
+        return "@me"
+    guild = getattr(message.guild, "id", None) or getattr(message.channel, "guild_id", None)
+    return None if guild is None else str(guild)
 
 
 def user_of(user: discord.abc.User | discord.Member) -> UserRef:
@@ -84,7 +95,7 @@ def incoming(
         reply_to = ref(reply_place or place, target[1])
     return IncomingMessage(
         author=user_of(message.author),
-        where=ref(place, message.id),
+        where=ref(place, message.id, server_of(message)),
         text=strip_mention(message.content, bot_id),
         reply_to=reply_to,
         mentions_bot=mentions(message, bot_id),

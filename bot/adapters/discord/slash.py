@@ -19,6 +19,9 @@ synthetic id, which lands here:
 * A reply that mentions someone (the author's answer reaching the asker), or that comes
   after the interaction token expired (15 minutes) or the process restarted, is sent as a
   normal channel message instead: interaction messages cannot notify anyone later.
+* But never a private one (``Rendered.private``: the sign-in link ``/web`` gives): it goes
+  only into the ephemeral response, and when that cannot be had any more it is given up
+  (``NotFoundFailure``, logged by the outbox); the asker runs ``/web`` again.
 
 A press on one of the bot's buttons takes the same path: its ``custom_id`` carries the text
 command (``render.command_of``), sent by whoever pressed, where the button is, answered to
@@ -37,9 +40,10 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import discord
 from discord import app_commands
 
+from bot.adapters.base import NotFoundFailure
 from bot.adapters.discord import render
 from bot.adapters.discord.errors import failure_of
-from bot.adapters.discord.inbound import place_of, ref, user_of
+from bot.adapters.discord.inbound import PLATFORM, place_of, ref, user_of
 from bot.core.models import ChatRef, IncomingMessage, Rendered, UserRef
 from bot.core.numbers import MAX_SLASH_NUMBER
 
@@ -65,6 +69,7 @@ FeedAction = Literal[
     "announce",
 ]
 NotifyMode = Literal["each", "digest", "none"]
+WebAction = Literal["login", "logout"]
 # Every number option is bounded as the text commands read numbers (bot.core.numbers):
 # Discord refuses anything else in its client, and the text command it becomes is parsed
 # by the same grammar (read_number) whatever arrives.
@@ -122,13 +127,15 @@ class SlashCommands:
         self.pending[iid] = Pending(interaction, not public, deferred, preface)
         self._expire()
         place = place_of(interaction.channel) or (str(interaction.channel_id), None)
+        guild = interaction.guild_id
         await self.adapter.deliver(
             IncomingMessage(
                 author=user_of(interaction.user),
-                where=ref(place, PREFIX + iid),
+                where=ref(place, PREFIX + iid, "@me" if guild is None else str(guild)),
                 text=text,
                 mentions_bot=True,
-                is_direct=interaction.guild_id is None,
+                is_direct=guild is None,
+                private_reply=not public and deferred,
             )
         )
 
@@ -152,13 +159,22 @@ class SlashCommands:
         """The core's reply to a slash command (see the module docstring)."""
         iid = str(to.message).removeprefix(PREFIX)
         pending = self.pending.get(iid)
-        if mention is None and pending is not None and pending.live():
+        private_ok = not message.private or (pending is not None and pending.ephemeral)
+        if mention is None and pending is not None and pending.live() and private_ok:
             if key in pending.sent:
                 return pending.sent[key]
             try:
                 return await self._respond(pending, iid, to, message, key)
             except discord.NotFound:
                 log.info("interaction %s expired; replying in the channel", iid)
+        if message.private:
+            raise NotFoundFailure(
+                PLATFORM,
+                "reply",
+                "the interaction can no longer be answered privately, and a private reply "
+                "is never posted in the channel instead",
+                ids=iid,
+            )
         asked = await self.adapter.state.asked_message(iid)
         return await self.adapter.send_reply(to.container(), message, mention, key, asked)
 
@@ -324,6 +340,14 @@ def build_tree(client: discord.Client, slash: SlashCommands) -> app_commands.Com
         interaction: discord.Interaction, mode: NotifyMode, at: str | None = None
     ) -> None:
         await slash.run(interaction, f"{p}notify {mode} {at or ''}".strip())
+
+    @tree.command(name="web", description="Authors: a sign-in link to the web desk, just for you")
+    @app_commands.describe(action="login (the default): a one-time link; logout: sign out")
+    @_in_dms_too
+    async def web_(interaction: discord.Interaction, action: WebAction | None = None) -> None:
+        # Deferred ephemerally like every command but a named /ask, and the command is
+        # IncomingMessage.private_reply: the core gives the link here, in a channel too.
+        await slash.run(interaction, f"{p}web {action or ''}".strip())
 
     @tree.command(name="feed", description="Admins: manage the article feeds")
     @app_commands.describe(

@@ -29,6 +29,7 @@ SQLite had twelve); from then on each change gets the next free number in each d
 directory, and the two numbers need not match (this docstring lists any pairing that is
 not obvious from the file names). PostgreSQL 0002 (images, templates, web) is SQLite
 0013 (lead images), 0014 (templates, announcements) and 0015 (web sessions) together.
+PostgreSQL 0003 (Discord message links, private replies) is SQLite 0016.
 """
 
 from __future__ import annotations

@@ -66,9 +66,9 @@ class PostgresOutbox:
         row_id = await conn.fetchval(
             "INSERT INTO outbox (key, op, platform, channel, thread, message, mention_id, "
             "mention_display, title, text, html, card_title, card_url, card_image, purpose, "
-            "article_id, point, question_id, target_id, next_attempt_at, created_at, announce) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-            "$17, $18, $19, $20, $20, $21) ON CONFLICT (key) DO NOTHING RETURNING id",
+            "article_id, point, question_id, target_id, next_attempt_at, created_at, announce, "
+            "private) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+            "$16, $17, $18, $19, $20, $20, $21, $22) ON CONFLICT (key) DO NOTHING RETURNING id",
             item.key,
             item.op,
             w.platform,
@@ -90,6 +90,7 @@ class PostgresOutbox:
             item.target_id,
             now,
             m.announce,
+            m.private,
         )
         if row_id is None:
             return False

@@ -181,7 +181,8 @@ class PostgresQuestions:
         found = await self._s.conn.fetchval(
             "INSERT INTO questions (article_id, point, asker_platform, asker_id, asker_display, "
             "platform, channel, thread, message, text, asked_at, updated_at, anonymous, "
-            "merged_into) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) "
+            "merged_into, server) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, "
+            "$13, $14) "
             "ON CONFLICT DO NOTHING RETURNING id",
             q.article_id,
             q.point,
@@ -196,6 +197,7 @@ class PostgresQuestions:
             now,
             bool(q.anonymous),
             q.merged_into,
+            q.where.server,
         )
         if found is None:
             return None

@@ -38,8 +38,8 @@ class SqliteOutbox:
         cur = self._raw.execute(
             "INSERT INTO outbox (key, op, platform, channel, thread, message, mention_id, "
             "mention_display, title, text, html, card_title, card_url, card_image, purpose, "
-            "article_id, point, question_id, target_id, next_attempt_at, created_at, announce) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "article_id, point, question_id, target_id, next_attempt_at, created_at, announce, "
+            "private) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (key) DO NOTHING",
             (
                 item.key,
@@ -64,6 +64,7 @@ class SqliteOutbox:
                 iso(now),
                 iso(now),
                 m.announce,
+                int(m.private),
             ),
         )
         if cur.rowcount != 1:

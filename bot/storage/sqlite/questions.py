@@ -139,7 +139,7 @@ class SqliteQuestions:
         row = self._raw.execute(
             "INSERT INTO questions (article_id, point, asker_platform, asker_id, asker_display, "
             "platform, channel, thread, message, text, asked_at, updated_at, anonymous, "
-            "merged_into) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "merged_into, server) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING RETURNING id",
             (
                 q.article_id,
@@ -156,6 +156,7 @@ class SqliteQuestions:
                 iso(now),
                 int(q.anonymous),
                 q.merged_into,
+                q.where.server,
             ),
         ).fetchone()
         if row is None:

@@ -145,11 +145,12 @@ def settings_for(scene: Scene, channel: int, **extra: Any) -> Settings:
 
 
 async def make_world(
-    fake: FakeDiscord, scene: Scene, tmp_path: Path, channel: int | None = None
+    fake: FakeDiscord, scene: Scene, tmp_path: Path, channel: int | None = None, **extra: Any
 ) -> World:
+    """The bot on ``fake``; ``extra``: more Settings fields (``web=WebSettings(...)``)."""
     db = await SqliteStore.open(tmp_path / "bot.sqlite3")
     polling = PollSettings(allow_private_addresses=("127.0.0.0/8",), timeout_s=5.0)
-    settings = settings_for(scene, channel or scene.general.id, polling=polling)
+    settings = settings_for(scene, channel or scene.general.id, polling=polling, **extra)
     adapter = make_adapter(fake, db, admins=settings.admins)
     bot = Bot(db, {PLATFORM: adapter}, settings)
     bot.delivery.base_backoff = 0.2  # retries in tenths of seconds, not seconds

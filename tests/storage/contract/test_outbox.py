@@ -38,6 +38,7 @@ async def test_rows_come_back_in_the_order_queued_with_everything_they_carry(
             actions,
             image="https://c/lead.png",
             announce="role:42",
+            private=True,
         ),
         purpose="ack",
         title="A title",
@@ -56,7 +57,8 @@ async def test_rows_come_back_in_the_order_queued_with_everything_they_carry(
         rows = await r.outbox.pending()
         assert [row.item.key for row in rows] == ["k1", "k-full", "k2"]
         assert rows[0].item.message == Rendered("text of k1")
-        assert rows[1].item == full
+        assert not rows[0].item.message.private
+        assert rows[1].item == full and rows[1].item.message.private
         assert (rows[1].attempts, rows[1].next_attempt_at) == (0, NOW)
         assert [row.item.key for row in await r.outbox.pending(limit=2)] == ["k1", "k-full"]
         assert await r.outbox.counts() == {"pending": 3}

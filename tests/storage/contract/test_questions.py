@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -22,6 +23,30 @@ async def add(store: Store, *questions: object) -> list[int]:
             assert qid is not None
             ids.append(qid)
     return ids
+
+
+async def test_a_question_keeps_the_server_its_channel_is_in(store: Store) -> None:
+    """``ChatRef.server`` (migration 0016) is stored and read back; a question without one
+    (as stored before, or on a platform without servers) reads back None."""
+    await seeded(store)
+    in_server = ChatRef(FAKE, "#general", "t7", "m1", server="81234567890123456")
+    in_dm = ChatRef(FAKE, "dm-5", None, "m2", server="@me")
+    first, second, third = (
+        replace(asked(1), where=in_server),
+        replace(asked(2), where=in_dm),
+        asked(3),
+    )
+    ids = await add(store, first, second, third)
+    async with store.read() as r:
+        found = [await r.questions.get(qid) for qid in ids]
+        assert [q.where.server if q else "missing" for q in found] == [
+            "81234567890123456",
+            "@me",
+            None,
+        ]
+        assert found[0] is not None and found[0].where == in_server
+        at = await r.questions.at_message(ChatRef(FAKE, "#general", "t7", "m1"))
+        assert at is not None and at.where.server == "81234567890123456"
 
 
 async def test_a_question_is_stored_once_per_message_and_its_asking_is_logged(

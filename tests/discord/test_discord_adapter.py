@@ -62,9 +62,18 @@ async def test_start_connects_with_minimal_intents_and_registers_commands(
     names = {c["name"] for c in fake_discord.commands()}
     assert names == {
         "ask", "questions", "points", "vote", "help", "queue", "answer", "dismiss", "reopen",
-        "feed", "separate", "merge", "unmerge", "history", "faq", "notify",
+        "feed", "separate", "merge", "unmerge", "history", "faq", "notify", "web",
     }  # fmt: skip
     by_name = {c["name"]: c for c in fake_discord.commands()}
+    # /web: in servers and the bot's DM; one optional choice, login (the default) or logout.
+    assert by_name["web"]["contexts"] == by_name["queue"]["contexts"] == [0, 1]
+    [web_action] = by_name["web"]["options"]
+    assert (web_action["name"], web_action["type"], web_action.get("required")) == (
+        "action",
+        3,
+        False,
+    )
+    assert [c["value"] for c in web_action["choices"]] == ["login", "logout"]
     action = next(o for o in by_name["feed"]["options"] if o["name"] == "action")
     assert {c["value"] for c in action["choices"]} >= {"filter", "preview", "cap"}  # issue 15
     for name in ("vote", "separate", "reopen", "unmerge", "history"):  # built from one table

@@ -27,7 +27,7 @@ from bot.core.models import (
 )
 from bot.runtime import Bot
 from bot.storage.sqlite.store import SqliteStore
-from bot.web.desk import LIVE_EVERY_KEY
+from bot.web.desk import LIVE_EVERY_KEY, where_link
 from bot.web.server import CSP, build_app
 from tests.conftest import Clock, seed_settings
 from tests.fakes import FakeChatAdapter
@@ -149,6 +149,57 @@ async def test_a_member_is_refused_and_a_channel_gets_no_link(desk: Desk) -> Non
     await desk.bot.delivery.drain()
     public = desk.fake.sent[before:][-1].text
     assert "direct message" in public and "/login/" not in public
+
+
+async def test_a_message_answered_privately_gets_the_link_in_a_channel_too(desk: Desk) -> None:
+    """``private_reply`` (a Discord slash command's ephemeral answer): the link is given
+    where it was asked, queued as a private reply; a DM's link is private too, and the
+    refusals are not."""
+    author = desk.fake.user("author")
+    where = ChatRef(desk.fake.platform, "#general", None, "interaction:1")
+    before = len(desk.fake.sent)
+    await desk.bot.conversation.handle(IncomingMessage(author, where, "!web", private_reply=True))
+    await desk.bot.delivery.drain()
+    [sent] = desk.fake.sent[before:]
+    assert sent.where.channel == "#general" and PUBLIC + "/login/" in sent.text
+    assert sent.message is not None and sent.message.private
+    await desk.dm(author, "!web")
+    assert desk.fake.sent[-1].message is not None and desk.fake.sent[-1].message.private
+    await desk.fake.say(author, "!web", channel="#general")
+    await desk.bot.delivery.drain()
+    refusal = desk.fake.sent[-1]
+    assert "direct message" in refusal.text and refusal.message is not None
+    assert not refusal.message.private
+
+
+@pytest.mark.parametrize(
+    ("where", "link"),
+    [
+        (
+            ChatRef(Platform("matrix"), "!room:example.org", None, "$event"),
+            "https://matrix.to/#/!room:example.org/$event",
+        ),
+        (
+            ChatRef(Platform("discord"), "222", None, "333", server="111"),
+            "https://discord.com/channels/111/222/333",
+        ),
+        (  # in a thread: the thread is the channel Discord's link names
+            ChatRef(Platform("discord"), "222", "444", "333", server="111"),
+            "https://discord.com/channels/111/444/333",
+        ),
+        (
+            ChatRef(Platform("discord"), "555", None, "333", server="@me"),
+            "https://discord.com/channels/@me/555/333",
+        ),
+        (ChatRef(Platform("discord"), "222", None, "333"), None),  # stored before 0016
+        (ChatRef(Platform("discord"), "222", None, "interaction:9", server="111"), None),
+        (ChatRef(Platform("discord"), "222", None, None, server="111"), None),
+        (ChatRef(Platform("discord"), "222", None, "333", server="x/../y"), None),
+        (ChatRef(Platform("console"), "#general", None, "u1", server="111"), None),
+    ],
+)
+def test_where_link(where: ChatRef, link: str | None) -> None:
+    assert where_link(where) == link
 
 
 async def test_links_are_rate_limited_per_identity(desk: Desk) -> None:

@@ -94,9 +94,7 @@ class Transaction:
     async def queue(self, item: OutboxItem) -> None:
         await self.outbox.add(item, self.now)
 
-    async def respond(
-        self, text: str, purpose: str = "response", *, private: bool = False
-    ) -> None:
+    async def respond(self, text: str, purpose: str = "response", *, private: bool = False) -> None:
         await self.outbox.add(reply_to(self.msg, text, purpose, private=private), self.now)
 
 

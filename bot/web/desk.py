@@ -67,9 +67,7 @@ class WebTransaction(Transaction):
         super().__init__(*args)
         self.said: list[str] = []
 
-    async def respond(
-        self, text: str, purpose: str = "response", *, private: bool = False
-    ) -> None:
+    async def respond(self, text: str, purpose: str = "response", *, private: bool = False) -> None:
         self.said.append(text)  # the page is its signed-in viewer's alone
 
 

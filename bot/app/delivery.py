@@ -158,6 +158,20 @@ class Delivery:
                     return delivered
             return delivered
 
+    async def release(self) -> None:
+        """When the process stops (after its adapters closed): end its claims on rows not
+        delivered (claimed in a message's unit of work, or by a pass cut short), so a
+        restarted bot or another process sends them at once rather than after the lease."""
+        self._offered = {}
+        try:
+            async with self.store.transaction() as tx:
+                released = await tx.outbox.release_claims(self.worker)
+        except Exception:  # stopping anyway; the lease still runs out
+            log.warning("could not release this process's outbox claims", exc_info=True)
+            return
+        if released:
+            log.info("released %d outbox rows claimed but not delivered", released)
+
     async def _claim(self, tx: Tx) -> list[OutboxRow]:
         return await tx.outbox.claim(
             self.worker,

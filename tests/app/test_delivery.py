@@ -295,3 +295,22 @@ async def test_a_unit_claims_only_for_the_platforms_this_process_delivers(
     assert claim is not None and claim[1] == []
     [row] = await reads(db).outbox.pending()
     assert _claimed_by(db, row.id) is None
+
+
+async def test_a_stopping_process_releases_the_replies_it_claimed_but_did_not_send(
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    """The question's unit claimed its replies, then the process stops before its worker
+    sends them: released, a restarted bot (a new identity) sends them at once, once each."""
+    app = await _publish(db, fake, clock)
+    await app.delivery.drain()
+    await fake.say(fake.user("ana"), "Could you clarify point 3?")
+    queued = await reads(db).outbox.pending()
+    assert queued and {_claimed_by(db, r.id) for r in queued} == {app.delivery.worker}
+    await app.delivery.release()
+    assert {_claimed_by(db, r.id) for r in queued} == {None}
+    restarted = Delivery(db, {Platform("fake"): fake}, clock, worker="restarted")
+    sent = len(fake.sent)
+    assert await restarted.deliver_due() == len(queued)
+    assert len(fake.sent) == sent + len(queued)
+    assert await app.delivery.deliver_due() == 0  # the old offer went with the release

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
@@ -19,6 +20,7 @@ from bot.storage.types import OutboxItem, StorageError
 from tests.storage.contract.conftest import NOW, asked
 
 ROOT = Path(__file__).resolve().parents[2]
+DISCORD_Q = ChatRef(Platform("discord"), "222", None, "333", server="111")
 
 
 def demo_database(path: Path) -> Path:
@@ -41,6 +43,12 @@ async def enrich(path: Path) -> None:
         assert a is not None and b is not None
         assert await tx.questions.add_vote(a, "console:sam", NOW)
         assert await tx.questions.set_merged(b, a, NOW)
+        in_server = replace(asked(103, "Where is point 3?", point=3), where=DISCORD_Q)
+        assert await tx.questions.add(in_server, NOW) is not None
+        await tx.outbox.add(
+            OutboxItem("private", "reply", DISCORD_Q, Rendered("a link", private=True), "response"),
+            NOW,
+        )
         await tx.outbox.add(
             OutboxItem(
                 "with-actions",
@@ -58,6 +66,8 @@ async def snapshot(store: SqliteStore | PostgresStore) -> dict[str, object]:
     async with store.read() as r:
         return {
             "questions": await r.questions.all_of(None),
+            # Not part of a ref's equality (ChatRef.server): compared on its own.
+            "servers": [q.question.where.server for q in await r.questions.all_of(None)],
             "history": [
                 await r.questions.history(q.question.id) for q in await r.questions.all_of(None)
             ],
@@ -95,6 +105,7 @@ async def test_everything_arrives_and_reads_back_the_same(
     pg = await PostgresStore.open(postgres_dsn)
     try:
         assert await snapshot(pg) == await snapshot(lite)
+        assert "111" in (await snapshot(pg))["servers"]  # type: ignore[operator]
         # Ids go on after the copied ones: new rows do not collide with old.
         async with pg.transaction() as tx:
             qid = await tx.questions.add(asked(900, "A new question on point 1?", point=1), NOW)

@@ -31,6 +31,9 @@ class Capabilities:
     reactions: bool = True
     edits: bool = True
     direct_messages: bool = True
+    # Slash commands whose answer only their sender sees (Discord's ephemeral responses):
+    # the bot can point there, e.g. "/web" for a sign-in link asked for in a channel.
+    private_slash_replies: bool = False
     max_message_chars: int = 4000
     max_thread_title_chars: int = 100
 

@@ -494,7 +494,9 @@ class Conversation:
             return
         private = msg.is_direct or msg.private_reply
         if not private and msg.author.platform != Platform("console"):
-            await self.replies.say(msg, signin.not_direct(self.prefix))
+            adapter = self.adapters.get(msg.where.platform)
+            slash = adapter is not None and adapter.capabilities.private_slash_replies
+            await self.replies.say(msg, signin.not_direct(self.prefix, slash=slash))
             return
         link = await signin.issue_link(self.store, msg.author, self.public_url, self.clock())
         if link is None:

@@ -54,8 +54,12 @@ def rate_limited() -> str:
     )
 
 
-def not_direct(prefix: str) -> str:
-    return f"Send {prefix}web to me in a direct message: a sign-in link must not be posted here."
+def not_direct(prefix: str, *, slash: bool = False) -> str:
+    """``!web`` where others read; ``slash``: the platform has ``/web``, answered privately."""
+    also = " (or use /web here: only you see its answer)" if slash else ""
+    return (
+        f"Send {prefix}web to me in a direct message{also}: a sign-in link must not be posted here."
+    )
 
 
 NO_DESK = "The web desk is not set up on this bot ([web] public_url in its config)."

@@ -106,6 +106,21 @@ async def test_slash_web_in_a_channel_gives_the_author_a_link_only_they_see(
     assert again.status == 403
 
 
+async def test_text_web_in_a_channel_gives_no_link_and_points_to_slash_web(world: World) -> None:
+    said = await world.say(world.scene.author, world.general, "!web")
+    [reply] = await world.fake.wait_until(lambda: world.bot_replies_to(said))
+    assert "direct message" in reply["content"] and "/web here" in reply["content"]
+    assert "/login/" not in reply["content"]
+    assert_no_link_in_public(world)
+
+
+async def test_text_web_in_a_dm_gives_the_link_there(world: World) -> None:
+    dm = world.fake.dm_channel(world.scene.author)
+    said = await world.say(world.scene.author, dm.id, "!web")
+    [reply] = await world.fake.wait_until(lambda: world.bot_replies_to(said))
+    assert LINK.search(reply["content"]), reply["content"]
+
+
 async def test_slash_web_in_the_bots_dm_works_too(world: World) -> None:
     dm = world.fake.dm_channel(world.scene.author)
     record = await slash_web(world, world.scene.author, dm.id)

@@ -81,7 +81,9 @@ class DiscordAdapter:
     """
 
     platform = PLATFORM
-    capabilities = Capabilities(max_message_chars=2000, max_thread_title_chars=100)
+    capabilities = Capabilities(
+        max_message_chars=2000, max_thread_title_chars=100, private_slash_replies=True
+    )
 
     def __init__(
         self,

@@ -108,10 +108,10 @@ class _Savepoint:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is not None:
-            await self._tr.rollback()
-        else:
+        if exc_type is None:
             await self._tr.commit()
+        elif not is_dead(self._session.conn):  # a dead one: the unit fails whole (_Unit)
+            await self._tr.rollback()
 
 
 class _Unit:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from bot.core.models import FeedId
 from bot.storage.postgres.store import PostgresStore
 from bot.storage.types import StorageError
+from tests import pg_server
 from tests.storage.contract.conftest import NOW
 
 KILL = "SELECT pg_terminate_backend($1, 5000)"  # waits (up to 5 s) until the backend is gone
@@ -64,12 +66,15 @@ async def backend_pid(store: PostgresStore) -> int:
     return pid
 
 
-async def pooled_pids(dsn: str) -> set[int]:
+async def pooled_pids(dsn: str, database: str | None = None) -> set[int]:
+    """The server processes connected to ``database`` (by default: ``dsn``'s own), but
+    the one asking."""
     conn = await asyncpg.connect(dsn)
     try:
         rows = await conn.fetch(
             "SELECT pid FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " WHERE datname = coalesce($1, current_database()) AND pid <> pg_backend_pid()",
+            database,
         )
     finally:
         await conn.close()
@@ -188,3 +193,48 @@ async def test_many_units_in_a_row_each_losing_its_connection(
                 await tx.feeds.ensure(f"https://example.org/x{n}", title="", source="chat", now=NOW)
         await add_feed(store, f"https://example.org/kept{n}")
     assert await feed_urls(store) == [f"https://example.org/kept{n}" for n in range(5)]
+
+
+async def test_a_savepoint_on_a_killed_connection_leaves_the_error_to_the_unit(
+    store: PostgresStore, postgres_dsn: str
+) -> None:
+    with pytest.raises(StorageError) as caught:
+        async with store.transaction() as tx:
+            await tx.feeds.ensure("https://example.org/lost", title="", source="chat", now=NOW)
+            async with tx.savepoint():
+                await kill(postgres_dsn, await backend_pid(store))
+                await tx.feeds.all()
+    assert_plain(caught.value, store)
+    with pytest.raises(KeyError, match="the body's own"):
+        async with store.transaction() as tx, tx.savepoint():
+            await kill(postgres_dsn, await backend_pid(store))
+            raise KeyError("the body's own")
+    assert not store.lock.locked()
+    await add_feed(store, "https://example.org/kept")
+    assert await feed_urls(store) == ["https://example.org/kept"]
+
+
+async def test_a_database_refusing_connections_fails_units_plainly_until_it_is_back(
+    store: PostgresStore, postgres_dsn: str, postgres_server: pg_server.Server
+) -> None:
+    """The whole pool is cut off and no new connection is let in: each unit fails with a
+    StorageError naming the database; once connections are allowed again, the next one
+    works (no restart of the bot)."""
+    name = urlsplit(postgres_dsn).path.lstrip("/")
+    await add_feed(store, "https://example.org/1")
+    admin = await asyncpg.connect(postgres_server.dsn)
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        for pid in await pooled_pids(postgres_server.dsn, name):
+            await kill(postgres_server.dsn, pid)
+        for _ in range(2):
+            with pytest.raises(StorageError) as caught:
+                await add_feed(store, "https://example.org/refused")
+            assert f"database {store.path}" in str(caught.value)
+            assert "asyncpg" not in str(caught.value)
+            assert not store.lock.locked()
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    finally:
+        await admin.close()
+    await add_feed(store, "https://example.org/2")
+    assert await feed_urls(store) == ["https://example.org/1", "https://example.org/2"]

@@ -195,6 +195,8 @@ async def run_platforms(settings: Settings, out: Callable[[str], None]) -> int:
         for change in bot.config_changes:
             out(f"config: {change}")
         stack.push_async_callback(bot.leases.release_all)
+        # Runs after the adapters closed and the outbox worker stopped (the stack unwinds).
+        stack.push_async_callback(bot.delivery.release)
         matrix = adapters.pop(Platform("matrix"), None)
         for adapter in adapters.values():
             try:

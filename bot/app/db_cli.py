@@ -105,8 +105,7 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
         return fail(exc.message, exc.code)
     if not isinstance(source, Path):
         return fail(
-            "the database to copy from is already PostgreSQL; give the SQLite file with "
-            "--database",
+            "the database to copy from is already PostgreSQL; give the SQLite file with --database",
             EXIT_USAGE,
         )
     try:

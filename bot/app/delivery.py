@@ -81,18 +81,57 @@ class Delivery:
         # the transaction that marks the row done, and leaves the claimed rows here.
         self._claim_next = False
         self._claimed_next: list[OutboxRow] | None = None
+        # Rows claimed inside the unit of work that queued them (claim_in, then offer): the
+        # next pass starts with them instead of claiming. _passes tells an offer whether a
+        # pass began since its claim (that pass may have claimed the same rows: the offer is
+        # then dropped, never delivered twice).
+        self._passes = 0
+        self._offered: dict[int, OutboxRow] = {}
 
     def kick(self) -> None:
         """Ask the running worker for a pass now (new rows were queued)."""
         self._wake.set()
 
+    async def claim_in(self, tx: Tx) -> tuple[int, list[OutboxRow]] | None:
+        """Claim the due heads inside ``tx``, the unit of work that has just queued rows
+        (an inbound message's replies), so the next pass need not claim them in a
+        transaction of its own: one ``BEGIN``..``COMMIT`` less per message
+        (docs/bench-intake.md). Hand the result to :meth:`offer` once ``tx`` has committed;
+        if it rolls back, the claim goes with it and nothing is offered.
+
+        Claims only for the platforms this process delivers (``adapters``), as a pass
+        would, so a row is never leased to a process that cannot send it. None while a
+        pass is running: it claims for itself."""
+        if self._pass_lock.locked():
+            return None
+        return self._passes, await self._claim(tx)
+
+    def offer(self, claim: tuple[int, list[OutboxRow]] | None) -> None:
+        """Give the next pass the rows :meth:`claim_in` claimed (its unit committed).
+        Dropped if a pass began or ran since the claim: it may have claimed and sent the
+        same rows (they are this process's, so it could); unsent ones stay claimed by this
+        process and the next pass claims them again."""
+        if claim is None:
+            return
+        seen, rows = claim
+        if seen != self._passes or self._pass_lock.locked():
+            return
+        for row in rows:
+            self._offered[row.id] = row  # a newer claim of the same row replaces the older
+
     async def deliver_due(self) -> int:
         """Claim and try every due row once (the head of each channel, then the next, while
         heads get delivered); returns how many were delivered."""
         async with self._pass_lock:
+            self._passes += 1
             delivered = 0
             blocked: set[tuple[str, str]] = set()
-            ahead: list[OutboxRow] | None = None  # claimed with the last round's mark
+            # Claimed with the last round's mark, or (first round) in the units of work
+            # that queued them (offer).
+            ahead: list[OutboxRow] | None = None
+            if self._offered:
+                ahead = sorted(self._offered.values(), key=lambda r: r.id)
+                self._offered = {}
             for _ in range(500):  # at most this many rounds per pass
                 if ahead is None:
                     async with self.store.transaction() as tx:
@@ -118,6 +157,20 @@ class Delivery:
                 if not progressed:
                     return delivered
             return delivered
+
+    async def release(self) -> None:
+        """When the process stops (after its adapters closed): end its claims on rows not
+        delivered (claimed in a message's unit of work, or by a pass cut short), so a
+        restarted bot or another process sends them at once rather than after the lease."""
+        self._offered = {}
+        try:
+            async with self.store.transaction() as tx:
+                released = await tx.outbox.release_claims(self.worker)
+        except Exception:  # stopping anyway; the lease still runs out
+            log.warning("could not release this process's outbox claims", exc_info=True)
+            return
+        if released:
+            log.info("released %d outbox rows claimed but not delivered", released)
 
     async def _claim(self, tx: Tx) -> list[OutboxRow]:
         return await tx.outbox.claim(

@@ -108,11 +108,15 @@ class Replies:
         """Claim ``msg`` and run ``write`` in one unit of work; ``(False, None)`` if it had
         been handled before. Wakes the outbox worker afterwards."""
         now = self.clock()
+        claimed = None
         async with self.store.transaction() as tx:
             if not await tx.inbound.take(msg.where, now):
                 result: tuple[bool, T | None] = (False, None)
             else:
                 result = (True, await write(Transaction(tx, now, msg)))
+                # The replies just queued, claimed for this process's delivery in this unit.
+                claimed = await self.delivery.claim_in(tx)
+        self.delivery.offer(claimed)
         self.delivery.kick()
         return result
 

@@ -179,9 +179,7 @@ def render_summary(
             article, title, blurb, points[:lo], len(points) - lo, template=template
         )
         text = cut_words(text, max_chars)
-    return Rendered(
-        text=text, html=html, title=card, url=article.link or None, image=article.image
-    )
+    return Rendered(text=text, html=html, title=card, url=article.link or None, image=article.image)
 
 
 def thread_title(point: Point | None, article: Article, limit: int = 100) -> str:

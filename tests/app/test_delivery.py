@@ -205,3 +205,112 @@ async def test_a_failing_row_claimed_with_a_mark_waits_and_then_lands_once(
     assert [s.op for s in fake.sent] == ["post"] + ["open_thread"] * 5
     assert len({s.key for s in fake.sent}) == 6
     assert await reads(db).outbox.counts() == {"done": 6}
+
+
+def _claimed_by(db: SqliteStore, row_id: int) -> str | None:
+    found = db.db.raw.execute("SELECT claimed_by FROM outbox WHERE id = ?", (row_id,)).fetchone()
+    return None if found[0] is None else str(found[0])
+
+
+async def test_a_reply_is_claimed_in_the_unit_of_work_that_queued_it(
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    """A reader's question, then one pass: its replies (the acknowledgement, the author's
+    notice) were claimed by the question's own transaction, so the pass opens one
+    transaction per row, its mark, and none to claim."""
+    app = await _publish(db, fake, clock)
+    await app.delivery.drain()
+    await fake.say(fake.user("ana"), "Could you clarify point 3?")
+    queued = await reads(db).outbox.pending()
+    assert "ack" in [r.item.purpose for r in queued]
+    # Claimed before the question committed:
+    assert {_claimed_by(db, r.id) for r in queued} == {app.delivery.worker}
+    begins: list[str] = []
+    db.db.raw.set_trace_callback(
+        lambda sql: begins.append(sql) if sql == "BEGIN IMMEDIATE" else None
+    )
+    try:
+        assert await app.delivery.deliver_due() == len(queued)
+    finally:
+        db.db.raw.set_trace_callback(None)
+    assert len(begins) == len(queued)
+    assert any(s.op == "reply" and "#1" in s.text for s in fake.sent)
+    assert await app.delivery.deliver_due() == 0
+
+
+async def test_an_offer_made_after_a_pass_ran_is_dropped_not_sent_twice(
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    """The unit claims, commits, and before its offer arrives a pass has claimed the same
+    rows (they are this process's) and sent them: the late offer must not send again."""
+    app = await _publish(db, fake, clock)
+    await app.delivery.drain()
+    async with db.transaction() as tx:
+        await tx.outbox.add(_reply("late-offer", Rendered("hello")), clock())
+        claim = await app.delivery.claim_in(tx)
+    assert claim is not None and [r.item.key for r in claim[1]] == ["late-offer"]
+    calls = fake.calls
+    assert await app.delivery.deliver_due() == 1  # the pass took it on its own
+    app.delivery.offer(claim)
+    assert await app.delivery.deliver_due() == 0
+    assert fake.calls == calls + 1
+
+
+async def test_a_claim_in_a_unit_that_rolls_back_leaves_the_row_to_any_pass(
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    app = await _publish(db, fake, clock)
+    await app.delivery.drain()
+    async with db.transaction() as tx:
+        await tx.outbox.add(_reply("kept", Rendered("kept")), clock())
+    try:
+        async with db.transaction() as tx:
+            await tx.outbox.add(_reply("undone", Rendered("undone")), clock())
+            assert await app.delivery.claim_in(tx) is not None
+            raise RuntimeError("the unit fails after its claim")
+    except RuntimeError:
+        pass
+    [row] = await reads(db).outbox.pending()
+    assert row.item.key == "kept" and _claimed_by(db, row.id) is None
+    other = Delivery(db, {Platform("fake"): fake}, clock, worker="other")
+    assert await other.deliver_due() == 1  # not leased to anyone: another process may send it
+    assert fake.texts()[-1] == "kept"
+
+
+async def test_a_unit_claims_only_for_the_platforms_this_process_delivers(
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    app = await _publish(db, fake, clock)
+    await app.delivery.drain()
+    elsewhere = OutboxItem(
+        key="mx",
+        op="post",
+        where=ChatRef(Platform("matrix"), "!room"),
+        message=Rendered("hi"),
+        purpose="response",
+    )
+    async with db.transaction() as tx:
+        await tx.outbox.add(elsewhere, clock())
+        claim = await app.delivery.claim_in(tx)
+    assert claim is not None and claim[1] == []
+    [row] = await reads(db).outbox.pending()
+    assert _claimed_by(db, row.id) is None
+
+
+async def test_a_stopping_process_releases_the_replies_it_claimed_but_did_not_send(
+    db: SqliteStore, fake: FakeChatAdapter, clock: Clock
+) -> None:
+    """The question's unit claimed its replies, then the process stops before its worker
+    sends them: released, a restarted bot (a new identity) sends them at once, once each."""
+    app = await _publish(db, fake, clock)
+    await app.delivery.drain()
+    await fake.say(fake.user("ana"), "Could you clarify point 3?")
+    queued = await reads(db).outbox.pending()
+    assert queued and {_claimed_by(db, r.id) for r in queued} == {app.delivery.worker}
+    await app.delivery.release()
+    assert {_claimed_by(db, r.id) for r in queued} == {None}
+    restarted = Delivery(db, {Platform("fake"): fake}, clock, worker="restarted")
+    sent = len(fake.sent)
+    assert await restarted.deliver_due() == len(queued)
+    assert len(fake.sent) == sent + len(queued)
+    assert await app.delivery.deliver_due() == 0  # the old offer went with the release

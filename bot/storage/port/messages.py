@@ -70,6 +70,11 @@ class Outbox(OutboxReads, Protocol):
         row (and its key) is unchanged. ``mark_done``/``mark_retry``/``mark_failed`` end the
         claim."""
 
+    async def release_claims(self, worker: str) -> int:
+        """End every claim ``worker`` holds on a row not yet delivered (a process stopping:
+        whoever claims next, a restart of this bot included, may send them at once instead
+        of after the lease); returns how many."""
+
 
 class InboundReads(Protocol):
     async def get_state(self, platform: str, name: str) -> str | None: ...

@@ -146,6 +146,14 @@ class PostgresOutbox:
         )
         return _grouped(found)
 
+    async def release_claims(self, worker: str) -> int:
+        done: str = await self._s.conn.execute(
+            "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+            "WHERE status = 'pending' AND claimed_by = $1",
+            worker,
+        )
+        return int(done.rsplit(" ", 1)[-1])
+
     async def next_due_at(self) -> datetime | None:
         found: datetime | None = await self._s.conn.fetchval(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"

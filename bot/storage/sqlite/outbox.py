@@ -128,6 +128,14 @@ class SqliteOutbox:
         ).fetchall()
         return _grouped(found)
 
+    async def release_claims(self, worker: str) -> int:
+        cur = self._raw.execute(
+            "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+            "WHERE status = 'pending' AND claimed_by = ?",
+            (worker,),
+        )
+        return cur.rowcount
+
     async def next_due_at(self) -> datetime | None:
         row = self._raw.execute(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"

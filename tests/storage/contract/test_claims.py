@@ -51,6 +51,22 @@ async def test_a_dead_workers_rows_go_to_another_after_the_lease_with_the_same_k
     assert await claim(store, "dead", NOW + LEASE) == []
 
 
+async def test_a_stopping_worker_releases_its_claims_for_anyone_at_once(store: Store) -> None:
+    async with store.transaction() as tx:
+        await tx.outbox.add(item("k1", "#a"), NOW)
+        await tx.outbox.add(item("k2", "#b"), NOW)
+        await tx.outbox.add(item("k3", "#c"), NOW)
+    assert await claim(store, "w1") == ["k1", "k2", "k3"]
+    async with store.transaction() as tx:
+        rows = {r.item.key: r for r in await tx.outbox.pending()}
+        await tx.outbox.mark_done(rows["k3"].id, ChatRef(FAKE, "#c", None, "x3"), NOW)
+    assert await claim(store, "w2") == []
+    async with store.transaction() as tx:
+        assert await tx.outbox.release_claims("w1") == 2  # the delivered row is not touched
+        assert await tx.outbox.release_claims("w1") == 0
+    assert await claim(store, "w2") == ["k1", "k2"]  # at once, not after the lease
+
+
 async def test_retry_and_failure_end_the_claim_and_not_due_rows_wait(store: Store) -> None:
     async with store.transaction() as tx:
         await tx.outbox.add(item("k1", "#a"), NOW)

@@ -3,13 +3,22 @@ the version; output into a closed pipe; config mistakes named at start-up."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import subprocess
 import sys
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
+import pytest
+
+from bot.storage.postgres.db import bundled_migrations as pg_migrations
 from bot.storage.sqlite.db import Database, bundled_migrations
+from tests import pg_server
 from tests.test_cli import ROOT, bot
 
 
@@ -217,3 +226,89 @@ def test_release_files_agree_with_pyproject() -> None:
     for line in ("Restart=on-failure", "EnvironmentFile=", "StateDirectory=pointbot"):
         assert line in unit
     assert "BOT_DATA_DIR=" in unit and "--config /etc/pointbot/bot.toml" in unit
+
+
+PG_SECRET = "s3cret-Pw-" + uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+async def owned_postgres(postgres_server: pg_server.Server) -> AsyncIterator[tuple[str, str]]:
+    """A fresh database owned by a new login role with a password: the superuser's DSN
+    for checking it, and the role's DSN (password in it) for the bot. The role and the
+    database are dropped afterwards. Under trust auth the password is not checked; under
+    password auth it is right, so the test works on either kind of server."""
+    name, admin_dsn = await pg_server.fresh_database(postgres_server)
+    role = f"pb_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(postgres_server.dsn)
+    try:
+        await conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{PG_SECRET}'")
+        await conn.execute(f'ALTER DATABASE "{name}" OWNER TO "{role}"')
+    finally:
+        await conn.close()
+    parts = urlsplit(admin_dsn)
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{role}:{PG_SECRET}@{host}" + (f":{parts.port}" if parts.port else "")
+    bot_dsn = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    try:
+        yield admin_dsn, bot_dsn
+    finally:
+        await pg_server.drop_database(postgres_server, name)
+        conn = await asyncpg.connect(postgres_server.dsn)
+        try:
+            await conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+        finally:
+            await conn.close()
+
+
+async def test_the_main_job_on_postgresql_plays_the_demo_into_it(
+    tmp_path: Path, owned_postgres: tuple[str, str]
+) -> None:
+    """``python -m bot`` with ``[bot] database = "postgresql://..."`` in the example config:
+    what the SQLite run shows (``tests/test_cli.py``), the rows in PostgreSQL, no password
+    printed, no file written beside the config, and no demo replayed on the kept world."""
+    admin_dsn, bot_dsn = owned_postgres
+    (tmp_path / "config").mkdir()
+    example = (ROOT / "config" / "bot.example.toml").read_text("utf-8")
+    line = 'database = "../data/pointbot.sqlite3"'
+    assert line in example
+    cfg = tmp_path / "config" / "bot.toml"
+    cfg.write_text(example.replace(line, f'database = "{bot_dsn}"'), "utf-8")
+    run = ("--config", str(cfg))
+    info = {"BOT_LOG_LEVEL": "INFO"}
+
+    done = await asyncio.to_thread(bot, *run, cwd=tmp_path, env=info)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "What Putin And Pezeshkian Will Likely Discuss In Turkmenistan" in out
+    assert out.count("pointbot opened thread") == 5
+    assert "your question #1 on point 3" in out and "your question #2 on point 3" in out
+    assert "Author (an author) answered your question #1" in out
+    assert "Author (an author) answered your question #2" in out
+    assert "has no point 9" in out
+    assert "— demo finished —" in out
+    shown = bot_dsn.replace(PG_SECRET, "***")
+    assert f"database {shown}" in out
+    assert "applying migration" in done.stderr  # the log names the database too
+    assert PG_SECRET not in out and PG_SECRET not in done.stderr
+    made = await asyncio.to_thread(lambda: sorted(p.name for p in tmp_path.iterdir()))
+    assert made == ["config"]  # no SQLite file, no folder beside the config
+
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        version = await conn.fetchval("SELECT max(version) FROM schema_version")
+        assert version == pg_migrations()[-1].version
+        assert await conn.fetchval("SELECT count(*) FROM articles") == 1
+        kinds = await conn.fetch("SELECT kind, count(*) AS n FROM posts GROUP BY kind")
+        assert {r["kind"]: r["n"] for r in kinds} == {"summary": 1, "thread": 5}
+        statuses = await conn.fetch("SELECT status FROM questions ORDER BY id")
+        assert [r["status"] for r in statuses][:2] == ["answered", "answered"]
+        assert await conn.fetchval("SELECT count(*) FROM answers") >= 1
+        assert await conn.fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'") == 0
+    finally:
+        await conn.close()
+
+    again = await asyncio.to_thread(bot, *run, cwd=tmp_path, env=info)
+    assert again.returncode == 0, again.stderr
+    assert "the demo is not played again" in again.stdout
+    assert "pointbot opened thread" not in again.stdout
+    assert PG_SECRET not in again.stdout and PG_SECRET not in again.stderr

@@ -5,7 +5,8 @@
 minutes, at most 5 an hour per identity. Opening it spends
 the link and sets a session cookie (HttpOnly, SameSite=Lax, Secure when ``public_url`` is
 https). Links and sessions live in the bot's database (``tx.web``) as SHA-256 hashes of
-their tokens, so a copy of the database signs nobody in.
+their tokens, so a copy of the database signs nobody in; used or expired links and
+expired sessions are deleted as links are issued and spent (:func:`bot.app.signin.prune`).
 
 Every page calls :func:`require_viewer`, which reads the session and works out *again* what
 the viewer may see (admin by config, author of which feeds): taking someone off a feed
@@ -26,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app.signin import token_hash
+from bot.app.signin import prune, token_hash
 from bot.core.models import FeedId, Platform, UserRef
 from bot.runtime import Bot
 
@@ -146,6 +147,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             )
         session = secrets.token_urlsafe(32)
         await tx.web.add_session(token_hash(session), *spent, now + SESSION_TTL, now)
+        await prune(tx.web, now)
     response = web.HTTPSeeOther("/desk")
     response.set_cookie(
         SESSION_COOKIE,

@@ -243,6 +243,35 @@ async def test_not_signed_in_goes_to_the_sign_in_page_or_gets_401(desk: Desk) ->
     assert "direct message" in login
 
 
+async def _sign_in_rows(desk: Desk) -> tuple[int, int]:
+    db = desk.bot.store
+    assert isinstance(db, SqliteStore)
+    links = await db.db.fetchall("SELECT COUNT(*) FROM web_links")
+    sessions = await db.db.fetchall("SELECT COUNT(*) FROM web_sessions")
+    return int(links[0][0]), int(sessions[0][0])
+
+
+async def test_spent_links_and_expired_sessions_are_deleted_on_issue_and_sign_in(
+    desk: Desk,
+) -> None:
+    author = desk.fake.user("author")
+    await desk.sign_in(author)
+    await desk.link(author)  # issued, never used
+    assert await _sign_in_rows(desk) == (2, 1)
+    desk.clock.advance(timedelta(days=8).total_seconds())  # past the 7-day session
+    path = await desk.link(author)  # issuing prunes the two old links and the session
+    assert await _sign_in_rows(desk) == (1, 0)
+    now = desk.clock()
+    old = now - timedelta(days=1)
+    async with desk.bot.store.transaction() as tx:  # stale rows a crash could have left
+        await tx.web.add_link("stale", "fake:author", "Author", old, old)
+        await tx.web.add_session("stale", "fake:author", "Author", now, old)
+    resp = await desk.client.get(path, allow_redirects=False)  # signing in prunes as well
+    assert resp.status == 303
+    assert await _sign_in_rows(desk) == (1, 1)  # the link just spent counts this hour
+    assert (await desk.client.get("/desk", headers=HTML)).status == 200
+
+
 async def test_web_logout_ends_every_session(desk: Desk) -> None:
     author = desk.fake.user("author")
     await desk.sign_in(author)

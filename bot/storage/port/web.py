@@ -35,3 +35,10 @@ class Web(WebReads, Protocol):
 
     async def end_sessions(self, identity: str) -> int:
         """End every session of ``identity`` (``!web logout``); how many there were."""
+
+    async def prune(self, now: datetime, links_before: datetime, limit: int) -> tuple[int, int]:
+        """Delete what can never sign anybody in again: up to ``limit`` links that are used
+        or expired by ``now`` and were created before ``links_before`` (younger ones still
+        count in :meth:`links_since`), and up to ``limit`` sessions expired by ``now``.
+        Returns ``(links, sessions)`` deleted. A link or session still usable at ``now`` is
+        never touched."""

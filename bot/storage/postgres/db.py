@@ -46,7 +46,17 @@ import asyncpg
 from bot.storage.dsn import is_dsn, redact
 from bot.storage.types import StorageError
 
-__all__ = ["Database", "Migration", "Session", "affected", "bundled_migrations", "is_dsn", "redact"]
+__all__ = [
+    "Database",
+    "Migration",
+    "Session",
+    "affected",
+    "bundled_migrations",
+    "connection_lost",
+    "is_dead",
+    "is_dsn",
+    "redact",
+]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +110,40 @@ class Session:
 
     def unbind(self) -> None:
         self._conn = None
+
+
+# What the server says as it ends a session (SQLSTATE 57P01..57P05, 25P03, class 08), and
+# what asyncpg raises once the socket is gone. Not the rest of class 57: 57014 is a
+# cancelled statement (statement_timeout) on a connection that lives on.
+_LOST: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.IdleSessionTimeoutError,
+    asyncpg.IdleInTransactionSessionTimeoutError,
+    OSError,
+)
+
+
+def connection_lost(exc: BaseException, conn: Any) -> bool:
+    """Whether ``exc``, raised while ``conn`` (a pooled connection) was in use, says the
+    connection is gone: the server ended it, the socket closed, or asyncpg refused a call
+    because it had already closed the connection and handed it back to its pool."""
+    if isinstance(exc, _LOST):
+        return True
+    return isinstance(exc, asyncpg.InterfaceError) and is_dead(conn)
+
+
+def is_dead(conn: Any) -> bool:
+    """Whether the pooled connection ``conn`` is closed (or was handed back to the pool by
+    asyncpg on closing it, when its proxy raises InterfaceError)."""
+    if conn is None:
+        return True
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
 
 
 async def _init_connection(conn: Any) -> None:

@@ -31,11 +31,15 @@ notifications, FAQ, leases, web) are built the same way: ``Cls(session)``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from types import TracebackType
 from typing import Any
 
+import asyncpg
+
 from bot.storage.postgres.articles import PostgresArticles, PostgresPosts
-from bot.storage.postgres.db import Database, Migration, Session
+from bot.storage.postgres.db import Database, Migration, Session, connection_lost, is_dead
 from bot.storage.postgres.faq import PostgresFaq
 from bot.storage.postgres.feeds import PostgresFeeds
 from bot.storage.postgres.leases import PostgresLeases
@@ -44,6 +48,9 @@ from bot.storage.postgres.outbox import PostgresInbound, PostgresOutbox
 from bot.storage.postgres.questions import PostgresQuestions
 from bot.storage.postgres.subscriptions import PostgresSubscriptions
 from bot.storage.postgres.web import PostgresWeb
+from bot.storage.types import StorageError
+
+log = logging.getLogger(__name__)
 
 
 class PostgresUnit:
@@ -101,14 +108,25 @@ class _Savepoint:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is not None:
-            await self._tr.rollback()
-        else:
+        if exc_type is None:
             await self._tr.commit()
+        elif not is_dead(self._session.conn):  # a dead one: the unit fails whole (_Unit)
+            await self._tr.rollback()
 
 
 class _Unit:
-    """``async with``: the lock, a pooled connection, a transaction; then commit or roll back."""
+    """``async with``: the lock, a pooled connection, a transaction; then commit or roll back.
+
+    When the server ends the connection (a restart, ``pg_terminate_backend``, a failover,
+    a network cut), the unit fails with a :class:`StorageError` in plain words, chained to
+    asyncpg's exception for the log; the server has rolled the transaction back with the
+    backend, so no ROLLBACK is attempted on the dead connection (asyncpg would raise
+    instead, masking the error that mattered). An exception of the body itself is never
+    replaced by a failure of the ROLLBACK or of handing the connection back. The pool drops
+    a closed connection, and the lock is released whatever happens, so the next unit runs on
+    a fresh connection. A connection that died while idle in the pool is found at the next
+    unit's BEGIN, before anything was done on it: that unit starts again on another one.
+    """
 
     __slots__ = ("_conn", "_readonly", "_store", "_tr")
 
@@ -122,21 +140,44 @@ class _Unit:
         store = self._store
         await store.lock.acquire()
         try:
-            self._conn = await store.db.pool.acquire()
-            try:
-                if self._readonly:
-                    self._tr = self._conn.transaction(isolation="repeatable_read", readonly=True)
-                else:
-                    self._tr = self._conn.transaction()
-                await self._tr.start()
-            except BaseException:
-                await store.db.pool.release(self._conn)
-                raise
+            await self._begin()
         except BaseException:
             store.lock.release()
             raise
         store.session.bind(self._conn)
         return store.unit
+
+    async def _begin(self) -> None:
+        """A pooled connection with the unit's transaction begun on it; a connection found
+        dead on the way is dropped and another taken (each pooled one at most once, then
+        one the pool opens anew)."""
+        pool = self._store.db.pool
+        attempts = pool.get_max_size() + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                self._conn = await pool.acquire()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                raise StorageError(f"cannot reach database {self._store.path}: {exc}") from exc
+            if self._readonly:
+                self._tr = self._conn.transaction(isolation="repeatable_read", readonly=True)
+            else:
+                self._tr = self._conn.transaction()
+            try:
+                await self._tr.start()
+                return
+            except BaseException as exc:
+                lost = connection_lost(exc, self._conn)
+                await self._release()
+                if not lost:
+                    raise
+                if attempt == attempts:
+                    raise StorageError(
+                        f"lost the connection to database {self._store.path} at BEGIN "
+                        f"{attempts} times in a row ({_reason(exc)}); nothing was done"
+                    ) from exc
+                log.info(
+                    "a pooled connection to %s was dead (%s); taking another", self._store.path, exc
+                )
 
     async def __aexit__(
         self,
@@ -146,21 +187,76 @@ class _Unit:
     ) -> None:
         store = self._store
         try:
-            if exc_type is None:
-                try:
-                    await self._tr.commit()
-                except BaseException:
-                    if not self._conn.is_closed() and self._conn.is_in_transaction():
-                        await self._tr.rollback()
-                    raise
-            else:
-                await self._tr.rollback()
+            if exc is None:
+                await self._commit()
+            elif connection_lost(exc, self._conn):
+                raise StorageError(
+                    f"lost the connection to database {store.path} during a unit of work "
+                    f"({_reason(exc)}); nothing of it was committed"
+                ) from exc
+            elif not is_dead(self._conn):  # a dead one was rolled back by the server
+                await self._rollback_quietly()
         finally:
             store.session.unbind()
             try:
-                await store.db.pool.release(self._conn)
+                await self._release()
             finally:
                 store.lock.release()
+
+    async def _commit(self) -> None:
+        try:
+            await self._tr.commit()
+        except BaseException as exc:
+            if connection_lost(exc, self._conn):
+                raise StorageError(
+                    f"lost the connection to database {self._store.path} at COMMIT "
+                    f"({_reason(exc)}); nothing of the unit was committed, unless the COMMIT "
+                    "had just reached the server"
+                ) from exc
+            if not is_dead(self._conn) and self._conn.is_in_transaction():
+                await self._rollback_quietly()
+            raise
+
+    async def _rollback_quietly(self) -> None:
+        """ROLLBACK after the body (or COMMIT) raised: a failure here is logged, never
+        raised over the exception that is on its way out."""
+        try:
+            await self._tr.rollback()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning(
+                "ROLLBACK on %s failed; the connection is dropped", self._store.path, exc_info=True
+            )
+            _terminate(self._conn)
+
+    async def _release(self) -> None:
+        """Hand the connection back; the pool drops it if it is closed or cannot be reset
+        (an error then is logged: the unit's outcome is already decided)."""
+        conn, self._conn = self._conn, None
+        try:
+            await self._store.db.pool.release(conn)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning(
+                "returning a connection to the pool of %s failed; it was dropped",
+                self._store.path,
+                exc_info=True,
+            )
+
+
+def _reason(exc: BaseException) -> str:
+    """Why the connection was lost, in words: asyncpg's InterfaceError here only says that
+    it had closed the connection already, which is the server's doing."""
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "the server closed it"
+    return str(exc) or type(exc).__name__
+
+
+def _terminate(conn: Any) -> None:
+    with contextlib.suppress(asyncpg.InterfaceError):  # already handed back by asyncpg
+        conn.terminate()
 
 
 class PostgresStore:

@@ -11,7 +11,10 @@ was never spent, and the waiter may spend it. No read-then-write, no lock to tak
 
 The rest needs no such care: a session is a plain row looked up by its hash and by time;
 links and sessions are inserted under fresh random hashes (a clash is a primary-key error,
-as on SQLite); ``end_sessions`` is one ``DELETE``.
+as on SQLite); ``end_sessions`` is one ``DELETE``. :meth:`PostgresWeb.prune` deletes only
+rows that can sign nobody in (used or expired links, expired sessions), chosen with
+``FOR UPDATE SKIP LOCKED``: a row another process is spending or pruning right now is left
+for the next prune instead of waited for.
 """
 
 from __future__ import annotations
@@ -84,3 +87,20 @@ class PostgresWeb:
             "DELETE FROM web_sessions WHERE identity = $1", identity
         )
         return affected(status)
+
+    async def prune(self, now: datetime, links_before: datetime, limit: int) -> tuple[int, int]:
+        links = await self._s.conn.execute(
+            "DELETE FROM web_links WHERE token_hash IN (SELECT token_hash FROM web_links"
+            " WHERE created < $1 AND (used IS NOT NULL OR expires <= $2)"
+            " LIMIT $3 FOR UPDATE SKIP LOCKED)",
+            links_before,
+            now,
+            limit,
+        )
+        sessions = await self._s.conn.execute(
+            "DELETE FROM web_sessions WHERE token_hash IN (SELECT token_hash FROM web_sessions"
+            " WHERE expires <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+            now,
+            limit,
+        )
+        return affected(links), affected(sessions)

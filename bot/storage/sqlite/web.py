@@ -58,3 +58,17 @@ class SqliteWeb:
         return self._raw.execute(
             "DELETE FROM web_sessions WHERE identity = ?", (identity,)
         ).rowcount
+
+    async def prune(self, now: datetime, links_before: datetime, limit: int) -> tuple[int, int]:
+        at = iso(now)
+        links = self._raw.execute(
+            "DELETE FROM web_links WHERE token_hash IN (SELECT token_hash FROM web_links"
+            " WHERE created < ? AND (used IS NOT NULL OR expires <= ?) LIMIT ?)",
+            (iso(links_before), at, limit),
+        ).rowcount
+        sessions = self._raw.execute(
+            "DELETE FROM web_sessions WHERE token_hash IN"
+            " (SELECT token_hash FROM web_sessions WHERE expires <= ? LIMIT ?)",
+            (at, limit),
+        ).rowcount
+        return links, sessions

@@ -136,20 +136,31 @@ _DISCORD_ID = re.compile(r"[0-9]{1,20}")  # a snowflake
 _DISCORD_SERVER = re.compile(r"[0-9]{1,20}|@me")
 
 
-def where_link(where: ChatRef) -> str | None:
-    """A link to the message where a question was asked, where the platform has one.
+def where_link(where: ChatRef, *, anonymous: bool = False) -> str | None:
+    """A link to where a question was asked, where the platform has one.
 
-    Discord's needs the server (``where.server``: the guild id, or ``@me`` in a DM), stored
-    with questions since migration 0016; older questions, and those asked by a slash
-    command (their message is the interaction, not a message one can open), get none. In a
-    thread the link's channel is the thread, which Discord addresses as a channel.
+    Matrix: the event (matrix.to). Discord: the message, which needs the server
+    (``where.server``: the guild id, or ``@me`` in a DM), stored with questions since
+    migration 0016, so older questions get none; in a thread the link names the thread,
+    which Discord addresses as a channel. A ``/ask`` has no message of its own (its ref is
+    the interaction): its link opens the channel or thread it was asked in.
+
+    None for an anonymous question: the message shows its sender, whom the desk calls
+    "a reader".
     """
-    if where.platform == "matrix" and where.message:
+    if anonymous or not where.message:
+        return None
+    if where.platform == "matrix":
         return f"https://matrix.to/#/{where.channel}/{where.message}"
-    if where.platform == "discord" and where.server and where.message:
-        ids = (where.server, where.thread or where.channel, where.message)
-        if all(_DISCORD_ID.fullmatch(i) for i in ids[1:]) and _DISCORD_SERVER.fullmatch(ids[0]):
-            return "https://discord.com/channels/" + "/".join(ids)
+    if where.platform != "discord" or not where.server:
+        return None
+    place = where.thread or where.channel
+    if not (_DISCORD_SERVER.fullmatch(where.server) and _DISCORD_ID.fullmatch(place)):
+        return None
+    if _DISCORD_ID.fullmatch(where.message):
+        return f"https://discord.com/channels/{where.server}/{place}/{where.message}"
+    if where.message.startswith("interaction:"):
+        return f"https://discord.com/channels/{where.server}/{place}"
     return None
 
 

@@ -209,6 +209,16 @@ async def test_the_desk_links_to_where_a_discord_question_was_asked(
     [a] = await world.questions(world.scene.alice, 1)
     [b] = await world.questions(world.scene.bob, 1)
     assert (a.where.server, b.where.server) == (str(world.scene.guild.id),) * 2
+    # A /ask (its ref is the interaction) and an anonymous question.
+    point4 = world.thread(4)
+    slash_ask = await world.fake.member_slash_command(
+        world.scene.mod, point4, "ask", {"question": "Who signs the document?"}
+    )
+    await world.fake.wait_until(lambda: "queued" in (slash_ask.content or ""))
+    [c] = await world.questions(world.scene.mod, 1)
+    await world.say(world.scene.bob, world.general, "!ask --anonymous point 1 Is it binding?")
+    anonymous = [q for q in await world.questions(world.scene.bob, 2) if q.anonymous]
+    assert len(anonymous) == 1 and anonymous[0].where.server == str(world.scene.guild.id)
     # A question stored before migration 0016 has no server: no link, as before.
     async with world.store.transaction() as tx:
         old = ChatRef(Platform("discord"), str(world.general), None, "1234567890123")
@@ -229,9 +239,12 @@ async def test_the_desk_links_to_where_a_discord_question_was_asked(
     thread_link = f"https://discord.com/channels/{guild}/{thread}/{in_thread['id']}"
     assert f'<a href="{channel_link}"' in body
     assert f'<a href="{thread_link}"' in body
+    asked_in = f"https://discord.com/channels/{guild}/{point4}"  # no message of its own
     links = re.findall(r'href="(https://discord\.com/channels/[^"]+)"', body)
-    assert sorted(links) == sorted([channel_link, thread_link]), links
+    assert sorted(links) == sorted([channel_link, thread_link, asked_in]), links
+    assert _question_block(body, c.id).count(f'href="{asked_in}"') == 1
     assert _question_block(body, old_id).count("where it was asked") == 0
+    assert _question_block(body, anonymous[0].id).count("where it was asked") == 0
     assert _question_block(body, a.id).count("where it was asked") == 1
 
 

@@ -192,7 +192,10 @@ async def test_a_message_answered_privately_gets_the_link_in_a_channel_too(desk:
             "https://discord.com/channels/@me/555/333",
         ),
         (ChatRef(Platform("discord"), "222", None, "333"), None),  # stored before 0016
-        (ChatRef(Platform("discord"), "222", None, "interaction:9", server="111"), None),
+        (  # a /ask: the channel (here the thread) it was asked in
+            ChatRef(Platform("discord"), "222", "444", "interaction:9", server="111"),
+            "https://discord.com/channels/111/444",
+        ),
         (ChatRef(Platform("discord"), "222", None, None, server="111"), None),
         (ChatRef(Platform("discord"), "222", None, "333", server="x/../y"), None),
         (ChatRef(Platform("console"), "#general", None, "u1", server="111"), None),
@@ -200,6 +203,7 @@ async def test_a_message_answered_privately_gets_the_link_in_a_channel_too(desk:
 )
 def test_where_link(where: ChatRef, link: str | None) -> None:
     assert where_link(where) == link
+    assert where_link(where, anonymous=True) is None  # the message would show the asker
 
 
 async def test_links_are_rate_limited_per_identity(desk: Desk) -> None:

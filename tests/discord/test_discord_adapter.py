@@ -4,13 +4,14 @@ roles, through discord.py's real HTTP and gateway code against the loopback Disc
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import discord
 import pytest
 
 from bot.adapters.base import NotFoundFailure, PermissionFailure
-from bot.adapters.discord import PLATFORM, DiscordAdapter, render
+from bot.adapters.discord import PLATFORM, DiscordAdapter, inbound, render
 from bot.adapters.discord.errors import RejectedFailure
 from bot.core.models import (
     ChatRef,
@@ -166,8 +167,23 @@ async def test_messages_become_incoming_messages_with_their_place(
     )
     private = await inbox.message("private")
     assert private.is_direct and private.where.thread is None
+    # The server Discord's message links need: the guild, or "@me" in a DM.
+    assert got.where.server == got_thread.where.server == str(scene.guild.id)
+    assert private.where.server == "@me"
     texts = [e.text for e in inbox.events if isinstance(e, IncomingMessage)]
     assert "hi" not in texts  # the bot's own opening is never delivered
+
+
+def test_the_server_of_a_message_whose_guild_discord_py_has_not_cached() -> None:
+    """A server message can arrive on a bare PartialMessageable with no cached guild:
+    its server is the channel's guild_id, not "@me" (discord.py's jump_url says "@me")."""
+    state: Any = None
+    channel = discord.PartialMessageable(state=state, id=222, guild_id=111)
+    unknown = discord.PartialMessageable(state=state, id=333)
+    message: Any = SimpleNamespace(channel=channel, guild=None)
+    placeless: Any = SimpleNamespace(channel=unknown, guild=None)
+    assert inbound.server_of(message) == "111"
+    assert inbound.server_of(placeless) is None
 
 
 async def test_edits_deletions_and_reactions_arrive_as_events(

@@ -155,7 +155,6 @@ async def run_cluster(tmp_path: Path, database: str) -> None:  # noqa: PLR0915
     assert len(keys) == len(set(keys))  # the recorder lands each key once by construction
     for n in range(FEEDS):
         mine = [r for r in rows if r[2] == f"#c{n}"]
-        assert sum(1 for r in mine if r[1] == "post" and r[5] == "") >= 1
         summaries = [r for r in mine if r[0].endswith(":summary")]
         assert len(summaries) == 1, (n, summaries)  # posted once to its one target
         threads = [r for r in mine if r[1] == "open_thread"]

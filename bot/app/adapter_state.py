@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from bot.storage.port import Store
+
+# Clocks of the processes sharing a database may differ this much, and no more.
+CLOCK_SKEW = timedelta(hours=1)
 
 
 class AdapterState:
@@ -18,6 +23,20 @@ class AdapterState:
     async def set_state(self, platform: str, name: str, value: str) -> None:
         async with self.store.transaction() as tx:
             await tx.inbound.set_state(platform, name, value)
+
+    async def forget_send_notes(self, platform: str, prefix: str) -> int:
+        """Delete the notes under ``prefix`` (a send's first attempt, its time as the
+        value) that no undelivered row can need any more; how many.
+
+        A note is written at the first attempt of an outbox row, after the row was queued.
+        So a note older than the oldest row still pending on ``platform`` belongs to a row
+        that is done (or failed for good): no resend will ask for it. Kept: every note
+        younger than that (less :data:`CLOCK_SKEW`), and all notes while the outbox cannot
+        be read."""
+        async with self.store.transaction() as tx:
+            oldest = await tx.outbox.oldest_pending_at(platform)
+            cutoff = (oldest or datetime.now(UTC)) - CLOCK_SKEW
+            return await tx.inbound.forget_state_before(platform, prefix, cutoff.timestamp())
 
     async def is_any_author(self, user_key: str) -> bool:
         """Whether ``user_key`` writes for any feed (Matrix accepts their direct chats)."""

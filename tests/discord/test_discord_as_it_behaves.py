@@ -6,16 +6,20 @@ edits, the nonce window, catch-up across threads, and slash commands in DMs."""
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from bot.adapters.base import AdapterError, PermissionFailure
-from bot.adapters.discord import PLATFORM, DiscordAdapter
+from bot.adapters.discord import PLATFORM, DiscordAdapter, render, sent
 from bot.adapters.discord.errors import RejectedFailure, ThreadLockedFailure, failure_of
 from bot.core.models import ChatRef, IncomingMessage, MessageEdited, Rendered
+from bot.storage.sqlite.store import SqliteStore
+from bot.storage.types import OutboxItem
 from tests.contract.suite import Inbox
-from tests.discord.conftest import Scene, StartAdapter
+from tests.discord.conftest import Scene, StartAdapter, make_adapter
 from tests.discord_fake import FakeDiscord, Perm
 
 Started = tuple[DiscordAdapter, Inbox]
@@ -255,3 +259,75 @@ async def test_slash_commands_that_make_sense_in_dms_work_there(
     assert message.is_direct
     with pytest.raises(LookupError):
         await fake_discord.member_slash_command(scene.alice, dm, "vote", {"question": 1})
+
+
+async def test_first_attempt_notes_no_undelivered_row_needs_are_deleted(
+    fake_discord: FakeDiscord,
+    scene: Scene,
+    start_adapter: StartAdapter,
+    db: SqliteStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One ``sent/`` note per message ever sent would grow without end: at start, and
+    every PRUNE_EVERY first attempts, notes older than the oldest undelivered Discord row
+    (less the hour of clock skew) go; younger ones, and anything not a time, stay."""
+    bot, _ = await start_adapter()
+    now = time.time()
+    day = 86400.0
+    pending_since = datetime.fromtimestamp(now - day, UTC)
+    async with db.transaction() as tx:  # a Discord row undelivered for a day
+        await tx.outbox.add(
+            OutboxItem(
+                key="stuck",
+                op="post",
+                where=ChatRef(PLATFORM, str(scene.general.id)),
+                message=Rendered("stuck"),
+                purpose="response",
+            ),
+            pending_since,
+        )
+    notes = {
+        "sent/old": now - 3 * day,
+        "sent/before-the-stuck-row": now - day - 7200,
+        "sent/within-the-skew": now - day - 1800,
+        "sent/the-stuck-row": now - day + 5,
+        "sent/recent": now - 60,
+    }
+    for name, at in notes.items():
+        await bot.state.put(name, repr(at))
+    await bot.state.put("sent/not-a-time", "garbage")
+    await bot.state.put("thread/abc", repr(now - 3 * day))  # another kind of note
+
+    async def kept() -> set[str]:
+        names = [*notes, "sent/not-a-time", "thread/abc"]
+        return {n for n in names if await bot.state.get(n) is not None}
+
+    again = make_adapter(fake_discord, db)
+    await again.start(Inbox())  # a start prunes
+    try:
+        assert await kept() == {
+            "sent/within-the-skew",
+            "sent/the-stuck-row",
+            "sent/recent",
+            "sent/not-a-time",
+            "thread/abc",
+        }
+    finally:
+        await again.close()
+    # Delivered at last: only the skew hour before now is kept, pruned after new sends.
+    async with db.transaction() as tx:
+        [row] = await tx.outbox.pending()
+        await tx.outbox.mark_done(row.id, None, datetime.now(UTC))
+    monkeypatch.setattr(sent, "PRUNE_EVERY", 2)
+    bot.sent_before.noted = 0
+    await bot.post(general(scene), Rendered("one"), key="p1")
+    assert await kept() == {
+        "sent/within-the-skew",
+        "sent/the-stuck-row",
+        "sent/recent",
+        "sent/not-a-time",
+        "thread/abc",
+    }  # one first attempt: not yet
+    await bot.post(general(scene), Rendered("two"), key="p2")
+    assert await kept() == {"sent/recent", "sent/not-a-time", "thread/abc"}
+    assert await bot.state.get(f"sent/{render.nonce('p2')}") is not None

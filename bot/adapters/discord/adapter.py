@@ -178,6 +178,7 @@ class DiscordAdapter:
             client = await log_in(self, self._options, content=True)
             self._client = client
             await self.state.load(self.bot_id)
+            await self.sent_before.prune()  # the notes of rows delivered since last time
             if not content_intent_enabled(client):
                 self.warn(CONTENT_MISSING)
                 client = await self._log_in_again(client)

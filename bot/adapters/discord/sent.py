@@ -7,6 +7,12 @@ the first attempt of each key is noted in the state store (``sent/<nonce>``, its
 a resend older than ``nonce_window`` first reads the channel's history since that time
 for the bot's own message with the same content (or the same embed): Discord does not
 return nonces in history, so the content is what identifies it.
+
+A note outlives its use once its row is delivered, and there is one per message the bot
+ever sent: at start and every :data:`PRUNE_EVERY` first attempts, the notes older than the
+oldest undelivered Discord row (less an hour for clock skew between processes) are
+deleted (``AdapterState.forget_send_notes``): a note is written after its row was queued,
+so such a note's row is done.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOOK_BACK = 100  # messages read after the first attempt's time
+PRUNE_EVERY = 1000  # first attempts noted between two prunings of the old notes
 
 
 class SentBefore:
@@ -35,6 +42,7 @@ class SentBefore:
         self.adapter = adapter
         self.window = window
         self.clock = clock
+        self.noted = 0
 
     async def find(
         self, target: Any, key: str, content: str | None, embed: discord.Embed | None
@@ -47,6 +55,9 @@ class SentBefore:
         now = self.clock()
         if raw is None:
             await state.put(name, repr(now))
+            self.noted += 1
+            if self.noted % PRUNE_EVERY == 0:
+                await self.prune()
             return None
         try:
             first = float(raw)
@@ -64,6 +75,18 @@ class SentBefore:
                 await state.remember(str(target.id), message.id)
                 return int(message.id)
         return None
+
+
+    async def prune(self) -> None:
+        """Delete notes no undelivered row can need (one per message ever sent, else);
+        a failure is logged, the notes kept."""
+        try:
+            forgotten = await self.adapter.state.forget_send_notes()
+        except Exception:
+            log.warning("could not delete old first-attempt notes", exc_info=True)
+            return
+        if forgotten:
+            log.info("deleted %d first-attempt notes no undelivered row needs", forgotten)
 
 
 def _same(message: discord.Message, content: str | None, embed: discord.Embed | None) -> bool:

@@ -12,7 +12,10 @@ progress. Kept:
 * ``asked/<interaction id>``: the public message that answered a ``/ask``, so the answer
   that comes days later can reply to it;
 * ``forum/<forum id>``: the newest article post there, linked from its point posts;
-* ``commands``: a digest of the slash commands last registered.
+* ``commands``: a digest of the slash commands last registered;
+* ``sent/<nonce>``: when an outbox key was first sent (``bot.adapters.discord.sent``);
+  deleted once no undelivered row can need it (at start and every
+  :data:`~bot.adapters.discord.sent.PRUNE_EVERY` first attempts).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class StateStore(Protocol):
     async def get_state(self, platform: str, name: str) -> str | None: ...
 
     async def set_state(self, platform: str, name: str, value: str) -> None: ...
+
+    async def forget_send_notes(self, platform: str, prefix: str) -> int: ...
 
 
 class DiscordState:
@@ -55,6 +60,10 @@ class DiscordState:
 
     async def put(self, name: str, value: str) -> None:
         await self.store.set_state(PLATFORM, self.prefix + name, value)
+
+    async def forget_send_notes(self) -> int:
+        """Delete the ``sent/`` notes no undelivered row can need (see the store's method)."""
+        return await self.store.forget_send_notes(PLATFORM, self.prefix + "sent/")
 
     # where the bot is, and how far it read -----------------------------------------------
 

@@ -24,6 +24,9 @@ class OutboxReads(Protocol):
         """Undelivered rows in the order they were queued, due or not, with their actions."""
 
     async def next_due_at(self) -> datetime | None: ...
+    async def oldest_pending_at(self, platform: str) -> datetime | None:
+        """When the oldest row not yet delivered on ``platform`` was queued (None: none)."""
+
     async def counts(self) -> dict[str, int]: ...
     async def delivered_on(self, platform: str) -> int:
         """How many messages were delivered on ``platform``, ever."""
@@ -90,6 +93,10 @@ class Inbound(InboundReads, Protocol):
         """Record ``where.message`` as failed (not retried); False if it had been claimed."""
 
     async def set_state(self, platform: str, name: str, value: str) -> None: ...
+    async def forget_state_before(self, platform: str, prefix: str, before: float) -> int:
+        """Delete ``platform``'s state rows whose name starts with ``prefix`` and whose
+        value, a time in seconds since the epoch, is before ``before``; how many. Rows under
+        the prefix whose value is not a number are kept."""
 
 
 # leases ------------------------------------------------------------------------------------

@@ -155,6 +155,13 @@ class PostgresOutbox:
         )
         return int(done.rsplit(" ", 1)[-1])
 
+    async def oldest_pending_at(self, platform: str) -> datetime | None:
+        found: datetime | None = await self._s.conn.fetchval(
+            "SELECT MIN(created_at) FROM outbox WHERE status = 'pending' AND platform = $1",
+            platform,
+        )
+        return found
+
     async def next_due_at(self) -> datetime | None:
         found: datetime | None = await self._s.conn.fetchval(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
@@ -288,6 +295,18 @@ class PostgresInbound:
             "SELECT value FROM adapter_state WHERE platform = $1 AND name = $2", platform, name
         )
         return found
+
+    async def forget_state_before(self, platform: str, prefix: str, before: float) -> int:
+        # The CASE keeps the cast from ever seeing a value that is not a plain number.
+        done: str = await self._s.conn.execute(
+            "DELETE FROM adapter_state WHERE platform = $1 AND left(name, length($2)) = $2 "
+            "AND CASE WHEN value ~ '^[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?$' "
+            "THEN value::double precision < $3 ELSE false END",
+            platform,
+            prefix,
+            before,
+        )
+        return int(done.rsplit(" ", 1)[-1])
 
     async def set_state(self, platform: str, name: str, value: str) -> None:
         await self._s.conn.execute(

@@ -137,6 +137,13 @@ class SqliteOutbox:
         )
         return cur.rowcount
 
+    async def oldest_pending_at(self, platform: str) -> datetime | None:
+        row = self._raw.execute(
+            "SELECT MIN(created_at) FROM outbox WHERE status = 'pending' AND platform = ?",
+            (platform,),
+        ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
     async def next_due_at(self) -> datetime | None:
         row = self._raw.execute(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
@@ -256,6 +263,15 @@ class SqliteInbound:
             "SELECT value FROM adapter_state WHERE platform = ? AND name = ?", (platform, name)
         ).fetchone()
         return row[0] if row else None
+
+    async def forget_state_before(self, platform: str, prefix: str, before: float) -> int:
+        cur = self._raw.execute(
+            "DELETE FROM adapter_state WHERE platform = ? AND substr(name, 1, ?) = ? "
+            "AND value GLOB '[0-9]*' AND value NOT GLOB '*[^0-9.eE+-]*' "
+            "AND CAST(value AS REAL) < ?",
+            (platform, len(prefix), prefix, before),
+        )
+        return cur.rowcount
 
     async def set_state(self, platform: str, name: str, value: str) -> None:
         self._raw.execute(

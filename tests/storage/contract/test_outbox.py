@@ -153,3 +153,45 @@ async def test_adapter_state_is_kept_per_platform_and_name(store: Store) -> None
         assert await r.inbound.get_state("matrix", "@bot/next_batch") == "s2"
         assert await r.inbound.get_state("discord", "@bot/next_batch") == "d1"
         assert await r.inbound.get_state("matrix", "other") is None
+
+
+async def test_the_oldest_undelivered_row_of_a_platform(store: Store) -> None:
+    async with store.read() as r:
+        assert await r.outbox.oldest_pending_at(str(FAKE)) is None
+    async with store.transaction() as tx:
+        await tx.outbox.add(item("a"), NOW)
+        await tx.outbox.add(item("b"), NOW + timedelta(hours=1))
+        await tx.outbox.add(
+            OutboxItem("m", "post", ChatRef(Platform("matrix"), "!r"), Rendered("x"), "response"),
+            NOW - timedelta(days=1),
+        )
+    async with store.read() as r:
+        assert await r.outbox.oldest_pending_at(str(FAKE)) == NOW
+        [first, _] = [row for row in await r.outbox.pending() if row.item.key in ("a", "b")]
+    async with store.transaction() as tx:
+        await tx.outbox.mark_done(first.id, None, NOW)
+    async with store.read() as r:
+        assert await r.outbox.oldest_pending_at(str(FAKE)) == NOW + timedelta(hours=1)
+        assert await r.outbox.oldest_pending_at("matrix") == NOW - timedelta(days=1)
+
+
+async def test_state_rows_under_a_prefix_older_than_a_time_are_forgotten(store: Store) -> None:
+    rows = {
+        ("fake", "1/sent/a"): "100.5",
+        ("fake", "1/sent/b"): "200.0",
+        ("fake", "1/sent/c"): "1.5e2",
+        ("fake", "1/sent/d"): "not a time",
+        ("fake", "1/sent/e"): "",
+        ("fake", "1/thread/x"): "100.0",
+        ("fake", "2/sent/a"): "100.0",
+        ("other", "1/sent/a"): "100.0",
+    }
+    async with store.transaction() as tx:
+        for (platform, name), value in rows.items():
+            await tx.inbound.set_state(platform, name, value)
+    async with store.transaction() as tx:
+        assert await tx.inbound.forget_state_before("fake", "1/sent/", 160.0) == 2  # a, c
+        assert await tx.inbound.forget_state_before("fake", "1/sent/", 160.0) == 0
+    async with store.read() as r:
+        left = {k for k in rows if await r.inbound.get_state(*k) is not None}
+    assert left == set(rows) - {("fake", "1/sent/a"), ("fake", "1/sent/c")}

@@ -110,16 +110,21 @@ def test_question_classify_with_thread_and_missing_point() -> None:
     assert result["point"] is None and "9" in result["reason"]
 
 
-def test_main_job_with_nothing_configured_plays_the_whole_loop(tmp_path: Path) -> None:
-    done = bot(cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+def assert_demo_played(out: str) -> None:
+    """What the console demo of the main job shows: the article, its five threads, two
+    questions queued and answered, a point that does not exist refused."""
     assert "What Putin And Pezeshkian Will Likely Discuss In Turkmenistan" in out
     assert out.count("pointbot opened thread") == 5
     assert "your question #1 on point 3" in out and "your question #2 on point 3" in out
     assert "Author (an author) answered your question #1" in out
     assert "Author (an author) answered your question #2" in out
     assert "has no point 9" in out
+
+
+def test_main_job_with_nothing_configured_plays_the_whole_loop(tmp_path: Path) -> None:
+    done = bot(cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert_demo_played(done.stdout)
     assert (tmp_path / "data" / "pointbot.sqlite3").exists()  # the one default database
     again = bot(cwd=tmp_path)  # the kept world is restored; the demo is not replayed
     assert again.returncode == 0, again.stderr

@@ -19,7 +19,7 @@ import pytest
 from bot.storage.postgres.db import bundled_migrations as pg_migrations
 from bot.storage.sqlite.db import Database, bundled_migrations
 from tests import pg_server
-from tests.test_cli import ROOT, bot
+from tests.test_cli import ROOT, assert_demo_played, bot
 
 
 def test_every_command_uses_the_one_default_database_and_says_so(tmp_path: Path) -> None:
@@ -279,12 +279,7 @@ async def test_the_main_job_on_postgresql_plays_the_demo_into_it(
     done = await asyncio.to_thread(bot, *run, cwd=tmp_path, env=info)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "What Putin And Pezeshkian Will Likely Discuss In Turkmenistan" in out
-    assert out.count("pointbot opened thread") == 5
-    assert "your question #1 on point 3" in out and "your question #2 on point 3" in out
-    assert "Author (an author) answered your question #1" in out
-    assert "Author (an author) answered your question #2" in out
-    assert "has no point 9" in out
+    assert_demo_played(out)
     assert "— demo finished —" in out
     shown = bot_dsn.replace(PG_SECRET, "***")
     assert f"database {shown}" in out

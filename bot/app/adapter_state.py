@@ -31,8 +31,7 @@ class AdapterState:
         A note is written at the first attempt of an outbox row, after the row was queued.
         So a note older than the oldest row still pending on ``platform`` belongs to a row
         that is done (or failed for good): no resend will ask for it. Kept: every note
-        younger than that (less :data:`CLOCK_SKEW`), and all notes while the outbox cannot
-        be read."""
+        younger than that (less :data:`CLOCK_SKEW`)."""
         async with self.store.transaction() as tx:
             oldest = await tx.outbox.oldest_pending_at(platform)
             cutoff = (oldest or datetime.now(UTC)) - CLOCK_SKEW

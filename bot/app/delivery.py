@@ -108,13 +108,14 @@ class Delivery:
 
     def offer(self, claim: tuple[int, list[OutboxRow]] | None) -> None:
         """Give the next pass the rows :meth:`claim_in` claimed (its unit committed).
-        Dropped if a pass began or ran since the claim: it may have claimed and sent the
-        same rows (they are this process's, so it could); unsent ones stay claimed by this
-        process and the next pass claims them again."""
+        Dropped if a pass began since the claim (one running now did too: :meth:`claim_in`
+        claims nothing during a pass): it may have claimed and sent the same rows (they are
+        this process's, so it could); unsent ones stay claimed by this process and the next
+        pass claims them again."""
         if claim is None:
             return
         seen, rows = claim
-        if seen != self._passes or self._pass_lock.locked():
+        if seen != self._passes:
             return
         for row in rows:
             self._offered[row.id] = row  # a newer claim of the same row replaces the older

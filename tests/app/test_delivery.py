@@ -98,16 +98,15 @@ async def test_rows_for_a_platform_that_is_not_running_wait_for_it(
 ) -> None:
     outbox = reads(db).outbox
     async with db.transaction() as tx:
-        item = OutboxItem(
-            key="m1",
-            op="post",
-            where=ChatRef(Platform("matrix"), "!room"),
-            message=Rendered("later"),
-            purpose="response",
-        )
-        await tx.outbox.add(item, clock())
+        await tx.outbox.add(_on_matrix("m1", "later"), clock())
     await Delivery(db, {Platform("fake"): fake}, clock).drain()
     assert await outbox.counts() == {"pending": 1}
+
+
+def _on_matrix(key: str, text: str) -> OutboxItem:
+    """A row for a platform the tests' bot does not run."""
+    where = ChatRef(Platform("matrix"), "!room")
+    return OutboxItem(key=key, op="post", where=where, message=Rendered(text), purpose="response")
 
 
 def _reply(key: str, message: Rendered) -> OutboxItem:
@@ -282,15 +281,8 @@ async def test_a_unit_claims_only_for_the_platforms_this_process_delivers(
 ) -> None:
     app = await _publish(db, fake, clock)
     await app.delivery.drain()
-    elsewhere = OutboxItem(
-        key="mx",
-        op="post",
-        where=ChatRef(Platform("matrix"), "!room"),
-        message=Rendered("hi"),
-        purpose="response",
-    )
     async with db.transaction() as tx:
-        await tx.outbox.add(elsewhere, clock())
+        await tx.outbox.add(_on_matrix("mx", "hi"), clock())
         claim = await app.delivery.claim_in(tx)
     assert claim is not None and claim[1] == []
     [row] = await reads(db).outbox.pending()

@@ -302,16 +302,17 @@ async def test_first_attempt_notes_no_undelivered_row_needs_are_deleted(
         names = [*notes, "sent/not-a-time", "thread/abc"]
         return {n for n in names if await bot.state.get(n) is not None}
 
+    needed_by_the_stuck_row = {
+        "sent/within-the-skew",
+        "sent/the-stuck-row",
+        "sent/recent",
+        "sent/not-a-time",
+        "thread/abc",
+    }
     again = make_adapter(fake_discord, db)
     await again.start(Inbox())  # a start prunes
     try:
-        assert await kept() == {
-            "sent/within-the-skew",
-            "sent/the-stuck-row",
-            "sent/recent",
-            "sent/not-a-time",
-            "thread/abc",
-        }
+        assert await kept() == needed_by_the_stuck_row
     finally:
         await again.close()
     # Delivered at last: only the skew hour before now is kept, pruned after new sends.
@@ -321,13 +322,7 @@ async def test_first_attempt_notes_no_undelivered_row_needs_are_deleted(
     monkeypatch.setattr(sent, "PRUNE_EVERY", 2)
     bot.sent_before.noted = 0
     await bot.post(general(scene), Rendered("one"), key="p1")
-    assert await kept() == {
-        "sent/within-the-skew",
-        "sent/the-stuck-row",
-        "sent/recent",
-        "sent/not-a-time",
-        "thread/abc",
-    }  # one first attempt: not yet
+    assert await kept() == needed_by_the_stuck_row  # one first attempt: not yet
     await bot.post(general(scene), Rendered("two"), key="p2")
     assert await kept() == {"sent/recent", "sent/not-a-time", "thread/abc"}
     assert await bot.state.get(f"sent/{render.nonce('p2')}") is not None

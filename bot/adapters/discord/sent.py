@@ -76,7 +76,6 @@ class SentBefore:
                 return int(message.id)
         return None
 
-
     async def prune(self) -> None:
         """Delete notes no undelivered row can need (one per message ever sent, else);
         a failure is logged, the notes kept."""

@@ -11,10 +11,29 @@ event loop's thread (the store's transactions and reads over :attr:`Database.raw
 :meth:`Database.fetchone`, :meth:`Database.fetchall`), in microseconds, under the same lock.
 Nothing there may wait: the connection's busy timeout is 0, and a ``BEGIN`` that finds
 another program holding the database's write lock is retried after an asyncio sleep (up to
-``BUSY_WAIT`` seconds) instead of blocking the loop (:meth:`Database.begin`); the WAL is
-checkpointed on aiosqlite's thread every ``CHECKPOINT_EVERY`` commits instead of inside a
-commit (``wal_autocheckpoint`` is 0). Work that may take long (migrations, checkpoints,
-:meth:`Database.execute` for tools and tests) runs on aiosqlite's thread.
+``BUSY_WAIT`` seconds) instead of blocking the loop (:meth:`Database.begin`). Work that may
+take long (migrations, :meth:`Database.execute` for tools and tests) runs on aiosqlite's
+thread.
+
+Checkpoints. The WAL is checkpointed every ``CHECKPOINT_EVERY`` commits instead of inside a
+commit (``wal_autocheckpoint`` is 0), in two steps. First a ``PASSIVE`` checkpoint on a
+worker thread over a second connection of its own, without the lock: it copies what is
+committed into the database file and syncs both files while units of work go on (WAL mode
+lets a checkpointer run beside the writer). Then, under the lock on aiosqlite's thread, a
+second ``PASSIVE`` one for the frames committed meanwhile, so that the whole WAL has been
+copied and the next write starts it over; without that step the WAL would only grow. Done
+all under the lock, as it was, a checkpoint held every unit of work for about 21 ms every
+200 commits on the machine of ``docs/bench-intake.md`` (two ``fsync`` calls over the
+megabytes written since the last one); the second step holds them for 6-10 ms.
+
+The checkpoint is a task, so it starts when the event loop next turns. A stretch of commits
+that never lets it turn (a Matrix sync batch whose messages are handled one after another
+without waiting on anything, a benchmark) would otherwise grow the WAL without bound, about
+80 KB a question, and make every read slower (SQLite searches the WAL's index before the
+database file). After ``CHECKPOINT_OVERDUE`` commits with no checkpoint run, one runs right
+there on the loop's thread: the loop was not turning anyway. ``journal_size_limit`` then
+gives the disk back: the next write after a checkpoint cuts the WAL down to
+``WAL_SIZE_LIMIT`` bytes instead of leaving it at the biggest size it ever reached.
 
 The schema version is SQLite's own ``PRAGMA user_version``; migration files are named
 ``NNNN_reason.sql`` under ``bot/storage/migrations/sqlite/`` (another dialect's sit beside
@@ -65,7 +84,9 @@ async def _now(fn: Callable[..., R], *args: Any) -> R:
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_WAIT = 5.0  # seconds a statement waits for another program's lock before failing
-CHECKPOINT_EVERY = 200  # commits between WAL checkpoints (run off the event loop)
+CHECKPOINT_EVERY = 200  # commits between WAL checkpoints (mostly off the lock)
+CHECKPOINT_OVERDUE = 10 * CHECKPOINT_EVERY  # commits after which one runs on the loop
+WAL_SIZE_LIMIT = 32 * 1024 * 1024  # bytes the WAL is cut back to after a checkpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +150,9 @@ class Database:
         self._raw: sqlite3.Connection = conn._conn
         self.path = path
         self._lock = asyncio.Lock()
-        self._commits = 0
+        self._commits = 0  # since a checkpoint last ran
         self._checkpoint: asyncio.Task[None] | None = None
+        self._checkpointer: sqlite3.Connection | None = None  # the checkpoints' own connection
 
     @classmethod
     async def open(
@@ -153,6 +175,7 @@ class Database:
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA wal_autocheckpoint = 0")  # see CHECKPOINT_EVERY
+            await conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT:d}")
             # Migrations run on aiosqlite's thread, where waiting for a lock is harmless.
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_WAIT * 1000:.0f}")
             await db._migrate(list(migrations) if migrations is not None else bundled_migrations())
@@ -168,6 +191,9 @@ class Database:
     async def close(self) -> None:
         if self._checkpoint is not None:
             await asyncio.gather(self._checkpoint, return_exceptions=True)
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         await self._conn.close()
 
     async def schema_version(self) -> int:
@@ -277,20 +303,43 @@ class Database:
             delay = min(delay * 2, 0.1)
 
     def _committed(self) -> None:
-        """Count a commit; every ``CHECKPOINT_EVERY``, checkpoint the WAL off the loop."""
+        """Count a commit; every ``CHECKPOINT_EVERY``, checkpoint the WAL off the loop, and
+        after ``CHECKPOINT_OVERDUE`` with none run, here (the caller holds the lock)."""
         self._commits += 1
-        if self._commits >= CHECKPOINT_EVERY and self._checkpoint is None:
+        if self._commits >= CHECKPOINT_OVERDUE:
             self._commits = 0
+            try:
+                self._raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:  # retried after the next commits, as a scheduled one is
+                log.warning("WAL checkpoint of %s failed", self.path, exc_info=True)
+        elif self._commits >= CHECKPOINT_EVERY and self._checkpoint is None:
             self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
 
     async def _run_checkpoint(self) -> None:
+        """The two steps of a checkpoint (see the module doc)."""
+        self._commits = 0  # commits from here count towards the next one
         try:
+            try:
+                await asyncio.to_thread(self._checkpoint_beside)
+            except sqlite3.Error:  # the locked step below then does all of it
+                log.debug("WAL checkpoint beside the writer failed", exc_info=True)
             async with self._lock, self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)") as cur:
                 await cur.fetchall()  # read to the end: an open statement would block COMMIT
         except Exception:  # a busy or failed checkpoint is retried after the next commits
             log.warning("WAL checkpoint of %s failed", self.path, exc_info=True)
         finally:
             self._checkpoint = None
+
+    def _checkpoint_beside(self) -> None:
+        """On a worker thread, without the lock: only this method uses ``_checkpointer``, and
+        one checkpoint task runs at a time."""
+        if self.path == ":memory:":  # no WAL; another connection would be another database
+            return
+        conn = self._checkpointer
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._checkpointer = conn
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     async def execute(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """One write statement in its own transaction; returns the rows changed."""

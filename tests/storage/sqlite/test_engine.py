@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -168,15 +170,95 @@ async def test_the_wal_is_checkpointed_off_the_loop_and_stays_small(
     assert row is not None and row[0] == 0  # no checkpoint inside a commit on the loop
     wal = Path(f"{db.path}-wal")
     blob = "x" * 4000
-    sizes = []
-    for i in range(3 * db_module.CHECKPOINT_EVERY):
+    every = db_module.CHECKPOINT_EVERY
+    sizes = {}
+    for i in range(8 * every):
         await insert(store, f"{i}{blob}")
         await asyncio.sleep(0)  # let a due checkpoint run, as the bot's other tasks do
-        if i + 1 in (db_module.CHECKPOINT_EVERY * 5 // 4, 3 * db_module.CHECKPOINT_EVERY):
-            sizes.append((await asyncio.to_thread(wal.stat)).st_size)
-    # Checkpointed, the WAL is reused from its start: it stops growing once it holds
-    # CHECKPOINT_EVERY commits. Without checkpoints it would be 2.4 times bigger by the end.
+        if i + 1 in (every - 1, 8 * every):
+            sizes[i + 1] = (await asyncio.to_thread(wal.stat)).st_size
+    # Checkpointed, the WAL is started over once all of it is copied: it holds the commits
+    # between two checkpoints and those made while the first step ran beside them. Without
+    # checkpoints it would hold all 8 x CHECKPOINT_EVERY of them.
+    assert sizes[8 * every] <= 3 * sizes[every - 1]
+    verdict = await db.fetchone("PRAGMA integrity_check")
+    count = await db.fetchone("SELECT COUNT(*) FROM t")
+    assert verdict is not None and verdict[0] == "ok"
+    assert count is not None and count[0] == 8 * every
+    # The pages reached the database file itself, not only the WAL.
+    assert (await asyncio.to_thread(Path(db.path).stat)).st_size > 4 * every * 4000
+
+
+async def test_units_of_work_go_on_while_a_checkpoint_copies_the_wal(
+    table_db: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = table_db
+    db = store.db
+    copying, go_on = threading.Event(), threading.Event()
+    beside = db_module.Database._checkpoint_beside
+
+    def slow_beside(self: Database) -> None:
+        beside(self)  # the real checkpoint, on the worker thread
+        copying.set()
+        go_on.wait(10)  # as if the copy and its fsync calls took long
+
+    monkeypatch.setattr(db_module.Database, "_checkpoint_beside", slow_beside)
+    for i in range(db_module.CHECKPOINT_EVERY):
+        await insert(store, i)
+    await asyncio.sleep(0)  # the checkpoint starts
+    assert await asyncio.to_thread(copying.wait, 10)
+    # A unit of work commits while the first step holds no lock (it used to wait for it all).
+    await asyncio.wait_for(insert(store, "meanwhile"), 5)
+    go_on.set()
+    row = await db.fetchone("SELECT COUNT(*) FROM t")
+    assert row is not None and row[0] == db_module.CHECKPOINT_EVERY + 1
+
+
+async def test_commits_that_never_let_the_loop_turn_still_checkpoint(
+    table_db: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Matrix sync batch handled message after message, none waiting on anything: the
+    # scheduled checkpoint task never gets to run. The overdue one keeps the WAL bounded.
+    monkeypatch.setattr(db_module, "CHECKPOINT_OVERDUE", 2 * db_module.CHECKPOINT_EVERY)
+    store = table_db
+    wal = Path(f"{store.db.path}-wal")
+    blob = "x" * 4000
+    overdue = db_module.CHECKPOINT_OVERDUE
+    sizes = []
+    for i in range(3 * overdue):
+        await insert(store, f"{i}{blob}")  # no sleep: the loop does not turn
+        if i + 1 in (overdue * 5 // 4, 3 * overdue):
+            sizes.append(os.stat(wal).st_size)  # os.stat: to_thread would let the loop turn
+    # Without the overdue checkpoint the WAL would hold every commit: 2.4 times bigger.
     assert sizes[1] <= sizes[0] * 1.05
+    row = await store.db.fetchone("SELECT COUNT(*) FROM t")
+    assert row is not None and row[0] == 3 * overdue
+
+
+async def test_a_wal_grown_big_is_cut_back_after_a_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db_module, "WAL_SIZE_LIMIT", 256 * 1024)
+    monkeypatch.setattr(db_module, "CHECKPOINT_OVERDUE", 10**9)  # let it grow first
+    store = await SqliteStore.open(
+        tmp_path / "t.sqlite3", [Migration(1, "0001_a.sql", "CREATE TABLE t (x);")]
+    )
+    try:
+        row = await store.db.fetchone("PRAGMA journal_size_limit")
+        assert row is not None and row[0] == 256 * 1024
+        wal = Path(f"{store.db.path}-wal")
+        for i in range(db_module.CHECKPOINT_EVERY + 50):  # no sleep: no checkpoint yet
+            await insert(store, f"{i}{'x' * 4000}")
+        grown = os.stat(wal).st_size
+        assert grown > 4 * 256 * 1024
+        for _ in range(500):  # the scheduled checkpoint runs once the loop turns
+            await asyncio.sleep(0.01)
+            if store.db._checkpoint is None:
+                break
+        await insert(store, "after")  # the WAL restarts from its start, cut to the limit
+        assert os.stat(wal).st_size <= 256 * 1024
+    finally:
+        await store.close()
 
 
 def test_migrations_are_read_from_the_dialects_directory_only(tmp_path: Path) -> None:

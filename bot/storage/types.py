@@ -296,3 +296,8 @@ class SubEntry:
     status: str
     reason: str | None = None
     article_id: ArticleId | None = None
+
+
+# What a private reply's text (a sign-in link) becomes once it is delivered or given up:
+# the row stays, for its key and where it landed; the link no longer sits in the database.
+PRIVATE_GONE = "(private reply: its text is deleted once it is delivered or given up)"

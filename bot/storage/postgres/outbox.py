@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from bot.core.models import Action, ArticleId, ChatRef, Platform
 from bot.storage.postgres import rows
 from bot.storage.postgres.db import Session
-from bot.storage.types import OutboxItem, OutboxRow, OutboxState
+from bot.storage.types import PRIVATE_GONE, OutboxItem, OutboxRow, OutboxState
 
 _WITH_ACTIONS = (
     "SELECT o.*, a.label AS action_label, a.command AS action_command FROM ({rows}) o "
@@ -172,7 +172,9 @@ class PostgresOutbox:
         await self._s.conn.execute(
             "UPDATE outbox SET status = 'done', done_at = $1, attempts = attempts + 1, "
             "last_error = NULL, result_channel = $2, result_thread = $3, result_message = $4, "
-            "claimed_by = NULL, claimed_until = NULL WHERE id = $5",
+            "claimed_by = NULL, claimed_until = NULL, "
+            f"text = CASE WHEN private THEN '{PRIVATE_GONE}' ELSE text END, "
+            "html = CASE WHEN private THEN NULL ELSE html END WHERE id = $5",
             now,
             ref.channel if ref else None,
             ref.thread if ref else None,
@@ -192,7 +194,9 @@ class PostgresOutbox:
     async def mark_failed(self, row_id: int, error: str) -> None:
         await self._s.conn.execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $1, "
-            "claimed_by = NULL, claimed_until = NULL WHERE id = $2",
+            "claimed_by = NULL, claimed_until = NULL, "
+            f"text = CASE WHEN private THEN '{PRIVATE_GONE}' ELSE text END, "
+            "html = CASE WHEN private THEN NULL ELSE html END WHERE id = $2",
             error,
             row_id,
         )

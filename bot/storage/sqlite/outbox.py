@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bot.core.models import Action, ArticleId, ChatRef, Platform
 from bot.storage.sqlite import rows
 from bot.storage.sqlite.db import from_iso, iso
-from bot.storage.types import OutboxItem, OutboxRow, OutboxState
+from bot.storage.types import PRIVATE_GONE, OutboxItem, OutboxRow, OutboxState
 
 
 def _grouped(found: list[sqlite3.Row]) -> list[OutboxRow]:
@@ -154,7 +154,9 @@ class SqliteOutbox:
         self._raw.execute(
             "UPDATE outbox SET status = 'done', done_at = ?, attempts = attempts + 1, "
             "last_error = NULL, result_channel = ?, result_thread = ?, result_message = ?, "
-            "claimed_by = NULL, claimed_until = NULL "
+            "claimed_by = NULL, claimed_until = NULL, "
+            f"text = CASE WHEN private THEN '{PRIVATE_GONE}' ELSE text END, "
+            "html = CASE WHEN private THEN NULL ELSE html END "
             "WHERE id = ?",
             (
                 iso(now),
@@ -176,7 +178,9 @@ class SqliteOutbox:
     async def mark_failed(self, row_id: int, error: str) -> None:
         self._raw.execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, "
-            "claimed_by = NULL, claimed_until = NULL "
+            "claimed_by = NULL, claimed_until = NULL, "
+            f"text = CASE WHEN private THEN '{PRIVATE_GONE}' ELSE text END, "
+            "html = CASE WHEN private THEN NULL ELSE html END "
             "WHERE id = ?",
             (error, row_id),
         )

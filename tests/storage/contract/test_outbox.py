@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from bot.core.models import Action, ArticleId, ChatRef, Platform, Rendered
 from bot.storage.port import Store
-from bot.storage.types import OutboxItem
+from bot.storage.postgres.store import PostgresStore
+from bot.storage.sqlite.store import SqliteStore
+from bot.storage.types import PRIVATE_GONE, OutboxItem
 from tests.storage.contract.conftest import FAKE, GENERAL, NOW, asked, seeded, user
 
 
@@ -95,6 +97,45 @@ async def test_done_retry_and_failed(store: Store) -> None:
         [again] = await r.outbox.pending()
         assert again.attempts == 2
         assert again.last_error == "again"
+
+
+async def stored_texts(store: Store) -> dict[str, tuple[str, str | None]]:
+    """Each outbox row's text and html as the database holds them (no port read shows a
+    delivered row's text, which is the point)."""
+    sql = "SELECT key, text, html FROM outbox"
+    if isinstance(store, SqliteStore):
+        rows = [tuple(r) for r in await store.db.fetchall(sql)]
+    else:
+        assert isinstance(store, PostgresStore)
+        async with store.db.pool.acquire() as conn:
+            rows = [tuple(r) for r in await conn.fetch(sql)]
+    return {k: (t, h) for k, t, h in rows}
+
+
+async def test_a_private_reply_keeps_no_text_once_delivered_or_given_up(store: Store) -> None:
+    # A sign-in link is for one reader's eyes and one use: once sent (or given up) the
+    # database keeps the row (its key, where it landed) but not the link.
+    await seeded(store)
+    link = Rendered("Sign in: https://desk/login?t=secret", "<a>secret</a>", private=True)
+    async with store.transaction() as tx:
+        for key in ("sent", "dropped", "pending"):
+            await tx.outbox.add(item(key, message=link), NOW)
+        await tx.outbox.add(item("public"), NOW)
+    async with store.read() as r:
+        sent, dropped, _pending, public = await r.outbox.pending()
+    landed = ChatRef(FAKE, "@dana", None, "dm-1")
+    async with store.transaction() as tx:
+        await tx.outbox.mark_done(sent.id, landed, NOW)
+        await tx.outbox.mark_failed(dropped.id, "cannot answer privately any more")
+        await tx.outbox.mark_done(public.id, landed, NOW)
+    texts = await stored_texts(store)
+    assert texts["sent"] == texts["dropped"] == (PRIVATE_GONE, None)
+    assert "secret" not in PRIVATE_GONE
+    assert texts["pending"] == (link.text, link.html)  # not yet sent: still needed
+    assert texts["public"] == ("text of public", None)
+    async with store.read() as r:
+        assert await r.outbox.result_of("sent") == landed
+        assert await r.outbox.counts() == {"done": 2, "failed": 1, "pending": 1}
 
 
 async def test_where_messages_about_questions_landed(store: Store) -> None:

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.core.models import ArticleId, ChatRef, FeedId, Platform
+from bot.core.models import ChatRef, FeedId, Platform
 from bot.storage.sqlite import rows
 from bot.storage.sqlite.db import iso
 from bot.storage.types import FilterRow, SubEntry, Subscription
@@ -128,7 +128,7 @@ class SqliteSubscriptions:
             f"AND status != 'posted' AND entry_key IN ({marks})",
             (sub_id, *wanted),
         )
-        return {r["entry_key"]: _sub_entry(r) for r in found}
+        return {r["entry_key"]: rows.sub_entry(r) for r in found}
 
     async def posted_since(self, sub_id: int, since: datetime) -> int:
         row = self._raw.execute(
@@ -143,7 +143,7 @@ class SqliteSubscriptions:
             "SELECT * FROM subscription_entries WHERE status = 'waiting' "
             "ORDER BY subscription_id, at, entry_key"
         )
-        return [_sub_entry(r) for r in found]
+        return [rows.sub_entry(r) for r in found]
 
     # writes ------------------------------------------------------------------------
 
@@ -283,14 +283,3 @@ class SqliteSubscriptions:
             (into, sub_id),
         )
         raw.execute("DELETE FROM subscriptions WHERE id = ?", (sub_id,))
-
-
-def _sub_entry(row: sqlite3.Row) -> SubEntry:
-    article = row["article_id"]
-    return SubEntry(
-        row["subscription_id"],
-        row["entry_key"],
-        row["status"],
-        row["reason"],
-        ArticleId(article) if article is not None else None,
-    )

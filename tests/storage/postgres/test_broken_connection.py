@@ -91,6 +91,14 @@ async def add_feed(store: PostgresStore, url: str) -> FeedId:
         return await tx.feeds.ensure(url, title="", source="chat", now=NOW)
 
 
+async def assert_recovered(store: PostgresStore) -> None:
+    """After a lost connection: the lock is free, the next unit commits, and it is the only
+    thing stored (the lost unit kept nothing)."""
+    assert not store.lock.locked()
+    await add_feed(store, "https://example.org/kept")
+    assert await feed_urls(store) == ["https://example.org/kept"]
+
+
 def assert_plain(exc: BaseException, store: PostgresStore) -> None:
     """A StorageError that names the database (no password) and says nothing was kept."""
     assert isinstance(exc, StorageError)
@@ -109,9 +117,7 @@ async def test_killed_mid_unit_fails_plainly_and_the_next_unit_works(
             await kill(postgres_dsn, await backend_pid(store))
             await tx.feeds.ensure("https://example.org/lost2", title="", source="chat", now=NOW)
     assert_plain(caught.value, store)
-    assert not store.lock.locked()
-    assert await add_feed(store, "https://example.org/kept") is not None
-    assert await feed_urls(store) == ["https://example.org/kept"]
+    await assert_recovered(store)
 
 
 async def test_killed_before_commit_fails_plainly_and_commits_nothing(
@@ -123,9 +129,7 @@ async def test_killed_before_commit_fails_plainly_and_commits_nothing(
             await tx.feeds.ensure("https://example.org/lost", title="", source="chat", now=NOW)
             kill_blocking(postgres_dsn, await backend_pid(store))
     assert_plain(caught.value, store)
-    assert not store.lock.locked()
-    await add_feed(store, "https://example.org/kept")
-    assert await feed_urls(store) == ["https://example.org/kept"]
+    await assert_recovered(store)
 
 
 async def test_a_body_error_is_not_masked_by_the_dead_connections_rollback(
@@ -137,9 +141,7 @@ async def test_a_body_error_is_not_masked_by_the_dead_connections_rollback(
             await tx.feeds.ensure("https://example.org/lost", title="", source="chat", now=NOW)
             kill_blocking(postgres_dsn, await backend_pid(store))
             raise KeyError("the body's own")
-    assert not store.lock.locked()
-    await add_feed(store, "https://example.org/kept")
-    assert await feed_urls(store) == ["https://example.org/kept"]
+    await assert_recovered(store)
 
 
 async def test_a_read_on_a_killed_connection_fails_plainly(
@@ -209,9 +211,7 @@ async def test_a_savepoint_on_a_killed_connection_leaves_the_error_to_the_unit(
         async with store.transaction() as tx, tx.savepoint():
             await kill(postgres_dsn, await backend_pid(store))
             raise KeyError("the body's own")
-    assert not store.lock.locked()
-    await add_feed(store, "https://example.org/kept")
-    assert await feed_urls(store) == ["https://example.org/kept"]
+    await assert_recovered(store)
 
 
 async def test_a_database_refusing_connections_fails_units_plainly_until_it_is_back(

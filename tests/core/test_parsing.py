@@ -261,6 +261,25 @@ def test_edge_cases(
 
 
 @pytest.mark.parametrize(
+    "spaced",
+    [
+        "Two  spaces, then   three.",  # ASCII: the double space is the only thing to find
+        "Two  spaces, an \u2019apostrophe\u2019 and   three.",  # non-ASCII text
+        "A tab\there and  a double space.",
+        "A non-breaking\u00a0space and  a double space.",
+    ],
+)
+def test_runs_of_spaces_in_a_paragraph_read_as_one(spaced: str) -> None:
+    """A browser shows a run of spaces as one: so do titles and bodies."""
+    html = f"<h3>1. First  title</h3><p>{spaced}</p><h3>2. Second</h3><p>{spaced}</p>"
+    a = parse_article(html)
+    assert [p.title for p in a.points] == ["First title", "Second"]
+    for point in a.points:
+        assert "  " not in point.body and "\t" not in point.body, point.body
+        assert point.body == " ".join(spaced.split())
+
+
+@pytest.mark.parametrize(
     ("text", "fmt"),
     [
         ("<p>Hello</p>", "html"),

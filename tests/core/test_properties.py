@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from bot.core.commands import COMMANDS, CommandUsageError, Unknown, parse_command
 from bot.core.models import Article
 from bot.core.numbers import MAX_NUMBER, read_number
+from bot.core.parsing.textutil import _NUMBER_MARKER, split_marker
 from bot.core.questions import classify
 from tests.core.test_questions import ARTICLE
 
@@ -103,3 +104,34 @@ def test_the_classifier_never_raises_and_names_a_point_that_exists(
     assert verdict.point is None or verdict.point in numbers
     assert verdict.missing_point is None or verdict.missing_point not in numbers
     classify(text, None)  # without an article too
+
+
+def _marker_by_regex(text: str) -> tuple[int, str] | None:
+    """split_marker's answer for text opening with an ASCII digit, by its regex alone (a
+    marker opening with another script's digit is not read at all)."""
+    m = _NUMBER_MARKER.match(text) if text[:1].isascii() else None
+    if m is None or not int(m.group("digits")):
+        return None
+    return int(m.group("digits")), text[m.end() :]
+
+
+MARKER_TEXT = st.builds(
+    lambda number, dot, gap, rest: f"{number}{dot}{gap}{rest}",
+    st.sampled_from(["0", "3", "12", "00", "07", "100", "1٣", "٣"]),
+    st.sampled_from([".", ")", ":", "", "-"]),
+    st.sampled_from(["", " ", "  ", "\t", " - ", " : ", " – ", "\n"]),
+    st.text(st.sampled_from("Ab -–—:.)\n\t\u00a07"), max_size=6),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(MARKER_TEXT)
+@example("3. Title")
+@example("12) Title")
+@example("0. Title")
+@example("3.  Title")
+@example("3. - Title")
+@example("3. \u00a0Title")
+def test_the_marker_fast_path_reads_numbers_as_the_regex_does(text: str) -> None:
+    """split_marker reads "3. Title" without its regex: it must agree with the regex."""
+    assert split_marker(text) == _marker_by_regex(text)

@@ -45,6 +45,8 @@ _MARKER = re.compile(
 # only branch that can match.
 _NUMBER_MARKER = re.compile(r"(?P<digits>\d{1,3})[.)](?=\s|$)\s*(?:[\-–—:]\s*)?\s*")
 _DIGITS = frozenset("0123456789")
+_DOTS = frozenset(".)")
+_DASHES = frozenset("-–—:")
 _MARKER_START = frozenset("0123456789(#IVXLCPpSsRrLlNnTtMmÉé")
 _ALWAYS_START = frozenset("0123456789(#")
 _ROMAN_START = frozenset("IVXLC")
@@ -233,7 +235,17 @@ def _may_be_numbered_indented(text: str) -> bool:
 def split_marker(text: str) -> tuple[int, str] | None:
     """``(number, rest)`` if ``text`` opens with a point number marker, else None."""
     if text[:1] in _DIGITS:
-        # Most markers are "3." or "3)": a one-branch pattern finds those faster.
+        # Most markers are "3. Title": read those without a regex. It is what
+        # _NUMBER_MARKER matches when one or two digits and "." or ")" are followed by one
+        # space and a character that is neither a space nor a dash or colon (a property
+        # test holds the two to agreeing).
+        dot = 1 if text[1:2] in _DOTS else 2 if text[1:2] in _DIGITS and text[2:3] in _DOTS else 0
+        if dot and text[dot + 1 : dot + 2] == " ":
+            after = text[dot + 2 : dot + 3]
+            if after and not after.isspace() and after not in _DASHES:
+                number = int(text[:dot])
+                return (number, text[dot + 2 :]) if number else None
+        # Otherwise a one-branch pattern finds "3." or "3)" faster than _MARKER.
         m = _NUMBER_MARKER.match(text)
     elif may_be_numbered(text):  # the pre-test: this runs on every block, the regex on few
         m = _MARKER.match(text)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import OSA
+
 from .lexicon import QUOTED, STOP_WORDS
 from .lexicon import rx as _rx
 from .lexicon import short as _short
@@ -60,7 +62,8 @@ _RHETORICAL = _rx(r"""
         |what\s+else\s+is\s+new|what's\s+new|am\s+i\s+(?:right|wrong)|isn't\s+it|come\s+on
         |don't\s+you\s+think|surprise,?\s+surprise|need\s+i\s+say\s+more|what's\s+up|sup
         |how\s+(?:are|r)\s+(?:you|u|things)(?:\s+(?:all|doing|today))?|how's\s+it\s+going
-        |how\s+(?:is|'s)\s+everyone|how\s+do\s+you\s+do)$
+        |how\s+(?:is|'s)\s+everyone|how\s+do\s+you\s+do
+        |what's\s+up\s+(?:everyone|everybody|all|guys|folks|y'all|people|team|gang))$
   | ^(?:am\s+i\s+the\s+only\s+one|who\s+else\s+but|(?:isn't|is\s+not|aren't|wasn't)\s+(?:every|all
         |any)\b|who\s+(?:hasn't|has\s+not|doesn't|didn't|never|still|would\s+ever|could\s+ever)\b
         |why\s+(?:do|must|should)\s+we\b
@@ -95,8 +98,22 @@ _REQUEST = _rx(rf"""
   | (?P<wants_to_know>\b(?:i|we)\s+(?:want|need)\s+to\s+(?:know|understand|hear)\b)
   | (?P<curious>\b(?:curious|keen)\s+(?:to\s+(?:know|hear|learn)|why|what|how|whether|if|about)\b)
   | (?P<confused>\bnot\s+sure\s+(?:what|why|how)\s+you\b|\bi\s+(?:don't|do\s+not|didn't
-        |can't|cannot)\s+(?:quite\s+)?(?:understand|get|follow|see)\s+(?:what|why|how|your
-        |the\s+(?:part|bit|point|argument|claim|logic|link))\b)
+        |can't|cannot)\s+(?:quite\s+|really\s+|fully\s+|totally\s+)?(?:understand|get|follow
+        |see)\s+(?:what|why|how|your|«»|(?:(?:the|this|that|your)\s+)?(?:last\s+|first\s+)?(?:part
+        |bit|point|tip|step|rule|section|paragraph|idea|argument|claim|logic|link|difference
+        |reasoning|meaning|concept|term|phrase|sentence|example)s?|(?:the\s+)?(?:first|second
+        |third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|point|tip|step))\b)
+  | (?P<not_clear>(?:\b(?:point|tip|step|rule|part|bit|section|paragraph|sentence|argument|claim
+        |logic|idea|explanation|example|one|«»)|\d)\s+(?:is|was|seems|feels|looks
+        |sounds|remains|are|were)\s+(?:(?:a\s+)?(?:bit
+        |little|tad|quite|rather|still|very|really|pretty|kinda|kind\s+of|somewhat|so|too
+        |a\s+little)\s+)*(?:unclear|confusing|vague|ambiguous|hard\s+to\s+(?:follow|understand|get))\b
+        |\b(?:i'm|i\s+am|i\s+was|i\s+got)\s+(?:a\s+(?:bit|little)\s+|still\s+|so\s+|really
+        \s+|very\s+|kinda\s+|totally\s+)?(?:confused|lost|unsure)\s+(?:about|by|on|with|at|as\s+to
+        |re|here|there)\b(?!\s+(?:the\s+|some\s+|those\s+)?(?:people|folks|anyone|everyone|them|him
+        |her|those|others|runners|readers)\b)|^(?:(?:still|bit|a\s+bit|kinda|so)\s+)?(?:confused
+        |lost)\s+(?:about|by|on|with|at)\b(?!\s+(?:the\s+)?(?:people|folks|anyone|everyone|them)\b)|\b(?:it's|that's|this\s+is)\s+(?:still\s+|a\s+bit\s+)?(?:unclear|not\s+clear)\s+to\s+me\b|\bnot\s+clear\s+(?:to\s+me|what|why|how|on|about|whether|if)\b)
+  | (?P<polite_after>{_ASK_VERB}(?![^.!?]*\blater\b)[^.!?]{{0,60}}?\b(?:please|pls|plz)\b)
   | (?P<asks_for_more>\b(?:more|further)\s+(?:details?|context|info|information|explanation
         |clarification)\s+(?:on|about|regarding|please)\b
         |\b(?:any|some)\s+(?:sources?|evidence|proof|references?|links?)\s+(?:for|on|about|to)\b)
@@ -138,29 +155,133 @@ _EMPHASIS = re.compile(r"\*\*|__|~~")
 # opening words (most messages have none, and the pattern is long).
 _REQUEST_OTHER = _rx(r"""
     (?P<asks_in_spanish>\b(?:puedes|podrías|podria|podría|puede|podéis)\s+(?:aclarar|explicar
-        |ampliar|detallar|precisar|desarrollar|contar|dar)\b|\bno\s+(?:entiendo|entendí
-        |he\s+entendido)\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b)
+        |ampliar|detallar|precisar|desarrollar|contar|dar)\b|\bno\s+(?:lo\s+)?(?:entiendo|entendí
+        |he\s+entendido|comprendo)\b|\bno\s+me\s+(?:queda|quedó|quedan|es)\s+(?:muy\s+|del\s+todo
+        \s+|nada\s+)?claro\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b)
   | (?P<asks_in_portuguese>\b(?:pode|podes|poderia|podem)\s+(?:explicar|esclarecer|detalhar
-        |aprofundar|dar)\b|\bnão\s+entendi\b|\bo\s+que\s+(?:quer|queres|quis)\s+dizer\b)
+        |aprofundar|dar)\b|\bnão\s+(?:entendi|entendo|percebi|percebo|compreendi)\b
+        |\bnão\s+(?:me\s+)?ficou\s+(?:muito\s+|bem\s+)?claro\b|\bo\s+que\s+(?:quer|queres|quis)\s+dizer\b)
   | (?P<asks_in_french>\b(?:pouvez|pourriez)[-\s]vous\s+(?:préciser|expliquer|développer
         |détailler|clarifier|donner)\b|\b(?:peux|pourrais)[-\s]tu\s+(?:préciser|expliquer|développer
-        |détailler)\b|\bje\s+n'ai\s+pas\s+compris\b|\b(?:que|qu'est-ce\s+que)\s+(?:voulez-vous
+        |détailler)\b|\bje\s+n'ai\s+pas\s+(?:bien\s+|trop\s+|vraiment\s+)?compris\b
+        |\bje\s+ne\s+(?:comprends|saisis|vois)\s+pas\b|\b(?:ce\s+n'est|c'est|ça\s+n'est|point\s+\d+\s+n'est)\s+pas\s+(?:très
+        \s+|bien\s+|super\s+|vraiment\s+)?clair\b|\b(?:que|qu'est-ce\s+que)\s+(?:voulez-vous
         |vous\s+voulez|veux-tu|tu\s+veux)\s+dire\b|\bqu'entend(?:ez-vous|s-tu)\b)
   | (?P<asks_in_italian>\b(?:puoi|potresti|può|potrebbe|potete)\s+(?:spiegare|chiarire
-        |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+capito\b|\b(?:cosa|che)\s+intend[ie]\b)
+        |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+(?:ben\s+|bene\s+)?capito\b|\bnon\s+capisco\b
+        |\bnon\s+mi\s+è\s+(?:molto\s+|del\s+tutto\s+|ben\s+)?chiaro\b|\b(?:cosa|che)\s+intend[ie]\b)
   | (?P<asks_in_german>\b(?:kannst\s+du|können\s+sie|könnten\s+sie|könntest\s+du)\s+
         (?:\S+\s+){0,3}?(?:erklären|erläutern|genauer|ausführen|sagen)\b|\bwas\s+ist\s+mit\b.*\bgemeint\b
-        |\bwas\s+(?:meinst\s+du|meinen\s+sie)\b|\bich\s+(?:verstehe|habe)\s+(?:das\s+)?nicht\b)
+        |\bwas\s+(?:meinst\s+du|meinen\s+sie)\b|\bich\s+(?:verstehe|habe)\s+(?:das\s+)?nicht\b
+        |\bich\s+verstehe\s+(?!die\s+welt\b)(?:\S+\s+){0,4}?nicht\b|\bverstehe\s+ich\s+(?:\S+\s+){0,2}?nicht\b
+        |\bmir\s+(?:nicht\s+(?:ganz\s+|so\s+)?klar|(?:noch\s+|etwas\s+)?unklar)\b)
 """)
 _OTHER_OPENERS = frozenset(
     _words("""puedes podrías podria podría puede podéis no qué a pode podes poderia podem não o
     pouvez pourriez peux pourrais je que qu'est-ce qu'entendez-vous qu'entends-tu puoi potresti
-    può potrebbe potete non cosa che kannst können könnten könntest was ich""")
+    può potrebbe potete non cosa che kannst können könnten könntest was ich verstehe mir ce c'est ça
+    point me""")
 )
 _PRAISE = _rx(r"""^(?:great|interesting|excellent|good|nice|brilliant|superb|insightful
     |fascinating|informative|thought[-\s]provoking|well\s+(?:written|said|put|done)|spot\s+on
     |thanks|thank\s+you|agreed?|love\s+(?:this|it)|bravo|kudos|cheers|wow|i\s+agree)\b""")
 _GREETING = _rx(r"^(?:hi|hello|hey|hiya|howdy|greetings|yo|good\s+(?:morning|afternoon|evening))\b")
+
+
+# Chat shorthand and the commonest slips in the words the rules look for, read as the words
+# they stand for before the rules run: "can u explain", "wat do u mean", "wdym", "cna you
+# explian teh second point". Only forms that are not words of the six languages the bot
+# reads ("dont" is French, "im" German: those two only where English grammar says so).
+_FORMS = {
+    "u": "you",
+    "yu": "you",
+    "yuo": "you",
+    "ur": "your",
+    "wat": "what",
+    "wut": "what",
+    "wht": "what",
+    "waht": "what",
+    "whta": "what",
+    "whats": "what's",
+    "wats": "what's",
+    "wdym": "what do you mean",
+    "wym": "what do you mean",
+    "hwo": "how",
+    "hows": "how's",
+    "whys": "why's",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "cant": "can't",
+    "isnt": "isn't",
+    "wasnt": "wasn't",
+    "arent": "aren't",
+    "wouldnt": "wouldn't",
+    "couldnt": "couldn't",
+    "ive": "i've",
+    "youre": "you're",
+    "teh": "the",
+    "cna": "can",
+    "cn": "can",
+    "coud": "could",
+    "cuold": "could",
+    "woudl": "would",
+    "wolud": "would",
+    "shoud": "should",
+    "ment": "meant",
+    "mena": "mean",
+    "meen": "mean",
+    "abt": "about",
+    "tho": "though",
+}
+_CONTEXT_FORMS = re.compile(
+    r"\b(?:(?P<dont>(?:i|you|we|they)\s+dont)|(?P<im>im)(?=\s+(?:wondering|confused|curious|not|lost"
+    r"|unsure|struggling|trying|still|a\s+bit|so|really|kinda|asking))|(?P<id>id)(?=\s+(?:like|love"
+    r"|appreciate|be\s+curious|want)))\b"
+)
+_CONTEXT_REPLACE = {"dont": None, "im": "i'm", "id": "i'd"}
+# The request verbs, long enough that one slip (a letter dropped, added, changed or two
+# swapped) still names only them: "explian", "clarfy", "elabroate", "undrestand".
+_VERBS = ("explain", "clarify", "elaborate", "understand", "describe")
+_WORD = re.compile(r"[a-z']+")
+
+
+def _typo_verb(word: str) -> str | None:
+    if len(word) < 6 or word in _VERBS:
+        return None
+    for verb in _VERBS:
+        if (
+            verb[0] == word[0]
+            and abs(len(verb) - len(word)) <= 1
+            and OSA.distance(word, verb, score_cutoff=1) <= 1
+        ):
+            return verb
+    return None
+
+
+def chat_forms(s: str) -> str:
+    """``s`` (lower case) with chat shorthand and slips in request words spelt out."""
+    words = _WORD.findall(s)
+    if (
+        _FORMS.keys().isdisjoint(words)
+        and not any(map(_typo_verb, words))
+        and "dont" not in s
+        and "im " not in s
+        and "id " not in s
+    ):
+        return s
+    s = _CONTEXT_FORMS.sub(_context_form, s)
+
+    def spelt(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return _FORMS.get(w) or _typo_verb(w) or w
+
+    return _WORD.sub(spelt, s)
+
+
+def _context_form(m: re.Match[str]) -> str:
+    if m.group("dont"):
+        return m.group("dont")[:-4] + "don't"
+    return _CONTEXT_REPLACE[m.lastgroup or ""] or m.group(0)
 
 
 def _names_author(name: str, author: str) -> bool:
@@ -213,7 +334,7 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
     unquoted = QUOTED.sub(" «» ", no_urls)
     notes: list[str] = []
     for sentence in _SENTENCE.split(unquoted):
-        s = " ".join(sentence.replace("’", "'").lower().split()).lstrip("¿¡ ")
+        s = chat_forms(" ".join(sentence.replace("’", "'").lower().split()).lstrip("¿¡ "))
         if not any(c.isalpha() for c in s):
             continue
         core = _FILLER.sub("", s).rstrip("?!.… ")

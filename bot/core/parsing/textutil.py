@@ -243,8 +243,8 @@ def split_marker(text: str) -> tuple[int, str] | None:
         if dot and text[dot + 1 : dot + 2] == " ":
             after = text[dot + 2 : dot + 3]
             if after and not after.isspace() and after not in _DASHES:
-                number = int(text[:dot])
-                return (number, text[dot + 2 :]) if number else None
+                value = int(text[:dot])
+                return (value, text[dot + 2 :]) if value else None
         # Otherwise a one-branch pattern finds "3." or "3)" faster than _MARKER.
         m = _NUMBER_MARKER.match(text)
     elif may_be_numbered(text):  # the pre-test: this runs on every block, the regex on few

@@ -2,7 +2,10 @@
 
 Written for issue 11 before any rule was changed, and split by article: messages on the
 "tune" articles were used to tune the rules, those on the "held" articles were scored once
-at the end (see docs/reading.md). Labels say what a careful human reader means.
+at the end (see docs/reading.md). The "blind" articles and messages were written later by
+someone who had not seen the rules or the other messages, and scored once, before and
+after the rule changes made while they were being written. Labels say what a careful human
+reader means.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from bot.core.models import Article
 from bot.core.parsing import parse_article
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "reading"
-SPLITS = ("tune", "held")
+SPLITS = ("tune", "held", "blind")
 KINDS = [
     "qmark",
     "nomark",
@@ -28,6 +31,7 @@ KINDS = [
     "chatter",
     "praise",
     "markup",
+    "implicit",  # a request said as a statement ("point 4 is unclear to me"): blind set only
 ]
 
 

@@ -54,6 +54,49 @@ def test_ordinal_headings_are_points_and_steps_inside_one_are_not() -> None:
     assert "First, this sounds dull" in article.points[0].body  # a sentence, not a point
 
 
+MIXED_ORDINALS = """# Saving
+
+Intro paragraph for the article.
+
+## First, decide what counts
+
+Body one.
+
+**Second,** pick a number you can hit.
+
+Body two.
+
+## Third, automate it
+
+Body three. First, this is a sentence. Second, so is this.
+
+## Finally, refill it
+
+Body four.
+"""
+
+
+def test_ordinals_in_headings_and_a_bold_lead_in_are_one_sequence() -> None:
+    """An author who made one ordinal a bold line and the others headings wrote one list."""
+    article = parse_article(MIXED_ORDINALS)
+    assert [p.title for p in article.points] == [
+        "Decide what counts",
+        "Pick a number you can hit",
+        "Automate it",
+        "Refill it",
+    ]
+    assert "First, this is a sentence" in article.points[2].body
+
+
+def test_a_numbered_run_inside_a_point_does_not_join_the_points() -> None:
+    """Only ordinals cross from headings to other markup: "2." and "3." in a list stay there."""
+    md = (
+        "## 1. Alpha\n\nText.\n\n2. sub two\n3. sub three\n\n"
+        "## 2. Beta\n\nText.\n\n## 3. Gamma\n\nEnd."
+    )
+    assert [p.title for p in parse_article(md).points] == ["Alpha", "Beta", "Gamma"]
+
+
 def test_a_lead_in_split_over_two_bold_elements_is_one_title() -> None:
     html = (
         "<p><strong>1) Cutting </strong><strong>too late.</strong> Body one.</p>"

@@ -205,9 +205,35 @@ def _sequences(cands: list[Cand]) -> list[list[Cand]]:
                 opened.append([cand])
                 if len(opened) > _MAX_OPEN:
                     done.append(opened.pop(0))
+            elif cand.marker == "ordinal" and (gap := _ordinal_gap(open_by_class, cand)):
+                gap.append(cand)
     for opened in open_by_class.values():
         done.extend(opened)
     return [s for s in done if len(s) >= 2]
+
+
+def _ordinal_gap(
+    open_by_class: dict[tuple[str, int], list[list[Cand]]], cand: Cand
+) -> list[Cand] | None:
+    """An ordinal sequence of another class that ``cand`` continues ("## First, ..." then
+    "**Second,** ..." then "## Third, ...": one author, one sequence, two kinds of markup).
+
+    Only ordinals, and only when no sequence of the candidate's own class takes it: a
+    numbered list inside a point ("2. ... 3. ...") must not join the points' headings.
+    """
+    best: list[Cand] | None = None
+    for cls, opened in open_by_class.items():
+        if cls[0] not in ("heading", "lead") or cls == cand.cls:
+            continue
+        for seq in opened:
+            last = seq[-1]
+            if (
+                last.marker == "ordinal"
+                and last.number == cand.number - 1
+                and (best is None or last.index > best[-1].index)
+            ):
+                best = seq
+    return best
 
 
 def candidates(blocks: list[Block]) -> list[Cand]:

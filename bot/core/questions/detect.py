@@ -46,6 +46,7 @@ _TO_OTHERS = _rx(r"""
   | ^(?:alguien|algu[ée]m|quelqu'un|qualcuno|jemand|irgendwer)\b
   | \b(?:alguno\s+de\s+(?:vosotros|ustedes)|algum\s+de\s+vocês)\b
   | ^(?:hat|haben|weiß|kennt|kann|macht|war)\s+(?:hier\s+)?(?:jemand|irgendwer|einer)\b
+  | ^\w+\s+(?:hier\s+)?(?:jemand|irgendwer|irgendjemand)\b | \b(?:ihr\s+alle|euch\s+allen?)\b
   | \bwhat\s+do\s+(?:you\s+all|y'all|you\s+guys|you\s+folks|others|other\s+people|people
         |folks|readers|we\s+all)\s+think\b
   | ,\s*(?:you\s+all|y'all|you\s+guys|you\s+folks|fellow\s+readers|folks|guys|everyone
@@ -55,6 +56,10 @@ _TO_OTHERS = _rx(r"""
 _FILLER = _rx(
     r"^(?:(?:hi|hello|hey)\b[^,!?]*[,!]\s*)?(?:(?:and|but|so|oh|well|wait|lol|haha)[,\s]+)*"
 )
+# A reference label the question follows ("re 4:", "#2 -", "pt 2:", "Zu 5):"): the question
+# starts after it.
+_REF_LABEL = _rx(r"""^(?:re\s*:?\s*|zu\s+|about\s+|on\s+)?(?:\#|pt\.?\s*|point\s*|tip\s*|punto\s*
+    |punkt\s*|ponto\s*)?\d{1,3}\s*[:)\-–—]+\s*""")
 # Applied to a sentence without its fillers and final ?!.: a whole sentence, an opening, or a
 # tag ("..., right?") that asks nothing of the author.
 _RHETORICAL = _rx(r"""
@@ -66,7 +71,9 @@ _RHETORICAL = _rx(r"""
         |what's\s+up\s+(?:everyone|everybody|all|guys|folks|y'all|people|team|gang))$
   | ^(?:am\s+i\s+the\s+only\s+one|who\s+else\s+but|(?:isn't|is\s+not|aren't|wasn't)\s+(?:every|all
         |any)\b|who\s+(?:hasn't|has\s+not|doesn't|didn't|never|still|would\s+ever|could\s+ever)\b
-        |why\s+(?:do|must|should)\s+we\b
+        |why\s+(?:do|must|should)\s+we\b|who\s+needs\b|quién\s+necesita\b|quem\s+precisa\b
+        |qui\s+a\s+besoin\b|chi\s+ha\s+bisogno\b|wer\s+braucht\b|how\s+can\s+it\s+be\b
+        |cómo\s+puede\s+ser\b|come\s+è\s+possibile\b|wie\s+kann\s+(?:es|das)\s+sein\b
         |(?:quién|quien)\s+no\b|qui\s+n'(?:a|est)\b|qui\s+ne\b|chi\s+non\b|quem\s+(?:nunca|não)\b
         |wer\s+(?:hätte|hat\s+nicht|kennt\s+das\s+nicht|würde\s+nicht)\b)
   | ^(?:who\s+knew|who\s+(?:would|could)(?:'ve|\s+have)\s+(?:thought|guessed|known|predicted
@@ -75,6 +82,7 @@ _RHETORICAL = _rx(r"""
         |why\s+am\s+i\s+not\s+surprised|what\s+a\s+(?:surprise|coincidence|joke)
         |(?:can|would)\s+you\s+believe|(?:isn't|is\s+not|wasn't|ain't)\s+(?:it|that|this)
         \s+(?:obvious|clear|ironic|funny|rich|convenient|amazing|telling|a\s+coincidence))\b
+  | ,\s*¿?(?:verdad|vero|oder|nicht|n'est-ce\s+pas|né|não\s+é)$
   | ,\s*(?:right|no|eh|huh|yes|innit|isn't\s+it|aren't\s+they|am\s+i\s+right|correct
         |don't\s+you\s+think|wouldn't\s+you\s+say|(?:isn't|is\s+not)\s+(?:it|that)
         \s+(?:obvious|clear))$
@@ -93,11 +101,16 @@ _REQUEST = _rx(rf"""
   | (?P<would_like>(?:\bi(?:'d|\s+would)|^would)\s+(?:really\s+)?(?:like|love|appreciate)\s+
         (?:to\s+(?:know|hear|understand|ask|learn|see\s+(?:more|your|a\s+source|evidence))
         |you\s+to|it\s+if\s+you|(?:an?\s+|some\s+|more\s+)?(?:explanation|clarification
-        |elaboration|details?|sources?|answer)))
+        |elaboration|details?|sources?|answer|follow[-\s]?up|write[-\s]?up|deep[-\s]dive
+        |breakdown|example|template|list|guide|post\s+on|piece\s+on))
+        |\b(?:would|it'd|it\s+would)\s+be\s+(?:really\s+|so\s+)?(?:great|nice|helpful|useful|awesome
+        |good|cool|interesting)\s+(?:if\s+you|to\s+(?:see|get|have|hear|know|read)\b))
   | (?P<wondering>\bi(?:'m|\s+am|\s+was)?\s+wondering\b|\bi\s+wonder\b)
   | (?P<wants_to_know>\b(?:i|we)\s+(?:want|need)\s+to\s+(?:know|understand|hear)\b)
   | (?P<curious>\b(?:curious|keen)\s+(?:to\s+(?:know|hear|learn)|why|what|how|whether|if|about)\b)
-  | (?P<confused>\bnot\s+sure\s+(?:what|why|how)\s+you\b|\bi\s+(?:don't|do\s+not|didn't
+  | (?P<confused>\bnot\s+sure\s+(?:what|why|how)\s+you\b|\bnot\s+sure\s+(?:i|i'm)\s+(?:get
+        |understand|follow|see|getting|understanding|following)\b|\b(?:lost|confused|confuses)\s+me
+        \b|\bwent\s+(?:right\s+)?over\s+my\s+head\b|\bi\s+(?:don't|do\s+not|didn't
         |can't|cannot)\s+(?:quite\s+|really\s+|fully\s+|totally\s+)?(?:understand|get|follow
         |see)\s+(?:what|why|how|your|«»|(?:(?:the|this|that|your)\s+)?(?:last\s+|first\s+)?(?:part
         |bit|point|tip|step|rule|section|paragraph|idea|argument|claim|logic|link|difference
@@ -135,18 +148,27 @@ _DIRECT = _rx(r"""
       | who\s+(?!(?:knew|cares)\b)\w+s\b | who\s+(?:is|are|should|can|would)
       | why\s+(?:do|did|does|is|are|would|should|not)
       | (?:do|did|does|can|could|would|should|will|have)\s+you\b
+      | (?:is|are|was|were|does|do|did|can|could|should|would|will)\s+(?!it\s+just\s+me\b
+        |i\s+just\s+say\b)(?:it|there|this|that|these|those|i|we|my|the|a|an|one)\b
       | (?:cuánt[oa]s?|cómo|qué|cuál(?:es)?|dónde|cuándo|por\s+qué|quién)\s+\w+
+      | cada\s+cuánto | (?:con|de|a|en|para|por)\s+(?:qué|cuál|cuánt[oa]s?)\b
       | (?:quant[oa]s?|qual|quais|onde|quando|por\s+que|o\s+que|quem)\s+\w+
       | (?:combien|comment|quel(?:le)?s?|où|quand|pourquoi|qu'est-ce|est-ce\s+que)\b
       | (?:quant[oaie]|quale|quali|dove|perché|cosa|che\s+cosa)\s+\w+
-      | (?:wie\s+(?:viel|oft|lange|macht|kann|soll|funktioniert|findet|geht)|was\s+(?:kostet|ist
+      | (?:con|di|a|in|da|per|su)\s+(?:che|quale|quali|quant[oaie])\b | e\s+se\b
+      | (?:wie\s+(?:viel|oft|lange?|groß|hoch|schnell|genau|macht|machst|kann|kannst|soll|sollte
+        |funktioniert|findet|findest|geht|gehst|zählst|bekommt|würdest)|was\s+(?:machst|würdest
+        |hältst|denkst|empfiehlst|nimmst|tust|sagst)\s+(?:du|ihr)|und\s+wenn|gibt\s+es
+        |(?:kann|soll|sollte|muss|darf)\s+(?:man|ich)|was\s+(?:kostet|ist
         |sind|bringt|heißt|meinst|macht|passiert)|welche[rsnm]?|wo|wann|warum|wieso|weshalb)\b
     )""")
 # "Why is it always the left knee??": a complaint, not a question (unless it asks "you").
 _COMPLAINT = _rx(r"""^(?:why|warum|wieso|por\s+qué|pourquoi|perché|por\s+que)\b
     (?!.*\b(?:you|your|du|dein|ihr|euch|tú|usted|vous|tu|voi|você|vocês)\b)
     .*\b(?:always|ever|never|every|immer|nie|siempre|nunca|toujours|jamais|sempre|mai)\b""")
-_SECOND_PERSON = re.compile(r"\b(?:you|your|u)\b")
+_SECOND_PERSON = re.compile(
+    r"\b(?:you|your|u|du|dein|deine|dir|dich|tú|tu|usted|vous|voi|você|vocês)\b"
+)
 # Markup that asks nothing: block quotes of others' words, code spans, emphasis marks.
 _QUOTE_LINE = re.compile(r"^\s*>.*$", re.MULTILINE)
 _CODE = re.compile(r"`[^`\n]*`")
@@ -157,7 +179,8 @@ _REQUEST_OTHER = _rx(r"""
     (?P<asks_in_spanish>\b(?:puedes|podrías|podria|podría|puede|podéis)\s+(?:aclarar|explicar
         |ampliar|detallar|precisar|desarrollar|contar|dar)\b|\bno\s+(?:lo\s+)?(?:entiendo|entendí
         |he\s+entendido|comprendo)\b|\bno\s+me\s+(?:queda|quedó|quedan|es)\s+(?:muy\s+|del\s+todo
-        \s+|nada\s+)?claro\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b)
+        \s+|nada\s+)?claro\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b
+        |\bme\s+vendría\s+bien\b|\bno\s+me\s+cuadra\b)
   | (?P<asks_in_portuguese>\b(?:pode|podes|poderia|podem)\s+(?:explicar|esclarecer|detalhar
         |aprofundar|dar)\b|\bnão\s+(?:entendi|entendo|percebi|percebo|compreendi)\b
         |\bnão\s+(?:me\s+)?ficou\s+(?:muito\s+|bem\s+)?claro\b|\bo\s+que\s+(?:quer|queres|quis)\s+dizer\b)
@@ -166,21 +189,27 @@ _REQUEST_OTHER = _rx(r"""
         |détailler)\b|\bje\s+n'ai\s+pas\s+(?:bien\s+|trop\s+|vraiment\s+)?compris\b
         |\bje\s+ne\s+(?:comprends|saisis|vois)\s+pas\b|\b(?:ce\s+n'est|c'est|ça\s+n'est|point\s+\d+\s+n'est)\s+pas\s+(?:très
         \s+|bien\s+|super\s+|vraiment\s+)?clair\b|\b(?:que|qu'est-ce\s+que)\s+(?:voulez-vous
-        |vous\s+voulez|veux-tu|tu\s+veux)\s+dire\b|\bqu'entend(?:ez-vous|s-tu)\b)
+        |vous\s+voulez|veux-tu|tu\s+veux)\s+dire\b|\bqu'entend(?:ez-vous|s-tu)\b
+        |\b(?:tu\s+peux|vous\s+pouvez|tu\s+pourrais|vous\s+pourriez)\s+(?:me\s+|nous\s+)?(?:ré)?
+        (?:expliquer|préciser|développer|détailler|clarifier|donner|partager)\b|\bj'aimerais
+        \s+(?:bien\s+|beaucoup\s+)?(?:une?|des|savoir|comprendre|plus|en\s+savoir|avoir)\b
+        |\bmériterait\s+(?:une|des)\s+sources?\b|\bc'est\s+quoi\b|\b(?:on|tu|vous)\s+fai(?:t|s|tes)
+        \s+quoi\b)
   | (?P<asks_in_italian>\b(?:puoi|potresti|può|potrebbe|potete)\s+(?:spiegare|chiarire
-        |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+(?:ben\s+|bene\s+)?capito\b|\bnon\s+capisco\b
+        |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+(?:ben\s+|bene\s+)?capito\b|\bnon\s+capisco\b|\bmi\s+piacerebbe\s+(?:sapere|capire|avere|un|una|più)\b
         |\bnon\s+mi\s+è\s+(?:molto\s+|del\s+tutto\s+|ben\s+)?chiaro\b|\b(?:cosa|che)\s+intend[ie]\b)
   | (?P<asks_in_german>\b(?:kannst\s+du|können\s+sie|könnten\s+sie|könntest\s+du)\s+
         (?:\S+\s+){0,3}?(?:erklären|erläutern|genauer|ausführen|sagen)\b|\bwas\s+ist\s+mit\b.*\bgemeint\b
         |\bwas\s+(?:meinst\s+du|meinen\s+sie)\b|\bich\s+(?:verstehe|habe)\s+(?:das\s+)?nicht\b
         |\bich\s+verstehe\s+(?!die\s+welt\b)(?:\S+\s+){0,4}?nicht\b|\bverstehe\s+ich\s+(?:\S+\s+){0,2}?nicht\b
-        |\bmir\s+(?:nicht\s+(?:ganz\s+|so\s+)?klar|(?:noch\s+|etwas\s+)?unklar)\b)
+        |\bmir\s+(?:nicht\s+(?:ganz\s+|so\s+)?klar|(?:noch\s+|etwas\s+)?unklar)\b
+        |\b(?:hätte|würde)\s+(?:sehr\s+)?(?:gern|gerne)\s+(?:mehr|eine?n?|genauer|gewusst|erfahren)\b)
 """)
 _OTHER_OPENERS = frozenset(
     _words("""puedes podrías podria podría puede podéis no qué a pode podes poderia podem não o
     pouvez pourriez peux pourrais je que qu'est-ce qu'entendez-vous qu'entends-tu puoi potresti
     può potrebbe potete non cosa che kannst können könnten könntest was ich verstehe mir ce c'est ça
-    point me""")
+    point me tu on vous j'aimerais mériterait hätte würde vendría cuadra piacerebbe""")
 )
 _PRAISE = _rx(r"""^(?:great|interesting|excellent|good|nice|brilliant|superb|insightful
     |fascinating|informative|thought[-\s]provoking|well\s+(?:written|said|put|done)|spot\s+on
@@ -231,6 +260,7 @@ _FORMS = {
     "mena": "mean",
     "meen": "mean",
     "abt": "about",
+    "kanst": "kannst",
     "tho": "though",
 }
 _CONTEXT_FORMS = re.compile(
@@ -306,11 +336,26 @@ def _addressee(text: str, author: str) -> str | None:
     return None
 
 
+_WHY_WHO = (
+    "why",
+    "who",
+    "wer ",
+    "warum",
+    "wieso",
+    "quién",
+    "por qué",
+    "pourquoi",
+    "qui ",
+    "perché",
+)
+_WHY_WHO += ("chi ", "quem ", "por que")
+
+
 def _emphatic_why(s: str, core: str) -> bool:
     """ "Why do we do this to ourselves??": a doubled mark on a why/who not asking "you"."""
     return (
         s.endswith(("??", "?!", "!?"))
-        and core.startswith(("why", "who"))
+        and core.startswith(_WHY_WHO)
         and not (_SECOND_PERSON.search(core))
     )
 
@@ -333,17 +378,21 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
     no_urls = _URL.sub(" ", text)
     unquoted = QUOTED.sub(" «» ", no_urls)
     notes: list[str] = []
+    to_others = False
     for sentence in _SENTENCE.split(unquoted):
         s = chat_forms(" ".join(sentence.replace("’", "'").lower().split()).lstrip("¿¡ "))
         if not any(c.isalpha() for c in s):
             continue
-        core = _FILLER.sub("", s).rstrip("?!.… ")
+        core = _REF_LABEL.sub("", _FILLER.sub("", s)).rstrip("?!.… ")
         if _TO_OTHERS.search(s):
             notes.append(f"asks other readers ('{_short(s)}')")
+            to_others = True
         elif _RHETORICAL.search(core) or _COMPLAINT.match(core) or _emphatic_why(s, core):
             notes.append(f"rhetorical ('{_short(s)}')")
-        elif "?" in s:
+        elif "?" in s and not (to_others and not _SECOND_PERSON.search(s)):
             return True, "asks with a question mark"
+        elif "?" in s:  # "Anyone tried X? Is it worth it?": the same readers asked again
+            continue
         elif (m := _REQUEST.search(s)) or (
             not _OTHER_OPENERS.isdisjoint(s.replace("-", " ").split())
             and (m := _REQUEST_OTHER.search(s))

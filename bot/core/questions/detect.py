@@ -336,6 +336,7 @@ def _addressee(text: str, author: str) -> str | None:
     return None
 
 
+# "why"/"who" in the six languages (a trailing space where a longer word starts the same).
 _WHY_WHO = (
     "why",
     "who",
@@ -347,8 +348,10 @@ _WHY_WHO = (
     "pourquoi",
     "qui ",
     "perché",
+    "chi ",
+    "quem ",
+    "por que",
 )
-_WHY_WHO += ("chi ", "quem ", "por que")
 
 
 def _emphatic_why(s: str, core: str) -> bool:

@@ -157,6 +157,8 @@ IS_QUESTION = [
     ("re 4: is the corridor open to trucks or only rail", True, "without a question mark"),
     ("is it worth waiting for the summit or not", True, "without a question mark"),
     ("should we read the treaty as binding", True, "without a question mark"),
+    ("am i reading the second clause wrong", True, "without a question mark"),
+    ("does signing it early change anything", True, "without a question mark"),
     ("wie lang sollte so ein Vertrag laufen", True, "without a question mark"),
     ("was machst du wenn die Quellen sich widersprechen", True, "without a question mark"),
     ("cada cuánto se revisa el acuerdo", True, "without a question mark"),

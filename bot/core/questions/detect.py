@@ -150,6 +150,7 @@ _DIRECT = _rx(r"""
       | (?:do|did|does|can|could|would|should|will|have)\s+you\b
       | (?:is|are|was|were|does|do|did|can|could|should|would|will)\s+(?!it\s+just\s+me\b
         |i\s+just\s+say\b)(?:it|there|this|that|these|those|i|we|my|the|a|an|one)\b
+      | am\s+i\s+(?!the\s+only\b)\w+ | (?:does|do|did)\s+\w+ing\b
       | (?:cuánt[oa]s?|cómo|qué|cuál(?:es)?|dónde|cuándo|por\s+qué|quién)\s+\w+
       | cada\s+cuánto | (?:con|de|a|en|para|por)\s+(?:qué|cuál|cuánt[oa]s?)\b
       | (?:quant[oa]s?|qual|quais|onde|quando|por\s+que|o\s+que|quem)\s+\w+

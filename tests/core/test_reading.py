@@ -233,3 +233,30 @@ def test_tune_half_detection(m: object) -> None:
     assert isinstance(m, Message)
     c = classify(m.text, parsed(m.article))
     assert c.is_question is m.question, c.reason
+
+
+GERMAN = Article(
+    title="Bereitschaft",
+    points=(
+        Point(1, "Jeder Alarm braucht eine Handlung", "Alarme ohne Handlung werden gelöscht."),
+        Point(2, "Die Übergabe gehört ins Dokument", "Jede Übergabe wird im Dokument notiert."),
+        Point(3, "Ruhezeiten sind nicht verhandelbar", "Nach Nachteinsätzen gibt es Ausgleich."),
+        Point(4, "Düngen mit Beinwell", "Beinwell ergibt einen guten Dünger für Tomaten."),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "said"),
+    [
+        ("Gibt es eine Vorlage für das Übergabedokument?", 2, "übergabedokument"),
+        ("Kann man den Beinwell-Dünger fertig kaufen?", 4, "beinwell-dünger"),
+    ],
+)
+def test_a_compound_the_reader_coined_is_read_as_its_parts(
+    text: str, point: int, said: str
+) -> None:
+    """German readers join words the article keeps apart; hyphens join them everywhere."""
+    c = classify(text, GERMAN)
+    assert c.point == point, c.reason
+    assert said in c.reason

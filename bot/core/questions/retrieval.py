@@ -84,10 +84,38 @@ def _query(text: str, index: _Index) -> dict[str, str]:
     out: dict[str, str] = {}
     for word in _tokens(text):
         s = stem(word, index.lang)
-        if s not in index.idf and len(word) >= 4 and index.vocabulary:
-            s = _near(word, index) or s
+        if s not in index.idf:
+            parts = _parts(word, index)
+            if parts:
+                for part in parts:
+                    out.setdefault(part, word)
+                continue
+            if len(word) >= 4 and index.vocabulary:
+                s = _near(word, index) or s
         out.setdefault(s, word)
     return out
+
+
+def _parts(word: str, index: _Index) -> list[str]:
+    """The article's stems a word the article lacks is made of: the pieces of a hyphenated
+    word ("beinwell-dünger"), or the two halves of a German compound the reader coined
+    ("übergabedokument": "übergabe" + "dokument"; a linking "s" or "es" dropped).
+    Empty when no such split uses only the article's own stems."""
+    known = index.idf
+    if "-" in word:
+        pieces = [stem(p, index.lang) for p in word.split("-") if len(p) >= 3]
+        return [p for p in pieces if p in known]
+    if index.lang != "german" or len(word) < 8:
+        return []
+    for cut in range(4, len(word) - 3):
+        head, tail = word[:cut], word[cut:]
+        right = stem(tail, index.lang)
+        if right not in known:
+            continue
+        for left_word in (head, head[:-1] if head.endswith("s") else "", head[:-2]):
+            if len(left_word) >= 4 and (left := stem(left_word, index.lang)) in known:
+                return [left, right]
+    return []
 
 
 def _near(word: str, index: _Index) -> str | None:
@@ -123,7 +151,7 @@ def closest_point(text: str, article: Article) -> tuple[int | None, str]:
         (s for s in parts[best] if parts[best][s] > parts[second].get(s, 0.0)),
         key=lambda s: parts[second].get(s, 0.0) - parts[best][s],
     )[:3]
-    said = ", ".join(f"'{query[s]}'" for s in deciding)
+    said = ", ".join(f"'{w}'" for w in dict.fromkeys(query[s] for s in deciding))
     if top < MARGIN * runner:
         return None, (f"its words fit points {best} and {second} alike ({top:.1f} vs {runner:.1f})")
     return best, f"its words {said} point to point {best} ({top:.1f} vs {runner:.1f} next)"

@@ -149,7 +149,7 @@ IS_QUESTION = [
     ("Id like to know more about point 5", True, "would like"),
     ("im wondering why Iran waits", True, "wondering"),
     ("pls elabroate on the corridor", True, "polite request"),
-    ("could you clarfy the timeline", True, "can you"),
+    ("pls clarfy the timeline", True, "polite request"),
     ("would love a follow up on the corridor", True, "would like"),
     ("the bit about the corridor lost me", True, "confused"),
     ("I'm not sure I get the difference between the two routes", True, "confused"),

@@ -46,7 +46,7 @@ _TO_OTHERS = _rx(r"""
   | ^(?:alguien|algu[ée]m|quelqu'un|qualcuno|jemand|irgendwer)\b
   | \b(?:alguno\s+de\s+(?:vosotros|ustedes)|algum\s+de\s+vocês)\b
   | ^(?:hat|haben|weiß|kennt|kann|macht|war)\s+(?:hier\s+)?(?:jemand|irgendwer|einer)\b
-  | ^\w+\s+(?:hier\s+)?(?:jemand|irgendwer|irgendjemand)\b | \b(?:ihr\s+alle|euch\s+allen?)\b
+  | ^\w+\s+(?:hier\s+)?(?:jemand|irgendwer|irgendjemand)\b
   | \bwhat\s+do\s+(?:you\s+all|y'all|you\s+guys|you\s+folks|others|other\s+people|people
         |folks|readers|we\s+all)\s+think\b
   | ,\s*(?:you\s+all|y'all|you\s+guys|you\s+folks|fellow\s+readers|folks|guys|everyone
@@ -116,17 +116,6 @@ _REQUEST = _rx(rf"""
         |bit|point|tip|step|rule|section|paragraph|idea|argument|claim|logic|link|difference
         |reasoning|meaning|concept|term|phrase|sentence|example)s?|(?:the\s+)?(?:first|second
         |third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|point|tip|step))\b)
-  | (?P<not_clear>(?:\b(?:point|tip|step|rule|part|bit|section|paragraph|sentence|argument|claim
-        |logic|idea|explanation|example|one|«»)|\d)\s+(?:is|was|seems|feels|looks
-        |sounds|remains|are|were)\s+(?:(?:a\s+)?(?:bit
-        |little|tad|quite|rather|still|very|really|pretty|kinda|kind\s+of|somewhat|so|too
-        |a\s+little)\s+)*(?:unclear|confusing|vague|ambiguous|hard\s+to\s+(?:follow|understand|get))\b
-        |\b(?:i'm|i\s+am|i\s+was|i\s+got)\s+(?:a\s+(?:bit|little)\s+|still\s+|so\s+|really
-        \s+|very\s+|kinda\s+|totally\s+)?(?:confused|lost|unsure)\s+(?:about|by|on|with|at|as\s+to
-        |re|here|there)\b(?!\s+(?:the\s+|some\s+|those\s+)?(?:people|folks|anyone|everyone|them|him
-        |her|those|others|runners|readers)\b)|^(?:(?:still|bit|a\s+bit|kinda|so)\s+)?(?:confused
-        |lost)\s+(?:about|by|on|with|at)\b(?!\s+(?:the\s+)?(?:people|folks|anyone|everyone|them)\b)|\b(?:it's|that's|this\s+is)\s+(?:still\s+|a\s+bit\s+)?(?:unclear|not\s+clear)\s+to\s+me\b|\bnot\s+clear\s+(?:to\s+me|what|why|how|on|about|whether|if)\b)
-  | (?P<polite_after>{_ASK_VERB}(?![^.!?]*\blater\b)[^.!?]{{0,60}}?\b(?:please|pls|plz)\b)
   | (?P<asks_for_more>\b(?:more|further)\s+(?:details?|context|info|information|explanation
         |clarification)\s+(?:on|about|regarding|please)\b
         |\b(?:any|some)\s+(?:sources?|evidence|proof|references?|links?)\s+(?:for|on|about|to)\b)
@@ -135,6 +124,37 @@ _REQUEST = _rx(rf"""
   | (?P<labelled>^(?:quick\s+|one\s+)?q(?:uestion)?\s*:|\bquestion\s+(?:for|to)\s+(?:you
         |the\s+author)\b|\bi(?:\s+have|\s+had|'ve|'ve\s+got)\s+a\s+(?:quick\s+)?question\b)
 """)
+# Requests said as statements ("point 3 is unclear to me", "more on tip 4 please"): looked
+# for only when the sentence has one of their words, since unanchored alternatives that
+# start with a word list cost at every position of every sentence.
+_STATEMENT_REQUEST = _rx(rf"""
+    (?P<not_clear>(?:\b(?:point|tip|step|rule|part|bit|section|paragraph|sentence|argument|claim
+        |logic|idea|explanation|example|one|«»)|\d)\s+(?:is|was|seems|feels|looks
+        |sounds|remains|are|were)\s+(?:(?:a\s+)?(?:bit
+        |little|tad|quite|rather|still|very|really|pretty|kinda|kind\s+of|somewhat|so|too
+        |a\s+little)\s+)*(?:unclear|confusing|vague|ambiguous|hard\s+to\s+(?:follow|understand|get))\b
+        |\b(?:i'm|i\s+am|i\s+was|i\s+got)\s+(?:a\s+(?:bit|little)\s+|still\s+|so\s+|really
+        \s+|very\s+|kinda\s+|totally\s+)?(?:confused|lost|unsure)\s+(?:about|by|on|with|at|as\s+to
+        |re|here|there)\b(?!\s+(?:the\s+|some\s+|those\s+)?(?:people|folks|anyone|everyone|them|him
+        |her|those|others|runners|readers)\b)|^(?:(?:still|bit|a\s+bit|kinda|so)\s+)?(?:confused
+        |lost)\s+(?:about|by|on|with|at)\b(?!\s+(?:the\s+)?(?:people|folks|anyone|everyone|them)\b)
+        |\b(?:it's|that's|this\s+is)\s+(?:still\s+|a\s+bit\s+)?(?:unclear|not\s+clear)\s+to\s+me\b
+        |\bnot\s+clear\s+(?:to\s+me|what|why|how|on|about|whether|if)\b)
+  | (?P<polite_after>{_ASK_VERB}(?![^.!?]*\blater\b)[^.!?]{{0,60}}?\b(?:please|pls|plz)\b)
+""")
+_STATEMENT_WORDS = (
+    "unclear",
+    "confus",
+    "vague",
+    "ambiguous",
+    "hard to",
+    "lost",
+    "unsure",
+    "not clear",
+    "please",
+    "pls",
+    "plz",
+)
 # A sentence opening like a question, in any of the six languages, asks even without "?"
 # ("how many gels per hour do you recommend", "what's a filling loop", "cuánto ahorráis").
 _DIRECT = _rx(r"""
@@ -274,6 +294,7 @@ _CONTEXT_REPLACE = {"dont": None, "im": "i'm", "id": "i'd"}
 # swapped) still names only them: "explian", "clarfy", "elabroate", "undrestand".
 _VERBS = ("explain", "clarify", "elaborate", "understand", "describe")
 _WORD = re.compile(r"[a-z']+")
+_PUNCTUATION = str.maketrans({c: " " for c in ',.;:!?()[]"«»¿¡…'})
 
 
 def _typo_verb(word: str) -> str | None:
@@ -291,10 +312,10 @@ def _typo_verb(word: str) -> str | None:
 
 def chat_forms(s: str) -> str:
     """``s`` (lower case) with chat shorthand and slips in request words spelt out."""
-    words = _WORD.findall(s)
+    words = s.translate(_PUNCTUATION).split()
     if (
         _FORMS.keys().isdisjoint(words)
-        and not any(map(_typo_verb, words))
+        and not any(len(w) >= 6 and w[0] in "ecud" and _typo_verb(w) for w in words)
         and "dont" not in s
         and "im " not in s
         and "id " not in s
@@ -364,6 +385,24 @@ def _emphatic_why(s: str, core: str) -> bool:
     )
 
 
+def _asks(s: str, core: str) -> str:
+    """The reason a sentence without "?" asks the author something (a request, or a direct
+    question's word order), or "" if it does not."""
+    if (
+        (m := _REQUEST.search(s))
+        or (any(w in s for w in _STATEMENT_WORDS) and (m := _STATEMENT_REQUEST.search(s)))
+        or (
+            not _OTHER_OPENERS.isdisjoint(s.replace("-", " ").split())
+            and (m := _REQUEST_OTHER.search(s))
+        )
+    ):
+        rule = (m.lastgroup or "request").replace("_", " ")
+        return f"asks for an answer ({rule}: '{_short(m.group(0), 30)}')"
+    if m := _DIRECT.match(core):
+        return f"asks without a question mark ('{_short(m.group(0), 30)} ...')"
+    return ""
+
+
 def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
     """Whether ``text`` asks the author something, and the rule that decided it.
 
@@ -384,11 +423,11 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
     notes: list[str] = []
     to_others = False
     for sentence in _SENTENCE.split(unquoted):
-        s = chat_forms(" ".join(sentence.replace("’", "'").lower().split()).lstrip("¿¡ "))
+        s = " ".join(sentence.replace("’", "'").lower().split()).lstrip("¿¡ ")
         if not any(c.isalpha() for c in s):
             continue
         core = _REF_LABEL.sub("", _FILLER.sub("", s)).rstrip("?!.… ")
-        if _TO_OTHERS.search(s):
+        if _TO_OTHERS.search(s) or "ihr alle" in s or "euch all" in s:
             notes.append(f"asks other readers ('{_short(s)}')")
             to_others = True
         elif _RHETORICAL.search(core) or _COMPLAINT.match(core) or _emphatic_why(s, core):
@@ -397,14 +436,14 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
             return True, "asks with a question mark"
         elif "?" in s:  # "Anyone tried X? Is it worth it?": the same readers asked again
             continue
-        elif (m := _REQUEST.search(s)) or (
-            not _OTHER_OPENERS.isdisjoint(s.replace("-", " ").split())
-            and (m := _REQUEST_OTHER.search(s))
-        ):
-            rule = (m.lastgroup or "request").replace("_", " ")
-            return True, f"asks for an answer ({rule}: '{_short(m.group(0), 30)}')"
-        elif m := _DIRECT.match(core):
-            return True, f"asks without a question mark ('{_short(m.group(0), 30)} ...')"
+        elif found := _asks(s, core):
+            return True, found
+        elif (spelt := chat_forms(s)) != s:  # only then: most messages need no respelling
+            core = _REF_LABEL.sub("", _FILLER.sub("", spelt)).rstrip("?!.… ")
+            if _RHETORICAL.search(core):
+                notes.append(f"rhetorical ('{_short(s)}')")
+            elif found := _asks(spelt, core):
+                return True, found
     lowered = text.lower()
     if notes:
         return False, notes[0]

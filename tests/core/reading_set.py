@@ -4,7 +4,9 @@ Written for issue 11 before any rule was changed, and split by article: messages
 "tune" articles were used to tune the rules, those on the "held" articles were scored once
 at the end (see docs/reading.md). The "blind" articles and messages were written later by
 someone who had not seen the rules or the other messages, and scored once, before and
-after the rule changes made while they were being written. Labels say what a careful human
+after the rule changes made while they were being written; the rules were then tuned on
+them. "blind2" was written the same way by someone else again, after that tuning, and
+scored once before and after all of it. Labels say what a careful human
 reader means.
 """
 
@@ -18,7 +20,7 @@ from bot.core.models import Article
 from bot.core.parsing import parse_article
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "reading"
-SPLITS = ("tune", "held", "blind")
+SPLITS = ("tune", "held", "blind", "blind2")
 KINDS = [
     "qmark",
     "nomark",

@@ -88,6 +88,16 @@ def test_ordinals_in_headings_and_a_bold_lead_in_are_one_sequence() -> None:
     assert "First, this is a sentence" in article.points[2].body
 
 
+def test_last_with_its_colon_ends_an_ordinal_sequence() -> None:
+    html = (
+        "<p>Intro.</p><h2>First: curate less</h2><p>One.</p><h2>Second: the table</h2>"
+        "<p>Two.</p><h2>Last year's numbers</h2><p>Not a point.</p>"
+        "<h2>Last: say yes</h2><p>Three.</p>"
+    )
+    titles = [p.title for p in parse_article(html).points]
+    assert titles == ["Curate less", "The table", "Say yes"]
+
+
 def test_a_numbered_run_inside_a_point_does_not_join_the_points() -> None:
     """Only ordinals cross from headings to other markup: "2." and "3." in a list stay there."""
     md = (

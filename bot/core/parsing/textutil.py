@@ -95,6 +95,8 @@ _ORDINAL_NUMBERS = {
     **dict.fromkeys(("seventh", "séptimo", "septièmement", "siebtens", "settimo", "sétimo"), 7),
     **dict.fromkeys(("finally", "lastly", "enfin", "finalement", "schließlich", "zuletzt"), LAST),
     **dict.fromkeys(("infine", "finalmente", "por último", "por fim", "por fin"), LAST),
+    # "Last: ..." (only with its punctuation: "Last year we ..." is no marker).
+    "last": LAST,
 }
 _ORDINAL = re.compile(
     r"(?P<word>por (?:último|fim|fin)|[^\W\d_]+)\b(?P<punct>\s*[,:.\-–—]\s*|\s+)", re.IGNORECASE
@@ -121,7 +123,7 @@ def split_ordinal(text: str) -> tuple[int, str, str] | None:
         return None
     word = m.group("word")
     number = _ORDINAL_NUMBERS.get(word.lower())
-    if number is None:
+    if number is None or (word.lower() == "last" and m.group("punct").isspace()):
         return None
     rest = text[m.end() :]
     return number, word, rest[:1].upper() + rest[1:] if rest else rest

@@ -44,6 +44,9 @@ _TO_OTHERS = _rx(r"""
   | \b(?:can|could|would|will)\s+(?:anyone|anybody|someone|somebody)\b
   | ^who\s+else\b | \b(?:anyone|anybody)\s+here\b
   | ^(?:alguien|algu[ée]m|quelqu'un|qualcuno|jemand|irgendwer)\b
+  | \b(?:est-ce\s+qu'|est-ce\s+que\s+)quelqu'un\b
+  | \b(?:alguien|algu[ée]m|quelqu'un|qualcuno|jemand)\s+(?:aquí|aqui|ici|qui|hier|sabe|sait|sa
+        |conoce|connaît|conosce|kennt|tiene|tem|a\s+déjà|ha\s+già|já)\b
   | \b(?:alguno\s+de\s+(?:vosotros|ustedes)|algum\s+de\s+vocês)\b
   | ^(?:hat|haben|weiß|kennt|kann|macht|war)\s+(?:hier\s+)?(?:jemand|irgendwer|einer)\b
   | ^\w+\s+(?:hier\s+)?(?:jemand|irgendwer|irgendjemand)\b
@@ -71,7 +74,9 @@ _RHETORICAL = _rx(r"""
         |what's\s+up\s+(?:everyone|everybody|all|guys|folks|y'all|people|team|gang))$
   | ^(?:am\s+i\s+the\s+only\s+one|who\s+else\s+but|(?:isn't|is\s+not|aren't|wasn't)\s+(?:every|all
         |any)\b|who\s+(?:hasn't|has\s+not|doesn't|didn't|never|still|would\s+ever|could\s+ever)\b
-        |why\s+(?:do|must|should)\s+we\b|who\s+needs\b|quién\s+necesita\b|quem\s+precisa\b
+        |why\s+(?:do|must|should)\s+we\b|who\s+needs\b|how\s+(?:is|are|am)\s+(?:anyone|anybody|one|i
+        |we|people)\s+supposed\s+to\b|who\s+(?:came\s+up\s+with|thought\s+(?:of|that))\b
+        |qui\s+a\s+eu\s+l'idée\b|wer\s+hat\s+sich\s+(?:das|diesen|so\s+was)\b|a\s+quién\s+se\s+le\s+ocurre\b|quién\s+necesita\b|quem\s+precisa\b
         |qui\s+a\s+besoin\b|chi\s+ha\s+bisogno\b|wer\s+braucht\b|how\s+can\s+it\s+be\b
         |cómo\s+puede\s+ser\b|come\s+è\s+possibile\b|wie\s+kann\s+(?:es|das)\s+sein\b
         |(?:quién|quien)\s+no\b|qui\s+n'(?:a|est)\b|qui\s+ne\b|chi\s+non\b|quem\s+(?:nunca|não)\b
@@ -114,14 +119,19 @@ _REQUEST = _rx(rf"""
         |can't|cannot)\s+(?:quite\s+|really\s+|fully\s+|totally\s+)?(?:understand|get|follow
         |see)\s+(?:what|why|how|your|«»|(?:(?:the|this|that|your)\s+)?(?:last\s+|first\s+)?(?:part
         |bit|point|tip|step|rule|section|paragraph|idea|argument|claim|logic|link|difference
-        |reasoning|meaning|concept|term|phrase|sentence|example)s?|(?:the\s+)?(?:first|second
+        |reasoning|meaning|concept|term|phrase|sentence|example)s?|(?:the|this|that|your)\s+(?:[\w'-]+
+        \s+){{1,4}}?(?:part|bit|point|tip|step|rule|section|idea|argument|claim|logic|thing|advice
+        |maths?|formula|method|trick|test)s?|(?:the\s+)?(?:first|second
         |third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|point|tip|step))\b)
   | (?P<asks_for_more>\b(?:more|further)\s+(?:details?|context|info|information|explanation
         |clarification)\s+(?:on|about|regarding|please)\b
         |\b(?:any|some)\s+(?:sources?|evidence|proof|references?|links?)\s+(?:for|on|about|to)\b)
   | (?P<asks_you>^(?:why|how|what|which|where|when|who)\s+(?:do|did|does|would|could|will|can
-        |should|are|were|have)\s+you\b|\bwhat\s+(?:do|did)\s+you\s+mean\b|^how\s+come\b)
-  | (?P<labelled>^(?:quick\s+|one\s+)?q(?:uestion)?\s*:|\bquestion\s+(?:for|to)\s+(?:you
+        |should|are|were|have)\s+you\b|\bwhat\s+(?:do|did)\s+you\s+mean\b|^how\s+come\b
+        |\b(?:what|which|how)\s+would\s+you\s+(?:actually\s+|personally\s+|really\s+)?(?:buy|do|pick
+        |choose|recommend|use|start|suggest|change|get|try)\b)
+  | (?P<labelled>^(?:quick\s+|one\s+)?q(?:uestion)?\s*:|\b(?:real|quick|honest|serious|genuine
+        |dumb|stupid|noob)\s+question\b|\bquick\s+one\b(?!\s+(?:today|tonight|this))|\bquestion\s+(?:for|to)\s+(?:you
         |the\s+author)\b|\bi(?:\s+have|\s+had|'ve|'ve\s+got)\s+a\s+(?:quick\s+)?question\b)
 """)
 # Requests said as statements ("point 3 is unclear to me", "more on tip 4 please"): looked
@@ -171,7 +181,9 @@ _DIRECT = _rx(r"""
       | (?:is|are|was|were|does|do|did|can|could|should|would|will)\s+(?!it\s+just\s+me\b
         |i\s+just\s+say\b)(?:it|there|this|that|these|those|i|we|my|the|a|an|one)\b
       | am\s+i\s+(?!the\s+only\b)\w+ | (?:does|do|did)\s+\w+ing\b
-      | (?:cuánt[oa]s?|cómo|qué|cuál(?:es)?|dónde|cuándo|por\s+qué|quién)\s+\w+
+      | (?:cuánt[oa]s?|cómo|qué(?!\s+(?:envidia|bonit[oa]s?|guay|pasada|horror|rabia|pena|bien|mal
+        |suerte|chul[oa]|fuerte|locura|asco|miedo|gusto|alegría|maravilla|lind[oa]|ganas|día|tiempo
+        |frío|calor)\b)|cuál(?:es)?|dónde|cuándo|por\s+qué|quién)\s+\w+
       | cada\s+cuánto | (?:con|de|a|en|para|por)\s+(?:qué|cuál|cuánt[oa]s?)\b
       | (?:quant[oa]s?|qual|quais|onde|quando|por\s+que|o\s+que|quem)\s+\w+
       | (?:combien|comment|quel(?:le)?s?|où|quand|pourquoi|qu'est-ce|est-ce\s+que)\b
@@ -186,7 +198,8 @@ _DIRECT = _rx(r"""
 # "Why is it always the left knee??": a complaint, not a question (unless it asks "you").
 _COMPLAINT = _rx(r"""^(?:why|warum|wieso|por\s+qué|pourquoi|perché|por\s+que)\b
     (?!.*\b(?:you|your|du|dein|ihr|euch|tú|usted|vous|tu|voi|você|vocês)\b)
-    .*\b(?:always|ever|never|every|immer|nie|siempre|nunca|toujours|jamais|sempre|mai)\b""")
+    .*\b(?:always|ever|never|every|still|even|immer|nie|noch|siempre|nunca|todavía|aún|toujours
+        |jamais|encore|sempre|mai|ancora|ainda)\b""")
 _SECOND_PERSON = re.compile(
     r"\b(?:you|your|u|du|dein|deine|dir|dich|tú|tu|usted|vous|voi|você|vocês)\b"
 )
@@ -201,10 +214,14 @@ _REQUEST_OTHER = _rx(r"""
         |ampliar|detallar|precisar|desarrollar|contar|dar)\b|\bno\s+(?:lo\s+)?(?:entiendo|entendí
         |he\s+entendido|comprendo)\b|\bno\s+me\s+(?:queda|quedó|quedan|es)\s+(?:muy\s+|del\s+todo
         \s+|nada\s+)?claro\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b
+        |\bme\s+interesa(?:ría)?\s+saber\b|\bquer(?:ría|ía)\s+saber\b|\bno\s+acabo\s+de\s+entender\b
+        |\bme\s+quedaría\s+más\s+claro\b|\b(?:dime|cuéntame|explícame)\b
         |\bme\s+vendría\s+bien\b|\bno\s+me\s+cuadra\b)
   | (?P<asks_in_portuguese>\b(?:pode|podes|poderia|podem)\s+(?:explicar|esclarecer|detalhar
         |aprofundar|dar)\b|\bnão\s+(?:entendi|entendo|percebi|percebo|compreendi)\b
-        |\bnão\s+(?:me\s+)?ficou\s+(?:muito\s+|bem\s+)?claro\b|\bo\s+que\s+(?:quer|queres|quis)\s+dizer\b)
+        |\bnão\s+(?:me\s+)?ficou\s+(?:muito\s+|bem\s+)?claro\b|\bqueria\s+saber\b|\bme\s+(?:diz|diga|fala
+        |conta|explica)\b|\btem\s+como\b|\bseria\s+bom\s+saber\b|\bfiquei\s+(?:meio\s+|um\s+pouco\s+)?perdid[oa]
+        \b|\bum\s+passo\s+a\s+passo\b|\bo\s+que\s+(?:quer|queres|quis)\s+dizer\b)
   | (?P<asks_in_french>\b(?:pouvez|pourriez)[-\s]vous\s+(?:préciser|expliquer|développer
         |détailler|clarifier|donner)\b|\b(?:peux|pourrais)[-\s]tu\s+(?:préciser|expliquer|développer
         |détailler)\b|\bje\s+n'ai\s+pas\s+(?:bien\s+|trop\s+|vraiment\s+)?compris\b
@@ -214,23 +231,29 @@ _REQUEST_OTHER = _rx(r"""
         |\b(?:tu\s+peux|vous\s+pouvez|tu\s+pourrais|vous\s+pourriez)\s+(?:me\s+|nous\s+)?(?:ré)?
         (?:expliquer|préciser|développer|détailler|clarifier|donner|partager)\b|\bj'aimerais
         \s+(?:bien\s+|beaucoup\s+)?(?:une?|des|savoir|comprendre|plus|en\s+savoir|avoir)\b
-        |\bmériterait\s+(?:une|des)\s+sources?\b|\bc'est\s+quoi\b|\b(?:on|tu|vous)\s+fai(?:t|s|tes)
+        |\bmériterait\s+(?:une|des)\s+sources?\b|\bje\s+me\s+demande\b|\b(?:dis|dites)[-\s]moi\b
+        |\b(?:tu|vous)\s+fai(?:s|tes)\s+comment\b|\bj'ai\s+du\s+mal\s+à\b|\bje\s+veux\s+bien\s+une\s+source\b|\bc'est\s+quoi\b|\b(?:on|tu|vous)\s+fai(?:t|s|tes)
         \s+quoi\b)
   | (?P<asks_in_italian>\b(?:puoi|potresti|può|potrebbe|potete)\s+(?:spiegare|chiarire
-        |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+(?:ben\s+|bene\s+)?capito\b|\bnon\s+capisco\b|\bmi\s+piacerebbe\s+(?:sapere|capire|avere|un|una|più)\b
+        |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+(?:ben\s+|bene\s+)?capito\b|\bnon\s+capisco\b|\bmi\s+piacerebbe\s+(?:sapere|capire|avere|un|una|più)\b|\bvorrei\s+sapere\b|\bdimmi\b
+        |\bmi\s+chiedo\b
         |\bnon\s+mi\s+è\s+(?:molto\s+|del\s+tutto\s+|ben\s+)?chiaro\b|\b(?:cosa|che)\s+intend[ie]\b)
   | (?P<asks_in_german>\b(?:kannst\s+du|können\s+sie|könnten\s+sie|könntest\s+du)\s+
         (?:\S+\s+){0,3}?(?:erklären|erläutern|genauer|ausführen|sagen)\b|\bwas\s+ist\s+mit\b.*\bgemeint\b
         |\bwas\s+(?:meinst\s+du|meinen\s+sie)\b|\bich\s+(?:verstehe|habe)\s+(?:das\s+)?nicht\b
         |\bich\s+verstehe\s+(?!die\s+welt\b)(?:\S+\s+){0,4}?nicht\b|\bverstehe\s+ich\s+(?:\S+\s+){0,2}?nicht\b
         |\bmir\s+(?:nicht\s+(?:ganz\s+|so\s+)?klar|(?:noch\s+|etwas\s+)?unklar)\b
-        |\b(?:hätte|würde)\s+(?:sehr\s+)?(?:gern|gerne)\s+(?:mehr|eine?n?|genauer|gewusst|erfahren)\b)
+        |\b(?:hätte|würde)\s+(?:sehr\s+)?(?:gern|gerne)\s+(?:mehr|eine?n?|genauer|gewusst|erfahren)\b
+        |\bmich\s+würde\s+interessieren\b|\bsag\s+mal\b|\b(?:hab|habe)\s+ich\s+(?:noch\s+)?nicht\s+(?:ganz\s+)?verstanden\b
+        |\bwäre\s+(?:gut|schön|toll|super),?\s+wenn\s+du\b|\bich\s+bin\s+(?:mir\s+)?unsicher\b)
 """)
 _OTHER_OPENERS = frozenset(
     _words("""puedes podrías podria podría puede podéis no qué a pode podes poderia podem não o
     pouvez pourriez peux pourrais je que qu'est-ce qu'entendez-vous qu'entends-tu puoi potresti
     può potrebbe potete non cosa che kannst können könnten könntest was ich verstehe mir ce c'est ça
-    point me tu on vous j'aimerais mériterait hätte würde vendría cuadra piacerebbe""")
+    point me tu on vous j'aimerais mériterait hätte würde vendría cuadra piacerebbe interesa
+    quería queria querría acabo quedaría dime cuéntame explícame tem seria fiquei um dis dites
+    j'ai mich sag hab habe wäre bin vorrei dimmi mi""")
 )
 _PRAISE = _rx(r"""^(?:great|interesting|excellent|good|nice|brilliant|superb|insightful
     |fascinating|informative|thought[-\s]provoking|well\s+(?:written|said|put|done)|spot\s+on

@@ -76,6 +76,9 @@ _OTHER_REF = rx(r"""
         \s+(?:one|point|bit|part|section))
   | (?<![\w\#&/])\#(?P<hash>\d{1,2})(?![\w\-])
   | ^\s*re(?::\s*\#?(?P<re>\d{1,2})\b|\s+\#?(?P<re2>\d{1,2})\s*[:.)\-–—])
+  | \bthe\s+(?P<one>last|final|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth
+        |\d{1,2}(?:st|nd|rd|th))\s+one\b(?!\s+(?:of|who|that|which|i|you|we|they)\b)
+  | \b(?:nr|no|nº|n°)\.?\s*(?P<nr>\d{1,2})\b(?=\s*[,:.)\-–—])
 """)
 # The word before a noun that makes it a reference: "the third point", "el último punto".
 _BEFORE = re.compile(r"(\S+)\s+$")
@@ -119,11 +122,28 @@ def references(text: str) -> list[Ref]:
             ref = _noun_ref(text, m)
             if ref is not None:
                 found.append((m.start(), ref))
-    if "#" in text or "'" in text or '"' in text or "re" in text[:6].lower() or "‘" in text:
+    if (
+        "#" in text
+        or "'" in text
+        or '"' in text
+        or "re" in text[:6].lower()
+        or "‘" in text
+        or " one" in lower
+        or "nr" in lower
+        or "no." in lower
+        or "nº" in lower
+        or "n°" in lower
+    ):
         for m in _OTHER_REF.finditer(text):
             said = " ".join(m.group(0).split())
             if m.group("fin"):
                 found.append((m.start(), Ref(LAST, (), weak=False, said=said)))
+            elif one := m.group("one"):
+                word = one.lower()
+                value = LAST if word in ("last", "final") else _value(word)
+                found.append((m.start(), Ref(value, (), weak=False, said=said)))
+            elif m.group("nr"):
+                found.append((m.start(), Ref(int(m.group("nr")), (), weak=False, said=said)))
             else:
                 value = int(m.group("hash") or m.group("re") or m.group("re2"))
                 weak = m.group("hash") is not None

@@ -6,7 +6,8 @@ at the end (see docs/reading.md). The "blind" articles and messages were written
 someone who had not seen the rules or the other messages, and scored once, before and
 after the rule changes made while they were being written; the rules were then tuned on
 them. "blind2" was written the same way by someone else again, after that tuning, and
-scored once before and after all of it. Labels say what a careful human
+scored once, then tuned on as well. "blind3", written by a third
+writer after all the tuning, was scored once, before and after, and not tuned on. Labels say what a careful human
 reader means.
 """
 
@@ -20,7 +21,7 @@ from bot.core.models import Article
 from bot.core.parsing import parse_article
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "reading"
-SPLITS = ("tune", "held", "blind", "blind2")
+SPLITS = ("tune", "held", "blind", "blind2", "blind3")
 KINDS = [
     "qmark",
     "nomark",

@@ -2,13 +2,10 @@
 
 Written for issue 11 before any rule was changed, and split by article: messages on the
 "tune" articles were used to tune the rules, those on the "held" articles were scored once
-at the end (see docs/reading.md). The "blind" articles and messages were written later by
-someone who had not seen the rules or the other messages, and scored once, before and
-after the rule changes made while they were being written; the rules were then tuned on
-them. "blind2" was written the same way by someone else again, after that tuning, and
-scored once, then tuned on as well. "blind3", written by a third
-writer after all the tuning, was scored once, before and after, and not tuned on. Labels say what a careful human
-reader means.
+at the end (see docs/reading.md). The "blind", "blind2", "blind3" and "blind4" sets were
+written later, each by someone who had seen neither the rules nor the other sets, and each
+was scored once before the rules were tuned on it; blind4 was never tuned on. Labels say
+what a careful human reader means.
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def _marker_by_regex(text: str) -> tuple[int, str] | None:
 MARKER_TEXT = st.builds(
     lambda number, dot, gap, rest: f"{number}{dot}{gap}{rest}",
     st.sampled_from(["0", "3", "12", "00", "07", "100", "1٣", "٣"]),
-    st.sampled_from([".", ")", ":", "", "-"]),
+    st.sampled_from([".", ")", ":", "", "-", "/"]),
     st.sampled_from(["", " ", "  ", "\t", " - ", " : ", " – ", "\n"]),
     st.text(st.sampled_from("Ab -–—:.)\n\t\u00a07"), max_size=6),
 )
@@ -132,6 +132,8 @@ MARKER_TEXT = st.builds(
 @example("3.  Title")
 @example("3. - Title")
 @example("3. \u00a0Title")
+@example("1/ Crate training")
+@example("24/7 support")
 def test_the_marker_fast_path_reads_numbers_as_the_regex_does(text: str) -> None:
     """split_marker reads "3. Title" without its regex: it must agree with the regex."""
     assert split_marker(text) == _marker_by_regex(text)

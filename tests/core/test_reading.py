@@ -98,6 +98,66 @@ def test_last_with_its_colon_ends_an_ordinal_sequence() -> None:
     assert titles == ["Curate less", "The table", "Say yes"]
 
 
+PLAIN_ORDINALS = """Cinco cosas que aprendí
+
+Hola a todos: aquí van las lecciones que más me sirvieron este año, una por una.
+
+Primero, entrena la respiración bilateral.
+
+En la piscina yo respiraba siempre por la derecha. Primero, parecía imposible.
+
+Segundo, aprende a orientarte.
+
+Levanta la vista cada seis brazadas.
+
+Por último, nunca nades sin apoyo.
+
+Nada siempre con alguien.
+"""
+NEWSLETTER = """Hi friends,
+
+This issue collects what made the biggest difference for us this year, in order.
+
+1/ Crate training is kindness, not a cage
+
+A crate is a den, not a punishment. It is open 24/7 in our house.
+
+2/ Socialise before the window closes
+
+Let the puppy meet the world calmly.
+
+3/ Keep training sessions short
+
+Five minutes, three times a day.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        (
+            PLAIN_ORDINALS,
+            ["Entrena la respiración bilateral", "Aprende a orientarte", "Nunca nades sin apoyo"],
+        ),
+        (
+            NEWSLETTER,
+            [
+                "Crate training is kindness, not a cage",
+                "Socialise before the window closes",
+                "Keep training sessions short",
+            ],
+        ),
+    ],
+    ids=["plain-text ordinal lines", "N/ lines"],
+)
+def test_plain_text_points_as_newsletters_write_them(text: str, titles: list[str]) -> None:
+    """A short line of its own opening with an ordinal is a heading in plain text; so is a
+    "1/" line. A longer paragraph that starts with "Primero," stays a paragraph."""
+    article = parse_article(text, fmt="text")
+    assert [p.title for p in article.points] == titles
+    assert "Primero, parecía imposible" in article.points[0].body or text is NEWSLETTER
+
+
 def test_a_numbered_run_inside_a_point_does_not_join_the_points() -> None:
     """Only ordinals cross from headings to other markup: "2." and "3." in a list stay there."""
     md = (

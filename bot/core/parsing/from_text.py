@@ -14,12 +14,13 @@ import html
 import re
 
 from .blocks import Block, Doc, is_separator
-from .textutil import clean, split_marker
+from .textutil import clean, split_marker, split_ordinal
 
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _BLANK_BETWEEN = re.compile(r"\S[^\S\n]*\n[^\S\n]*\n\s*\S")
 _HYPHEN_WRAP = re.compile(r"(?<=\w-)\n(?=\w)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
+_ORDINAL_LINE_MAX = 100
 
 
 def _decode(text: str) -> str:
@@ -61,4 +62,17 @@ def text_blocks(text: str) -> Doc:
         quote = is_quote
         buf.append(line)
     flush()
+    for block in blocks:
+        # Plain text has no heading markup: a short line of its own that opens with an
+        # ordinal ("Primero, entrena la respiración bilateral.") is how a heading is written.
+        text = block.text
+        if (
+            block.kind == "para"
+            and not block.quoted
+            and len(text) <= _ORDINAL_LINE_MAX
+            and "\n" not in text
+            and split_ordinal(text) is not None
+        ):
+            block.kind = "heading"
+            block.level = 2
     return Doc(blocks)

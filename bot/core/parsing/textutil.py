@@ -43,9 +43,10 @@ _MARKER = re.compile(
 )
 # The _MARKER branch for "3." and "3)", alone: for text that starts with a digit, the
 # only branch that can match.
-_NUMBER_MARKER = re.compile(r"(?P<digits>\d{1,3})[.)](?=\s|$)\s*(?:[\-–—:]\s*)?\s*")
+# "3." "3)" and, from e-mail newsletters, "3/" ("1/ Crate training ...").
+_NUMBER_MARKER = re.compile(r"(?P<digits>\d{1,3})[.)/](?=\s|$)\s*(?:[\-–—:]\s*)?\s*")
 _DIGITS = frozenset("0123456789")
-_DOTS = frozenset(".)")
+_DOTS = frozenset(".)/")
 _DASHES = frozenset("-–—:")
 _MARKER_START = frozenset("0123456789(#IVXLCPpSsRrLlNnTtMmÉé")
 _ALWAYS_START = frozenset("0123456789(#")
@@ -238,7 +239,7 @@ def split_marker(text: str) -> tuple[int, str] | None:
     """``(number, rest)`` if ``text`` opens with a point number marker, else None."""
     if text[:1] in _DIGITS:
         # Most markers are "3. Title": read those without a regex. It is what
-        # _NUMBER_MARKER matches when one or two digits and "." or ")" are followed by one
+        # _NUMBER_MARKER matches when one or two digits and ".", ")" or "/" are followed by one
         # space and a character that is neither a space nor a dash or colon (a property
         # test holds the two to agreeing).
         dot = 1 if text[1:2] in _DOTS else 2 if text[1:2] in _DIGITS and text[2:3] in _DOTS else 0

@@ -49,7 +49,8 @@ _TO_OTHERS = _rx(r"""
         |conoce|connaît|conosce|kennt|tiene|tem|a\s+déjà|ha\s+già|já)\b
   | \b(?:alguno\s+de\s+(?:vosotros|ustedes)|algum\s+de\s+vocês)\b
   | ^(?:hat|haben|weiß|kennt|kann|macht|war)\s+(?:hier\s+)?(?:jemand|irgendwer|einer)\b
-  | ^\w+\s+(?:hier\s+)?(?:jemand|irgendwer|irgendjemand)\b
+  | ^\w+\s+(?:hier\s+)?(?:noch\s+|schon\s+mal\s+|auch\s+)?(?:jemand|irgendwer|irgendjemand)\b
+  | \beveryone's\b | \beverybody's\b
   | \bwhat\s+do\s+(?:you\s+all|y'all|you\s+guys|you\s+folks|others|other\s+people|people
         |folks|readers|we\s+all)\s+think\b
   | ,\s*(?:you\s+all|y'all|you\s+guys|you\s+folks|fellow\s+readers|folks|guys|everyone
@@ -61,8 +62,9 @@ _FILLER = _rx(
 )
 # A reference label the question follows ("re 4:", "#2 -", "pt 2:", "Zu 5):"): the question
 # starts after it.
-_REF_LABEL = _rx(r"""^(?:re\s*:?\s*|zu\s+|about\s+|on\s+)?(?:\#|pt\.?\s*|point\s*|tip\s*|punto\s*
-    |punkt\s*|ponto\s*)?\d{1,3}\s*[:)\-–—]+\s*""")
+_REF_LABEL = _rx(r"""^(?:re\s*:?\s*|zu\s+|about\s+|on\s+)?(?:your\s+|the\s+)?(?:\#|pt\.?\s*
+    |point\s*|tip\s*|number\s*|no\.?\s*|nr\.?\s*|punto\s*|punkt\s*|ponto\s*)?(?:\d{1,3}|one|two|three
+    |four|five|six|seven|eight|nine|ten)\s*(?:question\s*)?[:,)\-–—]+\s*""")
 # Applied to a sentence without its fillers and final ?!.: a whole sentence, an opening, or a
 # tag ("..., right?") that asks nothing of the author.
 _RHETORICAL = _rx(r"""
@@ -72,7 +74,9 @@ _RHETORICAL = _rx(r"""
         |how\s+(?:are|r)\s+(?:you|u|things)(?:\s+(?:all|doing|today))?|how's\s+it\s+going
         |how\s+(?:is|'s)\s+everyone|how\s+do\s+you\s+do
         |what's\s+up\s+(?:everyone|everybody|all|guys|folks|y'all|people|team|gang))$
-  | ^(?:am\s+i\s+the\s+only\s+one|who\s+else\s+but|(?:isn't|is\s+not|aren't|wasn't)\s+(?:every|all
+  | ^(?:am\s+i\s+the\s+only\s+one|who\s+else\s+but|who\s+has\s+(?:the\s+)?time\b
+        |how\s+hard\s+can\s+it\s+be\b
+        |(?:isn't|is\s+not|aren't|wasn't)\s+(?:every|all
         |any)\b|who\s+(?:hasn't|has\s+not|doesn't|didn't|never|still|would\s+ever|could\s+ever)\b
         |why\s+(?:do|must|should)\s+we\b|who\s+needs\b|how\s+(?:is|are|am)\s+(?:anyone|anybody|one|i
         |we|people)\s+supposed\s+to\b|who\s+(?:came\s+up\s+with|thought\s+(?:of|that))\b
@@ -87,7 +91,7 @@ _RHETORICAL = _rx(r"""
         |why\s+am\s+i\s+not\s+surprised|what\s+a\s+(?:surprise|coincidence|joke)
         |(?:can|would)\s+you\s+believe|(?:isn't|is\s+not|wasn't|ain't)\s+(?:it|that|this)
         \s+(?:obvious|clear|ironic|funny|rich|convenient|amazing|telling|a\s+coincidence))\b
-  | ,\s*¿?(?:verdad|vero|oder|nicht|n'est-ce\s+pas|né|não\s+é)$
+  | ,\s*¿?(?:verdad|vero|oder|nicht|n'est-ce\s+pas|né|não\s+é)$ | ,\s*why$
   | ,\s*(?:right|no|eh|huh|yes|innit|isn't\s+it|aren't\s+they|am\s+i\s+right|correct
         |don't\s+you\s+think|wouldn't\s+you\s+say|(?:isn't|is\s+not)\s+(?:it|that)
         \s+(?:obvious|clear))$
@@ -107,10 +111,15 @@ _REQUEST = _rx(rf"""
         (?:to\s+(?:know|hear|understand|ask|learn|see\s+(?:more|your|a\s+source|evidence))
         |you\s+to|it\s+if\s+you|(?:an?\s+|some\s+|more\s+)?(?:explanation|clarification
         |elaboration|details?|sources?|answer|follow[-\s]?up|write[-\s]?up|deep[-\s]dive
-        |breakdown|example|template|list|guide|post\s+on|piece\s+on))
+        |breakdown|example|template|list|guide|post\s+on|piece\s+on|(?:a\s+(?:bit|little)\s+)?more\s+(?:on
+        |about)))
+        |\bwould\s+(?:really\s+)?(?:like|love)\s+to\s+(?:know|hear|understand|see\s+(?:a\s+source|evidence))\b
+        |\b(?:a\s+source|sources|evidence|proof|a\s+link|an?\s+example|a\s+reference)\s+would\s+be
+        \s+(?:nice|great|good|helpful|appreciated|welcome)\b
         |\b(?:would|it'd|it\s+would)\s+be\s+(?:really\s+|so\s+)?(?:great|nice|helpful|useful|awesome
         |good|cool|interesting)\s+(?:if\s+you|to\s+(?:see|get|have|hear|know|read)\b))
-  | (?P<wondering>\bi(?:'m|\s+am|\s+was)?\s+wondering\b|\bi\s+wonder\b)
+  | (?P<wondering>\bi(?:'m|\s+am|\s+was)?\s+wondering\b|\bi\s+wonder\b
+        |^(?:just\s+|was\s+|also\s+)?wondering\s+(?:if|whether|how|what|why|when|where|which|who)\b)
   | (?P<wants_to_know>\b(?:i|we)\s+(?:want|need)\s+to\s+(?:know|understand|hear)\b)
   | (?P<curious>\b(?:curious|keen)\s+(?:to\s+(?:know|hear|learn)|why|what|how|whether|if|about)\b)
   | (?P<confused>\bnot\s+sure\s+(?:what|why|how)\s+you\b|\bnot\s+sure\s+(?:i|i'm)\s+(?:get
@@ -169,7 +178,8 @@ _STATEMENT_WORDS = (
 # ("how many gels per hour do you recommend", "what's a filling loop", "cuánto ahorráis").
 _DIRECT = _rx(r"""
     ^(?:how\s+(?!(?:cool|nice|great|true|interesting|sad|funny|lovely|weird)\b)(?:many|much|long
-        |often|far|do|did|does|would|should|can|could|is|are|was|were|come)
+        |often|far|do|did|does|would|should|can|could|is|are|was|were|come|big|old|hot|cold|deep
+        |high|wide|fast|early|late|soon|tall|small|heavy|strong|warm|close)
       |what(?:'s|\s+(?:is|are|was|were|do|did|does|would|should|kind|size|sort|type|tool|happens
         |if|about|counts))
       |(?:what|which)\s+\w+\s+(?:do|did|does|should|would|can|will)\s+(?:you|i|we)\b
@@ -214,12 +224,12 @@ _REQUEST_OTHER = _rx(r"""
         |ampliar|detallar|precisar|desarrollar|contar|dar)\b|\bno\s+(?:lo\s+)?(?:entiendo|entendí
         |he\s+entendido|comprendo)\b|\bno\s+me\s+(?:queda|quedó|quedan|es)\s+(?:muy\s+|del\s+todo
         \s+|nada\s+)?claro\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b
-        |\bme\s+interesa(?:ría)?\s+saber\b|\bquer(?:ría|ía)\s+saber\b|\bno\s+acabo\s+de\s+entender\b
+        |\bme\s+interesa(?:ría)?\s+saber\b|\bme\s+gustaría\s+(?:saber|entender|conocer|ver|leer)\b|\bquer(?:ría|ía)\s+saber\b|\bno\s+acabo\s+de\s+entender\b
         |\bme\s+quedaría\s+más\s+claro\b|\b(?:dime|cuéntame|explícame)\b
         |\bme\s+vendría\s+bien\b|\bno\s+me\s+cuadra\b)
   | (?P<asks_in_portuguese>\b(?:pode|podes|poderia|podem)\s+(?:explicar|esclarecer|detalhar
         |aprofundar|dar)\b|\bnão\s+(?:entendi|entendo|percebi|percebo|compreendi)\b
-        |\bnão\s+(?:me\s+)?ficou\s+(?:muito\s+|bem\s+)?claro\b|\bqueria\s+saber\b|\bme\s+(?:diz|diga|fala
+        |\bnão\s+(?:me\s+)?ficou\s+(?:muito\s+|bem\s+)?claro\b|\bqueria\s+saber\b|\bfiquei\s+(?:na|com)\s+dúvida\b|\btenho\s+uma\s+dúvida\b|\bme\s+(?:diz|diga|fala
         |conta|explica)\b|\btem\s+como\b|\bseria\s+bom\s+saber\b|\bfiquei\s+(?:meio\s+|um\s+pouco\s+)?perdid[oa]
         \b|\bum\s+passo\s+a\s+passo\b|\bo\s+que\s+(?:quer|queres|quis)\s+dizer\b)
   | (?P<asks_in_french>\b(?:pouvez|pourriez)[-\s]vous\s+(?:préciser|expliquer|développer
@@ -237,14 +247,14 @@ _REQUEST_OTHER = _rx(r"""
   | (?P<asks_in_italian>\b(?:puoi|potresti|può|potrebbe|potete)\s+(?:spiegare|chiarire
         |approfondire|precisare|dare|fare)\b|\bnon\s+ho\s+(?:ben\s+|bene\s+)?capito\b|\bnon\s+capisco\b|\bmi\s+piacerebbe\s+(?:sapere|capire|avere|un|una|più)\b|\bvorrei\s+sapere\b|\bdimmi\b
         |\bmi\s+chiedo\b
-        |\bnon\s+mi\s+è\s+(?:molto\s+|del\s+tutto\s+|ben\s+)?chiaro\b|\b(?:cosa|che)\s+intend[ie]\b)
+        |\bnon\s+mi\s+è\s+(?:molto\s+|del\s+tutto\s+|ben\s+)?chiar[oa]\b|\b(?:cosa|che)\s+intend[ie]\b)
   | (?P<asks_in_german>\b(?:kannst\s+du|können\s+sie|könnten\s+sie|könntest\s+du)\s+
         (?:\S+\s+){0,3}?(?:erklären|erläutern|genauer|ausführen|sagen)\b|\bwas\s+ist\s+mit\b.*\bgemeint\b
         |\bwas\s+(?:meinst\s+du|meinen\s+sie)\b|\bich\s+(?:verstehe|habe)\s+(?:das\s+)?nicht\b
         |\bich\s+verstehe\s+(?!die\s+welt\b)(?:\S+\s+){0,4}?nicht\b|\bverstehe\s+ich\s+(?:\S+\s+){0,2}?nicht\b
         |\bmir\s+(?:nicht\s+(?:ganz\s+|so\s+)?klar|(?:noch\s+|etwas\s+)?unklar)\b
         |\b(?:hätte|würde)\s+(?:sehr\s+)?(?:gern|gerne)\s+(?:mehr|eine?n?|genauer|gewusst|erfahren)\b
-        |\bmich\s+würde\s+interessieren\b|\bsag\s+mal\b|\b(?:hab|habe)\s+ich\s+(?:noch\s+)?nicht\s+(?:ganz\s+)?verstanden\b
+        |\bmich\s+würde\s+interessieren\b|\bwürde\s+mich\s+interessieren\b|\bsag\s+mal\b|\b(?:hab|habe)\s+ich\s+(?:noch\s+)?nicht\s+(?:ganz\s+)?verstanden\b
         |\bwäre\s+(?:gut|schön|toll|super),?\s+wenn\s+du\b|\bich\s+bin\s+(?:mir\s+)?unsicher\b)
 """)
 _OTHER_OPENERS = frozenset(
@@ -253,7 +263,7 @@ _OTHER_OPENERS = frozenset(
     può potrebbe potete non cosa che kannst können könnten könntest was ich verstehe mir ce c'est ça
     point me tu on vous j'aimerais mériterait hätte würde vendría cuadra piacerebbe interesa
     quería queria querría acabo quedaría dime cuéntame explícame tem seria fiquei um dis dites
-    j'ai mich sag hab habe wäre bin vorrei dimmi mi""")
+    j'ai mich sag hab habe wäre bin vorrei dimmi mi fiquei tenho gustaría""")
 )
 _PRAISE = _rx(r"""^(?:great|interesting|excellent|good|nice|brilliant|superb|insightful
     |fascinating|informative|thought[-\s]provoking|well\s+(?:written|said|put|done)|spot\s+on
@@ -399,6 +409,16 @@ _WHY_WHO = (
 )
 
 
+# A message ending in a lone "why"/"who" is exasperation, not a question.
+_WHY_WORDS = frozenset(
+    ("why", "who", "warum", "wieso", "wer", "por qué", "porqué", "pourquoi", "perché", "chi")
+)
+_ECHO_STRIP = " \t\n?!.,…¿¡😭😩🙃😤🥶😅😂🤣🙄😡"
+# "Is there anything sharper than puppy teeth? No. No there is not.": the writer answers.
+_SELF_ANSWER = _rx(r"""^\s*(?:no|nope|nah|of\s+course(?:\s+not)?|obviously(?:\s+not)?
+    |didn't\s+think\s+so|exactly|spoiler\s*:?\s*(?:no|yes)|nein|claro\s+que\s+no|non)\s*[.!]*\s*$""")
+
+
 def _emphatic_why(s: str, core: str) -> bool:
     """ "Why do we do this to ourselves??": a doubled mark on a why/who not asking "you"."""
     return (
@@ -445,7 +465,11 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
     unquoted = QUOTED.sub(" «» ", no_urls)
     notes: list[str] = []
     to_others = False
-    for sentence in _SENTENCE.split(unquoted):
+    sentences = _SENTENCE.split(unquoted)
+    last = sentences[-1].lower().strip(_ECHO_STRIP) if sentences else ""
+    if last in _WHY_WORDS and len(sentences) > 1:  # "why does he ... WHY 😭", "Chi?? 😤"
+        return False, f"rhetorical (ends with '{last}')"
+    for i, sentence in enumerate(sentences):
         s = " ".join(sentence.replace("’", "'").lower().split()).lstrip("¿¡ ")
         if not any(c.isalpha() for c in s):
             continue
@@ -455,6 +479,8 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
             to_others = True
         elif _RHETORICAL.search(core) or _COMPLAINT.match(core) or _emphatic_why(s, core):
             notes.append(f"rhetorical ('{_short(s)}')")
+        elif "?" in s and i + 1 < len(sentences) and _SELF_ANSWER.match(sentences[i + 1]):
+            notes.append(f"rhetorical, answered by its writer ('{_short(s)}')")
         elif "?" in s and not (to_others and not _SECOND_PERSON.search(s)):
             return True, "asks with a question mark"
         elif "?" in s:  # "Anyone tried X? Is it worth it?": the same readers asked again

@@ -68,7 +68,30 @@ FUNCTION_WORDS = {
     "english": frozenset(words(_ENGLISH_FUNCTION)),
     **{lang: frozenset(words(ws)) for lang, ws in _FUNCTION_WORDS.items()},
 }
-ALL_STOP_WORDS = STOP_WORDS.union(*FUNCTION_WORDS.values())
+# More words that carry no topic, for routing only (the lists above also guess a text's
+# language, and stay short for that): a pair like "alla fine", "hace falta" or "review every"
+# must not name a point, nor "pode" score for one.
+_MORE_STOP_WORDS = """every also really actually still much many lot lots anything something
+    thing things even ever never always sometimes usually tho lol ok okay yeah
+    hace hacer está están estoy soy eres algo alguien nada todo todos toda todas también
+    cuando porque donde entre sobre hasta desde cada otro otra otros otras mucho mucha
+    muchos muchas poco bien mal así aquí ahí tengo tiene tienes puede puedo ser estar voy
+    va vas me te le les nos os ti ni he ha han has ahora luego siempre nunca vez veces
+    pode posso podes ter tem tenho estou fazer faz vai vou pouco tudo todo também porque
+    até cada outro outra mesmo aqui ali agora depois sempre nunca lhe eu ele ela eles
+    elas isto aquilo pra pro tá né bem assim
+    être avoir fait faire faut peut peux suis était ai as ont tout tous toute toutes
+    aussi parce sur sous chez dans avant après chaque autre même ici là maintenant
+    toujours jamais lui leur nous je il elle ils elles on ça cela alors donc
+    alla allo alle agli al nel nella nei nelle sul sulla dal dalla uno ci mi ti vi ne se
+    anche poi solo tutto tutti tutta fare fa fai faccio essere avere ho ha hanno sei sto
+    sta tra fra su da ogni altro altra stesso qui qua ora adesso sempre mai io lui lei
+    noi voi loro bene male così
+    auch noch nur immer nie jetzt dann hier da dort so alle alles jeder jede jedes man
+    mein meine dein deine kann kannst muss soll will wird werden habe hast hat haben bin
+    bist war zu von bei nach vor über unter zum zur im am vom beim es er wir mir dir mich
+    dich uns euch ihm ihn gibt mal doch eigentlich wirklich etwas nichts viel viele"""
+ALL_STOP_WORDS = STOP_WORDS.union(*FUNCTION_WORDS.values(), words(_MORE_STOP_WORDS))
 LANGUAGES = tuple(FUNCTION_WORDS)
 
 TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")

@@ -119,7 +119,7 @@ IS_QUESTION = [
     ("I have a question about point 3", True, "labelled"),
     ("Quick question: why Turkmenistan", True, "labelled"),
     ("Would love to hear your take on the India route.", True, "would like"),
-    ("would be great if you could explain point 2", True, "would like"),
+    ("would be great if you could explain point 2", True, "can you"),
     ("how come Russia doesn't just sell more S-400s", True, "asks you"),
     ("Please, if you have a minute, explain the corridor dispute", True, "polite request"),
     # requests said as statements: not understanding, something unclear

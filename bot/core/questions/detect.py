@@ -44,19 +44,23 @@ _TO_OTHERS = _rx(r"""
   | \b(?:can|could|would|will)\s+(?:anyone|anybody|someone|somebody)\b
   | ^who\s+else\b | \b(?:anyone|anybody)\s+here\b
   | ^(?:alguien|algu[ée]m|quelqu'un|qualcuno|jemand|irgendwer)\b
-  | \b(?:est-ce\s+qu'|est-ce\s+que\s+)quelqu'un\b
-  | \b(?:alguien|algu[ée]m|quelqu'un|qualcuno|jemand)\s+(?:aquí|aqui|ici|qui|hier|sabe|sait|sa
-        |conoce|connaît|conosce|kennt|tiene|tem|a\s+déjà|ha\s+già|já)\b
   | \b(?:alguno\s+de\s+(?:vosotros|ustedes)|algum\s+de\s+vocês)\b
   | ^(?:hat|haben|weiß|kennt|kann|macht|war)\s+(?:hier\s+)?(?:jemand|irgendwer|einer)\b
   | ^\w+\s+(?:hier\s+)?(?:noch\s+|schon\s+mal\s+|auch\s+)?(?:jemand|irgendwer|irgendjemand)\b
-  | \beveryone's\b | \beverybody's\b
   | \bwhat\s+do\s+(?:you\s+all|y'all|you\s+guys|you\s+folks|others|other\s+people|people
         |folks|readers|we\s+all)\s+think\b
   | ,\s*(?:you\s+all|y'all|you\s+guys|you\s+folks|fellow\s+readers|folks|guys|everyone
         |everybody|all)\s*[?!.]*$
   | ^(?:everyone|everybody|folks|guys|all|y'all)\s*[,:]
 """)
+# More ways of asking other readers, looked for only when one of _OTHERS_WORDS is there.
+_TO_OTHERS_MORE = _rx(r"""
+    \b(?:est-ce\s+qu'|est-ce\s+que\s+)quelqu'un\b
+  | \b(?:alguien|algu[ée]m|quelqu'un|qualcuno|jemand)\s+(?:aquí|aqui|ici|qui|hier|sabe|sait|sa
+        |conoce|connaît|conosce|kennt|tiene|tem|a\s+déjà|ha\s+già|já)\b
+  | \beveryone's\b | \beverybody's\b
+""")
+_OTHERS_WORDS = ("quelqu", "algu", "qualcun", "jemand", "everyone's", "everybody's")
 _FILLER = _rx(
     r"^(?:(?:hi|hello|hey)\b[^,!?]*[,!]\s*)?(?:(?:and|but|so|oh|well|wait|lol|haha)[,\s]+)*"
 )
@@ -112,12 +116,7 @@ _REQUEST = _rx(rf"""
         |you\s+to|it\s+if\s+you|(?:an?\s+|some\s+|more\s+)?(?:explanation|clarification
         |elaboration|details?|sources?|answer|follow[-\s]?up|write[-\s]?up|deep[-\s]dive
         |breakdown|example|template|list|guide|post\s+on|piece\s+on|(?:a\s+(?:bit|little)\s+)?more\s+(?:on
-        |about)))
-        |\bwould\s+(?:really\s+)?(?:like|love)\s+to\s+(?:know|hear|understand|see\s+(?:a\s+source|evidence))\b
-        |\b(?:a\s+source|sources|evidence|proof|a\s+link|an?\s+example|a\s+reference)\s+would\s+be
-        \s+(?:nice|great|good|helpful|appreciated|welcome)\b
-        |\b(?:would|it'd|it\s+would)\s+be\s+(?:really\s+|so\s+)?(?:great|nice|helpful|useful|awesome
-        |good|cool|interesting)\s+(?:if\s+you|to\s+(?:see|get|have|hear|know|read)\b))
+        |about))))
   | (?P<wondering>\bi(?:'m|\s+am|\s+was)?\s+wondering\b|\bi\s+wonder\b
         |^(?:just\s+|was\s+|also\s+)?wondering\s+(?:if|whether|how|what|why|when|where|which|who)\b)
   | (?P<wants_to_know>\b(?:i|we)\s+(?:want|need)\s+to\s+(?:know|understand|hear)\b)
@@ -136,13 +135,23 @@ _REQUEST = _rx(rf"""
         |clarification)\s+(?:on|about|regarding|please)\b
         |\b(?:any|some)\s+(?:sources?|evidence|proof|references?|links?)\s+(?:for|on|about|to)\b)
   | (?P<asks_you>^(?:why|how|what|which|where|when|who)\s+(?:do|did|does|would|could|will|can
-        |should|are|were|have)\s+you\b|\bwhat\s+(?:do|did)\s+you\s+mean\b|^how\s+come\b
-        |\b(?:what|which|how)\s+would\s+you\s+(?:actually\s+|personally\s+|really\s+)?(?:buy|do|pick
-        |choose|recommend|use|start|suggest|change|get|try)\b)
-  | (?P<labelled>^(?:quick\s+|one\s+)?q(?:uestion)?\s*:|\b(?:real|quick|honest|serious|genuine
-        |dumb|stupid|noob)\s+question\b|\bquick\s+one\b(?!\s+(?:today|tonight|this))|\bquestion\s+(?:for|to)\s+(?:you
+        |should|are|were|have)\s+you\b|\bwhat\s+(?:do|did)\s+you\s+mean\b|^how\s+come\b)
+  | (?P<labelled>^(?:quick\s+|one\s+)?q(?:uestion)?\s*:|\bquestion\s+(?:for|to)\s+(?:you
         |the\s+author)\b|\bi(?:\s+have|\s+had|'ve|'ve\s+got)\s+a\s+(?:quick\s+)?question\b)
 """)
+# More requests, looked for only when the sentence has "would" or "question" / "quick one".
+_REQUEST_MORE = _rx(r"""
+    (?P<would_like>\bwould\s+(?:really\s+)?(?:like|love)\s+to\s+(?:know|hear|understand|see\s+(?:a
+        \s+source|evidence))\b|\b(?:a\s+source|sources|evidence|proof|a\s+link|an?\s+example|a\s+reference)
+        \s+would\s+be\s+(?:nice|great|good|helpful|appreciated|welcome)\b|\b(?:would|it'd|it\s+would)\s+be
+        \s+(?:really\s+|so\s+)?(?:great|nice|helpful|useful|awesome|good|cool|interesting)\s+(?:if\s+you
+        |to\s+(?:see|get|have|hear|know|read)\b))
+  | (?P<asks_you>\b(?:what|which|how)\s+would\s+you\s+(?:actually\s+|personally\s+|really\s+)?(?:buy
+        |do|pick|choose|recommend|use|start|suggest|change|get|try)\b)
+  | (?P<labelled>\b(?:real|quick|honest|serious|genuine|dumb|stupid|noob)\s+question\b
+        |\bquick\s+one\b(?!\s+(?:today|tonight|this)))
+""")
+_MORE_WORDS = ("would", "it'd", "question", "quick one")
 # Requests said as statements ("point 3 is unclear to me", "more on tip 4 please"): looked
 # for only when the sentence has one of their words, since unanchored alternatives that
 # start with a word list cost at every position of every sentence.
@@ -433,6 +442,7 @@ def _asks(s: str, core: str) -> str:
     question's word order), or "" if it does not."""
     if (
         (m := _REQUEST.search(s))
+        or (any(w in s for w in _MORE_WORDS) and (m := _REQUEST_MORE.search(s)))
         or (any(w in s for w in _STATEMENT_WORDS) and (m := _STATEMENT_REQUEST.search(s)))
         or (
             not _OTHER_OPENERS.isdisjoint(s.replace("-", " ").split())
@@ -474,7 +484,12 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
         if not any(c.isalpha() for c in s):
             continue
         core = _REF_LABEL.sub("", _FILLER.sub("", s)).rstrip("?!.… ")
-        if _TO_OTHERS.search(s) or "ihr alle" in s or "euch all" in s:
+        if (
+            _TO_OTHERS.search(s)
+            or "ihr alle" in s
+            or "euch all" in s
+            or (any(w in s for w in _OTHERS_WORDS) and _TO_OTHERS_MORE.search(s))
+        ):
             notes.append(f"asks other readers ('{_short(s)}')")
             to_others = True
         elif _RHETORICAL.search(core) or _COMPLAINT.match(core) or _emphatic_why(s, core):

@@ -18,7 +18,7 @@ from bot.core.models import Article
 from bot.core.parsing import parse_article
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "reading"
-SPLITS = ("tune", "held", "blind", "blind2", "blind3")
+SPLITS = ("tune", "held", "blind", "blind2", "blind3", "blind4")
 KINDS = [
     "qmark",
     "nomark",

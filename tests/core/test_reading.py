@@ -337,3 +337,10 @@ def test_a_compound_the_reader_coined_is_read_as_its_parts(
     c = classify(text, GERMAN)
     assert c.point == point, c.reason
     assert said in c.reason
+
+
+def test_a_marker_word_with_a_hash_is_a_marker() -> None:
+    md = "Intro.\n\n## Rule #1: Prep situations\n\nOne.\n\n## Rule #2: Say yes\n\nTwo.\n"
+    article = parse_article(md)
+    assert [p.title for p in article.points] == ["Prep situations", "Say yes"]
+    assert {p.marker for p in article.points} == {"rule"}

@@ -34,7 +34,7 @@ _ABBREVIATIONS = frozenset(_ABBREVIATION_NAMES.split())
 _MARKER = re.compile(
     r"""\s*(?:
         (?:point|part|step|reason|lesson|rule|tipp?|mistake|punkt|punto|ponto|paso|passo
-          |schritt|étape|regla|regel|règle|regola|regra|number|no\.|\#)\s*
+          |schritt|étape|regla|regel|règle|regola|regra|number|no\.|\#)\s*(?:\#\s*)?
             (?P<word>\d{1,3}|[ivxlc]{1,7})\b\s*[.):\-–—]?
       | \(?(?P<digits>\d{1,3})[.)](?=\s|$)\s*(?:[\-–—:]\s*)?
       | (?-i:(?P<roman>[IVXLC]{1,7}))[.)](?=\s|$)\s*(?:[\-–—:]\s*)?

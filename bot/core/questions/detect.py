@@ -68,7 +68,8 @@ _FILLER = _rx(
 # starts after it.
 _REF_LABEL = _rx(r"""^(?:re\s*:?\s*|zu\s+|about\s+|on\s+)?(?:your\s+|the\s+)?(?:\#|pt\.?\s*
     |point\s*|tip\s*|number\s*|no\.?\s*|nr\.?\s*|punto\s*|punkt\s*|ponto\s*)?(?:\d{1,3}|one|two|three
-    |four|five|six|seven|eight|nine|ten)\s*(?:question\s*)?[:,)\-–—]+\s*""")
+    |four|five|six|seven|eight|nine|ten|(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth
+    |last)\s+one)\s*(?:question\s*)?[:,)\-–—]+\s*""")
 # Applied to a sentence without its fillers and final ?!.: a whole sentence, an opening, or a
 # tag ("..., right?") that asks nothing of the author.
 _RHETORICAL = _rx(r"""
@@ -148,10 +149,13 @@ _REQUEST_MORE = _rx(r"""
         |to\s+(?:see|get|have|hear|know|read)\b))
   | (?P<asks_you>\b(?:what|which|how)\s+would\s+you\s+(?:actually\s+|personally\s+|really\s+)?(?:buy
         |do|pick|choose|recommend|use|start|suggest|change|get|try)\b)
+  | (?P<supposed>\bwhat\s+(?:exactly\s+)?(?:am\s+i|are\s+we|should\s+i|do\s+i)\s+(?:supposed
+        |meant)\s+to\b)
+  | (?P<asks_for_more>\bwould\s+(?:want|need|like|love)\s+(?:a\s+source|sources|evidence|proof)\b)
   | (?P<labelled>\b(?:real|quick|honest|serious|genuine|dumb|stupid|noob)\s+question\b
         |\bquick\s+one\b(?!\s+(?:today|tonight|this)))
 """)
-_MORE_WORDS = ("would", "it'd", "question", "quick one")
+_MORE_WORDS = ("would", "it'd", "question", "quick one", "supposed", "meant to")
 # Requests said as statements ("point 3 is unclear to me", "more on tip 4 please"): looked
 # for only when the sentence has one of their words, since unanchored alternatives that
 # start with a word list cost at every position of every sentence.
@@ -168,9 +172,15 @@ _STATEMENT_REQUEST = _rx(rf"""
         |lost)\s+(?:about|by|on|with|at)\b(?!\s+(?:the\s+)?(?:people|folks|anyone|everyone|them)\b)
         |\b(?:it's|that's|this\s+is)\s+(?:still\s+|a\s+bit\s+)?(?:unclear|not\s+clear)\s+to\s+me\b
         |\bnot\s+clear\s+(?:to\s+me|what|why|how|on|about|whether|if)\b)
+  | (?P<doubts>\bnot\s+(?:sure\s+i\s+buy|convinced)\b
+        |\bi'm\s+(?:a\s+bit\s+|quite\s+|very\s+)?skeptical\b|\bhard\s+to\s+believe\b)
   | (?P<polite_after>{_ASK_VERB}(?![^.!?]*\blater\b)[^.!?]{{0,60}}?\b(?:please|pls|plz)\b)
 """)
 _STATEMENT_WORDS = (
+    "convinced",
+    "buy",
+    "skeptical",
+    "believe",
     "unclear",
     "confus",
     "vague",
@@ -191,7 +201,7 @@ _DIRECT = _rx(r"""
         |high|wide|fast|early|late|soon|tall|small|heavy|strong|warm|close)
       |what(?:'s|\s+(?:is|are|was|were|do|did|does|would|should|kind|size|sort|type|tool|happens
         |if|about|counts))
-      |(?:what|which)\s+\w+\s+(?:do|did|does|should|would|can|will)\s+(?:you|i|we)\b
+      |(?:what|which)\s+(?:\w+\s+){1,3}?(?:do|did|does|should|would|can|will)\s+(?:you|i|we)\b
       |which\s+\w+ | where\s+(?:do|did|does|can|should|is|are|would)
       | when\s+(?:do|did|does|should|is|are|would|can)
       | who\s+(?!(?:knew|cares)\b)\w+s\b | who\s+(?:is|are|should|can|would)
@@ -211,7 +221,8 @@ _DIRECT = _rx(r"""
       | (?:wie\s+(?:viel|oft|lange?|groß|hoch|schnell|genau|macht|machst|kann|kannst|soll|sollte
         |funktioniert|findet|findest|geht|gehst|zählst|bekommt|würdest)|was\s+(?:machst|würdest
         |hältst|denkst|empfiehlst|nimmst|tust|sagst)\s+(?:du|ihr)|und\s+wenn|gibt\s+es
-        |(?:kann|soll|sollte|muss|darf)\s+(?:man|ich)|was\s+(?:kostet|ist
+        |(?:kann|soll|sollte|muss|darf)\s+(?:man|ich)(?!\s+(?:nur\s+)?(?:bestätigen|zustimmen|unterschreiben
+        |empfehlen)\b)|was\s+(?:kostet|ist
         |sind|bringt|heißt|meinst|macht|passiert)|welche[rsnm]?|wo|wann|warum|wieso|weshalb)\b
     )""")
 # "Why is it always the left knee??": a complaint, not a question (unless it asks "you").
@@ -233,7 +244,7 @@ _REQUEST_OTHER = _rx(r"""
         |ampliar|detallar|precisar|desarrollar|contar|dar)\b|\bno\s+(?:lo\s+)?(?:entiendo|entendí
         |he\s+entendido|comprendo)\b|\bno\s+me\s+(?:queda|quedó|quedan|es)\s+(?:muy\s+|del\s+todo
         \s+|nada\s+)?claro\b|\bqué\s+quieres\s+decir\b|\ba\s+qué\s+te\s+refieres\b
-        |\bme\s+interesa(?:ría)?\s+saber\b|\bme\s+gustaría\s+(?:saber|entender|conocer|ver|leer)\b|\bquer(?:ría|ía)\s+saber\b|\bno\s+acabo\s+de\s+entender\b
+        |\bme\s+pregunto\b|\bme\s+interesa(?:ría)?\s+saber\b|\bme\s+gustaría\s+(?:saber|entender|conocer|ver|leer)\b|\bquer(?:ría|ía)\s+saber\b|\bno\s+acabo\s+de\s+entender\b
         |\bme\s+quedaría\s+más\s+claro\b|\b(?:dime|cuéntame|explícame)\b
         |\bme\s+vendría\s+bien\b|\bno\s+me\s+cuadra\b)
   | (?P<asks_in_portuguese>\b(?:pode|podes|poderia|podem)\s+(?:explicar|esclarecer|detalhar
@@ -244,6 +255,7 @@ _REQUEST_OTHER = _rx(r"""
   | (?P<asks_in_french>\b(?:pouvez|pourriez)[-\s]vous\s+(?:préciser|expliquer|développer
         |détailler|clarifier|donner)\b|\b(?:peux|pourrais)[-\s]tu\s+(?:préciser|expliquer|développer
         |détailler)\b|\bje\s+n'ai\s+pas\s+(?:bien\s+|trop\s+|vraiment\s+)?compris\b
+        |\bj'ai\s+pas\s+(?:bien\s+|trop\s+|vraiment\s+)?compris\b|\b(?:pas|peu)\s+convaincue?\b
         |\bje\s+ne\s+(?:comprends|saisis|vois)\s+pas\b|\b(?:ce\s+n'est|c'est|ça\s+n'est|point\s+\d+\s+n'est)\s+pas\s+(?:très
         \s+|bien\s+|super\s+|vraiment\s+)?clair\b|\b(?:que|qu'est-ce\s+que)\s+(?:voulez-vous
         |vous\s+voulez|veux-tu|tu\s+veux)\s+dire\b|\bqu'entend(?:ez-vous|s-tu)\b
@@ -263,6 +275,8 @@ _REQUEST_OTHER = _rx(r"""
         |\bich\s+verstehe\s+(?!die\s+welt\b)(?:\S+\s+){0,4}?nicht\b|\bverstehe\s+ich\s+(?:\S+\s+){0,2}?nicht\b
         |\bmir\s+(?:nicht\s+(?:ganz\s+|so\s+)?klar|(?:noch\s+|etwas\s+)?unklar)\b
         |\b(?:hätte|würde)\s+(?:sehr\s+)?(?:gern|gerne)\s+(?:mehr|eine?n?|genauer|gewusst|erfahren)\b
+        |\bfrag(?:e)?\s+mich\s+(?:gerade\s+|grade\s+)?(?:ob|wie|was|warum|wann)\b|\bhätte\s+ich\s+gern(?:e)?\b
+        |\bversteh(?:e)?\s+(?:ich\s+)?(?:nicht|nich)\b|\bwas\s+(?:machst|tust)\s+du\b
         |\bmich\s+würde\s+interessieren\b|\bwürde\s+mich\s+interessieren\b|\bsag\s+mal\b|\b(?:hab|habe)\s+ich\s+(?:noch\s+)?nicht\s+(?:ganz\s+)?verstanden\b
         |\bwäre\s+(?:gut|schön|toll|super),?\s+wenn\s+du\b|\bich\s+bin\s+(?:mir\s+)?unsicher\b)
 """)
@@ -272,7 +286,8 @@ _OTHER_OPENERS = frozenset(
     può potrebbe potete non cosa che kannst können könnten könntest was ich verstehe mir ce c'est ça
     point me tu on vous j'aimerais mériterait hätte würde vendría cuadra piacerebbe interesa
     quería queria querría acabo quedaría dime cuéntame explícame tem seria fiquei um dis dites
-    j'ai mich sag hab habe wäre bin vorrei dimmi mi fiquei tenho gustaría""")
+    j'ai mich sag hab habe wäre bin vorrei dimmi mi fiquei tenho gustaría pas peu frag frage
+    versteh verstehe hätte pregunto""")
 )
 _PRAISE = _rx(r"""^(?:great|interesting|excellent|good|nice|brilliant|superb|insightful
     |fascinating|informative|thought[-\s]provoking|well\s+(?:written|said|put|done)|spot\s+on
@@ -324,6 +339,7 @@ _FORMS = {
     "meen": "mean",
     "abt": "about",
     "kanst": "kannst",
+    "q": "qué",
     "tho": "though",
 }
 _CONTEXT_FORMS = re.compile(
@@ -428,6 +444,11 @@ _SELF_ANSWER = _rx(r"""^\s*(?:no|nope|nah|of\s+course(?:\s+not)?|obviously(?:\s+
     |didn't\s+think\s+so|exactly|spoiler\s*:?\s*(?:no|yes)|nein|claro\s+que\s+no|non)\s*[.!]*\s*$""")
 
 
+# "off topic but ...": the writer says it is not about the article.
+_OFF_TOPIC = _rx(r"""^\W*(?:off[-\s]?topic|ot\s*[:,-]|unrelated|totally\s+unrelated|hors[-\s]sujet
+    |fuera\s+de\s+tema|fora\s+do\s+assunto|fuori\s+tema)""")
+
+
 def _emphatic_why(s: str, core: str) -> bool:
     """ "Why do we do this to ourselves??": a doubled mark on a why/who not asking "you"."""
     return (
@@ -468,6 +489,8 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
         text = _EMPHASIS.sub("", _CODE.sub(" «» ", _QUOTE_LINE.sub(" ", text))).strip()
         if not any(c.isalpha() for c in text):
             return False, "markup only: a quote or code, no request"
+    if _OFF_TOPIC.match(text):
+        return False, "off topic: not about the article"
     addressee = _addressee(text, author)
     if addressee:
         return False, f"addressed to {addressee}, not the author"
@@ -496,10 +519,10 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
             notes.append(f"rhetorical ('{_short(s)}')")
         elif "?" in s and i + 1 < len(sentences) and _SELF_ANSWER.match(sentences[i + 1]):
             notes.append(f"rhetorical, answered by its writer ('{_short(s)}')")
-        elif "?" in s and not (to_others and not _SECOND_PERSON.search(s)):
-            return True, "asks with a question mark"
-        elif "?" in s:  # "Anyone tried X? Is it worth it?": the same readers asked again
+        elif to_others:  # "Anyone tried X? Is it worth it? How did you do it?": still them
             continue
+        elif "?" in s:
+            return True, "asks with a question mark"
         elif found := _asks(s, core):
             return True, found
         elif (spelt := chat_forms(s)) != s:  # only then: most messages need no respelling

@@ -11,7 +11,7 @@ import pytest
 from bot.core.models import Article, Point
 from bot.core.parsing import explain_article, parse_article
 from bot.core.questions import classify, is_question
-from tests.core.reading_set import articles, messages, parsed
+from tests.core.reading_set import SPLITS, articles, messages, parsed
 
 # --- the labelled set itself -----------------------------------------------------------------
 
@@ -19,14 +19,7 @@ from tests.core.reading_set import articles, messages, parsed
 def test_the_set_is_big_enough_and_split_by_article() -> None:
     arts = articles()
     assert len(arts) >= 12
-    assert {a.split for a in arts.values()} == {
-        "tune",
-        "held",
-        "blind",
-        "blind2",
-        "blind3",
-        "blind4",
-    }
+    assert {a.split for a in arts.values()} == set(SPLITS)
     msgs = messages()
     assert len(msgs) >= 300
     assert all(m.article in arts for m in msgs)

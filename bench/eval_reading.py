@@ -1,11 +1,12 @@
 """The reading set (tests/fixtures/reading) scored: points found, questions detected, routed.
 
-For each split ("tune": the rules were tuned on it; "held": scored once at the end), prints
+For each split ("tune": the rules were tuned on it; "held": scored once at the end; "blind" to
+"blind5": written by others, each scored once on arrival, blind5 never tuned on), prints
 the articles whose points the parser found as labelled, then per kind of message: precision,
 recall and F1 of "a question for the author", and the accuracy of the point (over the
 messages a careful reader takes for questions; 0 = the whole article).
 
-    python bench/eval_reading.py [--split tune|held|all] [--mistakes]
+    python bench/eval_reading.py [--split tune|held|blind|...|blind5|all] [--mistakes]
 """
 
 from __future__ import annotations

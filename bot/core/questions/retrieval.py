@@ -23,7 +23,7 @@ from .lexicon import ALL_STOP_WORDS, TOKEN, language, stem
 K1 = 1.2
 B = 0.75
 TITLE_WEIGHT = 2  # a title's words count as if written this many times
-MIN_SCORE = 1.4  # a best point below this is no evidence at all
+MIN_SCORE = 1.8  # a best point below this is no evidence at all (docs/reading.md: the grid)
 MARGIN = 1.6  # ... and it must score this many times the runner-up
 _FUZZY_WORD = 86.0  # rapidfuzz ratio for an unknown word to stand for an article word
 _MAX_NEAR = 4096
@@ -146,7 +146,9 @@ def closest_point(text: str, article: Article) -> tuple[int | None, str]:
     best, second = ranked[0], ranked[1]
     top, runner = sum(parts[best].values()), sum(parts[second].values())
     if top < MIN_SCORE:
-        return None, ""
+        if top <= 0:
+            return None, ""
+        return None, f"names no point (its words score {top:.1f}, under {MIN_SCORE})"
     deciding = sorted(
         (s for s in parts[best] if parts[best][s] > parts[second].get(s, 0.0)),
         key=lambda s: parts[second].get(s, 0.0) - parts[best][s],

@@ -296,9 +296,11 @@ _GREETING = _rx(r"^(?:hi|hello|hey|hiya|howdy|greetings|yo|good\s+(?:morning|aft
 
 
 # Chat shorthand and the commonest slips in the words the rules look for, read as the words
-# they stand for before the rules run: "can u explain", "wat do u mean", "wdym", "cna you
-# explian teh second point". Only forms that are not words of the six languages the bot
-# reads ("dont" is French, "im" German: those two only where English grammar says so).
+# they stand for: "can u explain", "wat do u mean", "wdym", "cna you explian teh second
+# point". Applied only to a sentence the rules found nothing in. Mostly forms that are no
+# word of the six languages the bot reads ("dont" is French and "im" German: those two only
+# where English grammar says so); "u" (Spanish "or") and "q" (Spanish and Portuguese chat
+# for "que") are the overlaps, read as "you" and "qué".
 _FORMS = {
     "u": "you",
     "yu": "you",

@@ -80,7 +80,8 @@ _RHETORICAL = _rx(r"""
         |how\s+(?:is|'s)\s+everyone|how\s+do\s+you\s+do
         |what's\s+up\s+(?:everyone|everybody|all|guys|folks|y'all|people|team|gang))$
   | ^(?:am\s+i\s+the\s+only\s+one|who\s+else\s+but|who\s+has\s+(?:the\s+)?time\b
-        |how\s+hard\s+can\s+it\s+be\b
+        |how\s+hard\s+can\s+it\s+be\b|what\s+is\s+it\s+with\b|how\s+is\s+it\s+that\b|what\s+even\b
+        |.*\bwhat\s+even\s+(?:happened|is|was)\b
         |(?:isn't|is\s+not|aren't|wasn't)\s+(?:every|all
         |any)\b|who\s+(?:hasn't|has\s+not|doesn't|didn't|never|still|would\s+ever|could\s+ever)\b
         |why\s+(?:do|must|should)\s+we\b|who\s+needs\b|how\s+(?:is|are|am)\s+(?:anyone|anybody|one|i
@@ -96,7 +97,7 @@ _RHETORICAL = _rx(r"""
         |why\s+am\s+i\s+not\s+surprised|what\s+a\s+(?:surprise|coincidence|joke)
         |(?:can|would)\s+you\s+believe|(?:isn't|is\s+not|wasn't|ain't)\s+(?:it|that|this)
         \s+(?:obvious|clear|ironic|funny|rich|convenient|amazing|telling|a\s+coincidence))\b
-  | ,\s*¿?(?:verdad|vero|oder|nicht|n'est-ce\s+pas|né|não\s+é)$ | ,\s*why$
+  | ,\s*¿?(?:verdad|vero|oder|nicht|n'est-ce\s+pas|né|não\s+é)$ | ,\s*why$ | \bon\s+en\s+parle$
   | ,\s*(?:right|no|eh|huh|yes|innit|isn't\s+it|aren't\s+they|am\s+i\s+right|correct
         |don't\s+you\s+think|wouldn't\s+you\s+say|(?:isn't|is\s+not)\s+(?:it|that)
         \s+(?:obvious|clear))$
@@ -210,7 +211,8 @@ _DIRECT = _rx(r"""
       | (?:is|are|was|were|does|do|did|can|could|should|would|will)\s+(?!it\s+just\s+me\b
         |i\s+just\s+say\b)(?:it|there|this|that|these|those|i|we|my|the|a|an|one)\b
       | am\s+i\s+(?!the\s+only\b)\w+ | (?:does|do|did)\s+\w+ing\b
-      | (?:cuánt[oa]s?|cómo|qué(?!\s+(?:envidia|bonit[oa]s?|guay|pasada|horror|rabia|pena|bien|mal
+      | (?:cuánt[oa]s?|cómo|qué(?!\s+\w+\s+(?:tan|más)\s)(?!\s+(?:envidia|bonit[oa]s?|guay|pasada
+        |horror|rabia|pena|bien|mal
         |suerte|chul[oa]|fuerte|locura|asco|miedo|gusto|alegría|maravilla|lind[oa]|ganas|día|tiempo
         |frío|calor)\b)|cuál(?:es)?|dónde|cuándo|por\s+qué|quién)\s+\w+
       | cada\s+cuánto | (?:con|de|a|en|para|por)\s+(?:qué|cuál|cuánt[oa]s?)\b
@@ -228,8 +230,9 @@ _DIRECT = _rx(r"""
 # "Why is it always the left knee??": a complaint, not a question (unless it asks "you").
 _COMPLAINT = _rx(r"""^(?:why|warum|wieso|por\s+qué|pourquoi|perché|por\s+que)\b
     (?!.*\b(?:you|your|du|dein|ihr|euch|tú|usted|vous|tu|voi|você|vocês)\b)
-    .*\b(?:always|ever|never|every|still|even|immer|nie|noch|siempre|nunca|todavía|aún|toujours
-        |jamais|encore|sempre|mai|ancora|ainda)\b""")
+    .*\b(?:always|ever|never|every|everyone|everybody|nobody|no\s+one|still|even|immer|nie|noch
+        |jeder|jede|niemand|siempre|nunca|todavía|aún|todos|nadie|toujours|jamais|encore|personne
+        |sempre|mai|ancora|tutti|nessuno|ainda|ninguém)\b""")
 _SECOND_PERSON = re.compile(
     r"\b(?:you|your|u|du|dein|deine|dir|dich|tú|tu|usted|vous|voi|você|vocês)\b"
 )
@@ -442,8 +445,11 @@ _WHY_WORDS = frozenset(
 )
 _ECHO_STRIP = " \t\n?!.,…¿¡😭😩🙃😤🥶😅😂🤣🙄😡"
 # "Is there anything sharper than puppy teeth? No. No there is not.": the writer answers.
-_SELF_ANSWER = _rx(r"""^\s*(?:no|nope|nah|of\s+course(?:\s+not)?|obviously(?:\s+not)?
-    |didn't\s+think\s+so|exactly|spoiler\s*:?\s*(?:no|yes)|nein|claro\s+que\s+no|non)\s*[.!]*\s*$""")
+# Words before a closing "why"/"who" that keep it an echo: "... honestly who".
+_ECHO_LEAD = re.compile(r"^(?:honestly|seriously|srsly|like|but|i\s+mean|ugh|just|so)\s+")
+_SELF_ANSWER = _rx(r"""^\s*(?:(?:no|nope|nah|of\s+course(?:\s+not)?|obviously(?:\s+not)?
+    |didn't\s+think\s+so|exactly|spoiler\s*:?\s*(?:no|yes)|nein|claro\s+que\s+no|non)\s*[.!]*\s*$
+    |(?:yeah|yep|yup|nope|nah|obviously|spoiler)\b)""")
 
 
 # "off topic but ...": the writer says it is not about the article.
@@ -502,6 +508,7 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
     to_others = False
     sentences = _SENTENCE.split(unquoted)
     last = sentences[-1].lower().strip(_ECHO_STRIP) if sentences else ""
+    last = _ECHO_LEAD.sub("", last)
     if last in _WHY_WORDS and len(sentences) > 1:  # "why does he ... WHY 😭", "Chi?? 😤"
         return False, f"rhetorical (ends with '{last}')"
     for i, sentence in enumerate(sentences):
@@ -519,7 +526,12 @@ def is_question(text: str, *, author: str = "") -> tuple[bool, str]:
             to_others = True
         elif _RHETORICAL.search(core) or _COMPLAINT.match(core) or _emphatic_why(s, core):
             notes.append(f"rhetorical ('{_short(s)}')")
-        elif "?" in s and i + 1 < len(sentences) and _SELF_ANSWER.match(sentences[i + 1]):
+        elif (
+            "?" in s
+            and i + 1 < len(sentences)
+            and _SELF_ANSWER.match(sentences[i + 1])
+            and not _SECOND_PERSON.search(s)
+        ):
             notes.append(f"rhetorical, answered by its writer ('{_short(s)}')")
         elif to_others:  # "Anyone tried X? Is it worth it? How did you do it?": still them
             continue

@@ -66,6 +66,7 @@ def articles() -> dict[str, LabelledArticle]:
     out = {}
     for file, split, titles, layout in _rows("articles.tsv"):
         key = file.split("-", 1)[0]
+        assert key not in out, f"two articles keyed {key!r}: give {file} another prefix"
         out[key] = LabelledArticle(key, file, split, tuple(titles.split(" | ")), layout)
     return out
 

@@ -27,8 +27,8 @@ def test_the_set_is_big_enough_and_split_by_article() -> None:
         assert (m.point is None) == (not m.question), m.text
 
 
-# The splits the rules were tuned on (the blind ones after their one score; blind6 never).
-TUNED = ("tune", "blind", "blind2", "blind3", "blind4", "blind5")
+# The splits the rules were tuned on (the blind ones after their one score; blind7 never).
+TUNED = ("tune", "blind", "blind2", "blind3", "blind4", "blind5", "blind6")
 
 
 @pytest.mark.parametrize("key", [k for k, a in articles().items() if a.split in TUNED])

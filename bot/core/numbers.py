@@ -9,6 +9,21 @@ number here, and the caller answers with its usage line. Pure; no I/O.
 
 from __future__ import annotations
 
+# One to ten written out in the six languages the bot reads (English, Spanish, Portuguese,
+# French, Italian, German): point references ("point two", "punto tres") and markers ("Step
+# one:") read them. Only words that mean nothing else: "un"/"um" (also "a") are left out.
+NUMBER_WORDS = (
+    ("one", "uno", "eins"),
+    ("two", "dos", "dois", "duas", "deux", "due", "zwei"),
+    ("three", "tres", "três", "trois", "tre", "drei"),
+    ("four", "cuatro", "quatro", "quatre", "quattro", "vier"),
+    ("five", "cinco", "cinq", "cinque", "fünf"),
+    ("six", "seis", "sei", "sechs"),
+    ("seven", "siete", "sete", "sept", "sette", "sieben"),
+    ("eight", "ocho", "oito", "huit", "otto", "acht"),
+    ("nine", "nueve", "nove", "neuf", "neun"),
+    ("ten", "diez", "dez", "dix", "dieci", "zehn"),
+)
 MAX_NUMBER = 2**63 - 1  # SQLite INTEGER is a signed 64-bit value
 # Discord's integer options carry at most 2^53 - 1 (a double's exact range), so the slash
 # commands bound their options there; the text commands reach MAX_NUMBER.

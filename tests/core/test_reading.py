@@ -137,11 +137,12 @@ Five minutes, three times a day.
 
 
 @pytest.mark.parametrize(
-    ("text", "titles"),
+    ("text", "titles", "in_first_body"),
     [
         (
             PLAIN_ORDINALS,
             ["Entrena la respiración bilateral", "Aprende a orientarte", "Nunca nades sin apoyo"],
+            "Primero, parecía imposible",  # a longer paragraph opening "Primero," stays one
         ),
         (
             NEWSLETTER,
@@ -150,16 +151,19 @@ Five minutes, three times a day.
                 "Socialise before the window closes",
                 "Keep training sessions short",
             ],
+            "open 24/7 in our house",  # "24/7" inside a body is no marker
         ),
     ],
     ids=["plain-text ordinal lines", "N/ lines"],
 )
-def test_plain_text_points_as_newsletters_write_them(text: str, titles: list[str]) -> None:
+def test_plain_text_points_as_newsletters_write_them(
+    text: str, titles: list[str], in_first_body: str
+) -> None:
     """A short line of its own opening with an ordinal is a heading in plain text; so is a
-    "1/" line. A longer paragraph that starts with "Primero," stays a paragraph."""
+    "1/" line."""
     article = parse_article(text, fmt="text")
     assert [p.title for p in article.points] == titles
-    assert "Primero, parecía imposible" in article.points[0].body or text is NEWSLETTER
+    assert in_first_body in article.points[0].body
 
 
 def test_a_numbered_run_inside_a_point_does_not_join_the_points() -> None:

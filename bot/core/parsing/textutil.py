@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from bot.core.numbers import NUMBER_WORDS
+
 ELLIPSIS = "…"
 
 _INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
@@ -30,18 +32,19 @@ _ABBREVIATION_NAMES = (
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATION_NAMES.split())
 
+# Number words after a marker word ("Step one:", "Regla dos:", "Schritt drei -"): there a
+# French "un" or Portuguese "um" is one too, since the marker's punctuation must follow.
+_SPELT = {w: n for n, ws in enumerate(NUMBER_WORDS, 1) for w in ws} | {"un": 1, "um": 1}
+_SPELT_WORDS = "|".join(sorted(_SPELT, key=len, reverse=True))
 # A number marker at the start of a block: "3.", "3)", "(3)", "Point 3:", "III.", "Part II -".
 _MARKER = re.compile(
-    r"""\s*(?:
+    rf"""\s*(?:
         (?:point|part|step|reason|lesson|rule|tipp?|mistake|punkt|punto|ponto|paso|passo
           |schritt|étape|regla|regel|règle|regola|regra|number|no\.|\#)\s*(?:\#\s*)?
-            (?:(?P<word>\d{1,3}|[ivxlc]{1,7})\b\s*[.):\-–—]?
-              |(?P<spelt>one|two|three|four|five|six|seven|eight|nine|ten|uno|dos|tres|cuatro
-                |cinco|seis|siete|ocho|nueve|diez|um|dois|três|quatro|sete|oito|nove|dez|un|deux
-                |trois|quatre|cinq|sept|huit|neuf|dix|due|tre|quattro|sei|sette|otto|dieci|eins
-                |zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn)\s*[.):\-–—])
-      | \(?(?P<digits>\d{1,3})[.)](?=\s|$)\s*(?:[\-–—:]\s*)?
-      | (?-i:(?P<roman>[IVXLC]{1,7}))[.)](?=\s|$)\s*(?:[\-–—:]\s*)?
+            (?:(?P<word>\d{{1,3}}|[ivxlc]{{1,7}})\b\s*[.):\-–—]?
+              |(?P<spelt>{_SPELT_WORDS})\s*[.):\-–—])
+      | \(?(?P<digits>\d{{1,3}})[.)](?=\s|$)\s*(?:[\-–—:]\s*)?
+      | (?-i:(?P<roman>[IVXLC]{{1,7}}))[.)](?=\s|$)\s*(?:[\-–—:]\s*)?
     )\s*""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -80,26 +83,6 @@ def _marker_next() -> dict[str, str]:
 # character ("" for any; no entry: no marker starts so). Capitalised words often start
 # like a marker ("Countries", "Leaders"); their second letter rules most of them out.
 MARKER_NEXT = _marker_next()
-# Number words after a marker word ("Step one:", "Regla dos:", "Schritt drei -").
-_SPELT = {
-    w: n
-    for n, ws in enumerate(
-        (
-            "one uno um un eins",
-            "two dos dois deux due zwei",
-            "three tres três trois tre drei",
-            "four cuatro quatro quatre quattro vier",
-            "five cinco cinq cinque fünf",
-            "six seis sei sechs",
-            "seven siete sete sept sette sieben",
-            "eight ocho oito huit otto acht",
-            "nine nueve nove neuf neun",
-            "ten diez dez dix dieci zehn",
-        ),
-        1,
-    )
-    for w in ws.split()
-}
 _ROMAN_VALID = re.compile(r"^(?:C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 

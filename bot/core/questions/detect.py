@@ -352,7 +352,7 @@ _CONTEXT_FORMS = re.compile(
     r"|unsure|struggling|trying|still|a\s+bit|so|really|kinda|asking))|(?P<id>id)(?=\s+(?:like|love"
     r"|appreciate|be\s+curious|want)))\b"
 )
-_CONTEXT_REPLACE = {"dont": None, "im": "i'm", "id": "i'd"}
+_CONTEXT_REPLACE = {"im": "i'm", "id": "i'd"}
 # The request verbs, long enough that one slip (a letter dropped, added, changed or two
 # swapped) still names only them: "explian", "clarfy", "elabroate", "undrestand".
 _VERBS = ("explain", "clarify", "elaborate", "understand", "describe")
@@ -396,7 +396,7 @@ def chat_forms(s: str) -> str:
 def _context_form(m: re.Match[str]) -> str:
     if m.group("dont"):
         return m.group("dont")[:-4] + "don't"
-    return _CONTEXT_REPLACE[m.lastgroup or ""] or m.group(0)
+    return _CONTEXT_REPLACE[m.lastgroup or ""]
 
 
 def _names_author(name: str, author: str) -> bool:
@@ -436,20 +436,20 @@ _WHY_WHO = (
     "chi ",
     "quem ",
     "por que",
+    "porqué",
 )
 
 
 # A message ending in a lone "why"/"who" is exasperation, not a question.
-_WHY_WORDS = frozenset(
-    ("why", "who", "warum", "wieso", "wer", "por qué", "porqué", "pourquoi", "perché", "chi")
-)
+_WHY_WORDS = frozenset(w.strip() for w in _WHY_WHO)
 _ECHO_STRIP = " \t\n?!.,…¿¡😭😩🙃😤🥶😅😂🤣🙄😡"
 # "Is there anything sharper than puppy teeth? No. No there is not.": the writer answers.
 # Words before a closing "why"/"who" that keep it an echo: "... honestly who".
 _ECHO_LEAD = re.compile(r"^(?:honestly|seriously|srsly|like|but|i\s+mean|ugh|just|so)\s+")
-_SELF_ANSWER = _rx(r"""^\s*(?:(?:no|nope|nah|of\s+course(?:\s+not)?|obviously(?:\s+not)?
-    |didn't\s+think\s+so|exactly|spoiler\s*:?\s*(?:no|yes)|nein|claro\s+que\s+no|non)\s*[.!]*\s*$
-    |(?:yeah|yep|yup|nope|nah|obviously|spoiler)\b)""")
+# A whole sentence that answers ("No.", "Of course not."), or one opening with a word that
+# only an answer opens with ("yeah that's how ...", "nope, ...").
+_SELF_ANSWER = _rx(r"""^\s*(?:(?:no|of\s+course(?:\s+not)?|didn't\s+think\s+so|exactly|nein
+    |claro\s+que\s+no|non)\s*[.!]*\s*$|(?:yeah|yep|yup|nope|nah|obviously|spoiler)\b)""")
 
 
 # "off topic but ...": the writer says it is not about the article.

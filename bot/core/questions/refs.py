@@ -10,22 +10,11 @@ import re
 from dataclasses import dataclass
 
 from bot.core.models import Article
+from bot.core.numbers import NUMBER_WORDS
 
 from .lexicon import rx, words
 
 _STEP_MARKERS = frozenset(words("step paso passo schritt étape etapa"))
-_NUMBER_WORDS = [
-    words("one uno eins"),
-    words("two dos dois duas deux due zwei"),
-    words("three tres três trois tre drei"),
-    words("four cuatro quatro quatre quattro vier"),
-    words("five cinco cinq cinque fünf"),
-    words("six seis sei sechs"),
-    words("seven siete sete sept sette sieben"),
-    words("eight ocho oito huit otto acht"),
-    words("nine nueve nove neuf neun"),
-    words("ten diez dez dix dieci zehn"),
-]
 _ORDINALS = [
     words("first primer primero primera primeiro primeira premier première primo prima erste"),
     words("second segundo segunda deuxième seconde secondo seconda zweite"),
@@ -43,9 +32,7 @@ _LEAD_ORDINALS = {
     **dict.fromkeys(words("firstly secondly thirdly finally lastly"), 0),
     **{"firstly": 1, "secondly": 2, "thirdly": 3},
 }
-_VALUES: dict[str, int] = {}
-for _i, _ws in enumerate(_NUMBER_WORDS, 1):
-    _VALUES.update(dict.fromkeys(_ws, _i))
+_VALUES: dict[str, int] = {w: i for i, ws in enumerate(NUMBER_WORDS, 1) for w in ws}
 for _i, _ws in enumerate(_ORDINALS, 1):
     _VALUES.update(dict.fromkeys(_ws, _i))
     _VALUES.update({w + s: _i for w in _ws if w.endswith("e") for s in "nmrs"})  # "dritten"

@@ -112,7 +112,8 @@ def _parts(word: str, index: _Index) -> list[str]:
         right = stem(tail, index.lang)
         if right not in known:
             continue
-        for left_word in (head, head[:-1] if head.endswith("s") else "", head[:-2]):
+        linked = head[:-2] if head.endswith("es") else head[:-1] if head.endswith("s") else ""
+        for left_word in (head, linked):
             if len(left_word) >= 4 and (left := stem(left_word, index.lang)) in known:
                 return [left, right]
     return []
